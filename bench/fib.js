@@ -1,0 +1,11 @@
+// fib: naive recursive Fibonacci of 36 (function-call overhead).
+function fib(n) {
+  if (n < 2) return n;
+  return fib(n - 1) + fib(n - 2);
+}
+
+function main() {
+  console.log(String(fib(36)));
+}
+
+main();

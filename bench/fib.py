@@ -1,0 +1,16 @@
+# fib: naive recursive Fibonacci of 36 (function-call overhead).
+import sys
+
+
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+def main():
+    print(fib(36))
+
+
+sys.setrecursionlimit(10000)
+main()

@@ -1,0 +1,16 @@
+-- loop: integer arithmetic in a plain while loop.
+local function main()
+  local n = 50000000
+  local s = 0
+  local i = 0
+  while i < n do
+    s = s + (i * i) % 7
+    if i % 3 == 0 then
+      s = s + 1
+    end
+    i = i + 1
+  end
+  print(s)
+end
+
+main()

@@ -1,0 +1,16 @@
+# loop: integer arithmetic in a plain while loop.
+
+
+def main():
+    n = 50000000
+    s = 0
+    i = 0
+    while i < n:
+        s = s + (i * i) % 7
+        if i % 3 == 0:
+            s = s + 1
+        i = i + 1
+    print(s)
+
+
+main()

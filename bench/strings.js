@@ -1,0 +1,24 @@
+// strings: build a line by concatenation, split it, join it, compare pieces.
+function main() {
+  const rounds = 60000;
+  let total = 0;
+  for (let r = 0; r < rounds; r++) {
+    let s = "";
+    for (let i = 0; i < 50; i++) {
+      s = s + "w" + (i + r % 10) + ",";
+    }
+    const parts = s.split(",");
+    const joined = parts.join(";");
+    let hits = 0;
+    for (let k = 0; k < parts.length; k++) {
+      if (parts[k] === "w12") {
+        hits = hits + 1;
+      }
+    }
+    // s and joined are ASCII, so .length is the byte length.
+    total = total + s.length + joined.length + parts.length + hits;
+  }
+  console.log(String(total));
+}
+
+main();
