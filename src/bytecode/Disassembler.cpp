@@ -1,0 +1,129 @@
+#include "bytecode/Disassembler.h"
+
+#include <cstdio>
+
+#include "bytecode/StringObject.h"
+#include "bytecode/ValueFormat.h"
+
+namespace langoost {
+namespace {
+
+std::string constantText(const Value& v) {
+    std::string s;
+    switch (v.type()) {
+    case ValueType::Nil: return "nil";
+    case ValueType::Bool: return v.asBool() ? "true" : "false";
+    case ValueType::Int: appendInt(s, v.asInt()); return s;
+    case ValueType::Float: appendFloat(s, v.asFloat()); return s;
+    case ValueType::Obj:
+        if (v.isString()) {
+            auto* str = v.as<StringObject>();
+            appendQuoted(s, str->chars, str->length);
+            return s;
+        }
+        return "<object>";
+    }
+    return "?";
+}
+
+std::string nameAt(const std::vector<std::string>& names, uint32_t i) {
+    return i < names.size() ? names[i] : "?";
+}
+
+void disassembleProto(const CompiledModule& module, const FunctionProto& proto, std::string& out) {
+    char line[256];
+    std::snprintf(line, sizeof line, "== %s (%s:%u:%u) arity %u%s, max stack %u, upvalues %u ==\n",
+                  proto.name.c_str(), proto.path.c_str(), proto.location.line, proto.location.column,
+                  proto.arity, proto.variadic ? " variadic" : "", proto.maxStack, proto.upvalueCount);
+    out += line;
+    const auto& code = proto.code;
+    for (size_t pc = 0; pc < code.size(); ++pc) {
+        Instruction ins = code[pc];
+        Opcode op = decodeOpcode(ins);
+        if (static_cast<int>(op) >= kOpcodeCount) {
+            std::snprintf(line, sizeof line, "%04zu  %-7s  <bad opcode %u>\n", pc, "", unsigned(ins >> 24));
+            out += line;
+            continue;
+        }
+        SourceLocation at = pc < proto.locations.size() ? proto.locations[pc] : SourceLocation{};
+        char pos[32];
+        std::snprintf(pos, sizeof pos, "%u:%u", at.line, at.column);
+        uint32_t a = decodeA(ins);
+        std::string operand, note;
+        switch (opcodeFormat(op)) {
+        case OperandFormat::NONE: break;
+        case OperandFormat::U: operand = std::to_string(a); break;
+        case OperandFormat::S: operand = std::to_string(decodeSignedA(ins)); break;
+        case OperandFormat::CONST:
+            operand = std::to_string(a);
+            note = a < proto.constants.size() ? constantText(proto.constants[a]) : "?";
+            break;
+        case OperandFormat::LOCAL: operand = std::to_string(a); note = "slot"; break;
+        case OperandFormat::UPVAL: operand = std::to_string(a); note = "upvalue"; break;
+        case OperandFormat::GLOBAL:
+            operand = std::to_string(a);
+            note = nameAt(module.globalNames, a);
+            break;
+        case OperandFormat::BUILTIN:
+            operand = std::to_string(a);
+            note = nameAt(module.builtinNames, a);
+            break;
+        case OperandFormat::JUMP: {
+            int32_t off = decodeSignedA(ins);
+            operand = std::to_string(off);
+            note = "-> " + std::to_string(int64_t(pc) + 1 + off);
+            break;
+        }
+        case OperandFormat::PROTO: {
+            operand = std::to_string(a);
+            const FunctionProto* child = a < proto.protos.size() ? proto.protos[a].get() : nullptr;
+            note = child ? child->name : "?";
+            if (child) {
+                for (uint32_t u = 0; u < child->upvalueCount && pc + 1 < code.size(); ++u) {
+                    uint32_t w = code[++pc];
+                    note += (w & kCaptureLocalBit) ? " local:" : " upvalue:";
+                    note += std::to_string(w & ~kCaptureLocalBit);
+                }
+            }
+            break;
+        }
+        case OperandFormat::INVOKE: {
+            uint32_t b = pc + 1 < code.size() ? code[++pc] : 0;
+            operand = std::to_string(a) + " " + std::to_string(b);
+            note = (b < proto.constants.size() ? constantText(proto.constants[b]) : "?") + ", " +
+                   std::to_string(a) + " args";
+            break;
+        }
+        case OperandFormat::ITER: {
+            int32_t b = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
+            operand = std::to_string(a) + " " + std::to_string(b);
+            note = "slot " + std::to_string(a) + ", done -> " + std::to_string(int64_t(pc) + 1 + b);
+            break;
+        }
+        }
+        size_t shownPc = pc - (opcodeHasExtraWord(op) ? 1 : 0);
+        if (opcodeFormat(op) == OperandFormat::PROTO) {
+            const FunctionProto* child = a < proto.protos.size() ? proto.protos[a].get() : nullptr;
+            shownPc = pc - (child ? child->upvalueCount : 0);
+        }
+        std::snprintf(line, sizeof line, "%04zu  %-7s  %-12s %-8s", shownPc, pos, opcodeName(op), operand.c_str());
+        out += line;
+        if (!note.empty()) out += " ; " + note;
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+        out += '\n';
+    }
+    for (const auto& child : proto.protos) {
+        out += '\n';
+        disassembleProto(module, *child, out);
+    }
+}
+
+} // namespace
+
+std::string disassemble(const CompiledModule& module) {
+    std::string out;
+    disassembleProto(module, *module.main, out);
+    return out;
+}
+
+} // namespace langoost

@@ -1,0 +1,56 @@
+// FunctionProto: one compiled function — its code, constants, nested
+// functions and debug tables. Protos are immutable once compiled and may be
+// shared by every isolate that runs the module (constants are permanent
+// strings and numbers, never isolate heap objects).
+//
+// Frame layout: slot 0 holds the callee (or `self` in a method), parameters
+// occupy slots 1..arity, further locals follow; temporaries sit above them.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bytecode/Opcode.h"
+#include "bytecode/Value.h"
+#include "common/SourceFile.h"
+
+namespace langoost {
+
+// A parameter or return annotation kept for run-time checks.
+struct TypeCheck {
+    std::string name; // empty: no annotation
+    bool isArray = false;
+};
+
+// Trailing word of a Closure instruction: bit 23 set = capture the
+// enclosing frame's local slot; clear = reuse the enclosing closure's upvalue.
+constexpr uint32_t kCaptureLocalBit = 1u << 23;
+
+struct FunctionProto {
+    std::string name;   // "<main>" for a module's top-level code
+    std::string path;   // source file, for traces
+    uint32_t arity = 0; // declared parameters, the variadic one included
+    bool variadic = false;
+    bool named = false; // a `fn name` declaration (typeof "function") vs a literal ("closure")
+    bool isMethod = false;
+    uint32_t maxStack = 0; // frame slots needed, slot 0 included
+    uint32_t upvalueCount = 0;
+    SourceLocation location;
+    std::vector<Instruction> code;
+    std::vector<SourceLocation> locations; // one per code word
+    std::vector<Value> constants;
+    std::vector<std::unique_ptr<FunctionProto>> protos;
+    std::vector<std::string> paramNames;
+    std::vector<TypeCheck> paramTypes;
+    TypeCheck returnType;
+};
+
+// The compiled form of one source file.
+struct CompiledModule {
+    std::string path;
+    std::unique_ptr<FunctionProto> main;
+    std::vector<std::string> globalNames; // module global slots
+    std::vector<std::string> builtinNames; // LoadBuiltin operands index this table
+};
+
+} // namespace langoost

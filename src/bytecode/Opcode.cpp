@@ -1,0 +1,30 @@
+#include "bytecode/Opcode.h"
+
+namespace langoost {
+namespace {
+
+struct OpcodeInfo {
+    const char* name;
+    OperandFormat format;
+    int stackEffect;
+    const char* doc;
+};
+
+constexpr OpcodeInfo kInfo[] = {
+#define X(name, format, effect, doc) {#name, OperandFormat::format, effect, doc},
+#include "bytecode/Opcodes.def"
+#undef X
+};
+
+} // namespace
+
+const char* opcodeName(Opcode op) { return kInfo[static_cast<int>(op)].name; }
+const char* opcodeDoc(Opcode op) { return kInfo[static_cast<int>(op)].doc; }
+OperandFormat opcodeFormat(Opcode op) { return kInfo[static_cast<int>(op)].format; }
+int opcodeStackEffect(Opcode op) { return kInfo[static_cast<int>(op)].stackEffect; }
+bool opcodeHasExtraWord(Opcode op) {
+    OperandFormat f = opcodeFormat(op);
+    return f == OperandFormat::INVOKE || f == OperandFormat::ITER;
+}
+
+} // namespace langoost

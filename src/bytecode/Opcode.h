@@ -1,0 +1,48 @@
+// Opcode: the enum, mnemonic, operand-format and stack-effect tables, all
+// generated from Opcodes.def, plus the 32-bit instruction encoding.
+#pragma once
+#include <cstdint>
+
+namespace langoost {
+
+enum class Opcode : uint8_t {
+#define X(name, format, effect, doc) name,
+#include "bytecode/Opcodes.def"
+#undef X
+    Count_
+};
+
+enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER };
+
+// Marks a stack effect that depends on the operand.
+constexpr int VAR = 1000;
+
+constexpr int kOpcodeCount = static_cast<int>(Opcode::Count_);
+
+const char* opcodeName(Opcode op);
+const char* opcodeDoc(Opcode op);
+OperandFormat opcodeFormat(Opcode op);
+int opcodeStackEffect(Opcode op);
+// Instructions that occupy two words (the second holds operand B).
+bool opcodeHasExtraWord(Opcode op);
+
+// ---- Instruction encoding: [ opcode : 8 | A : 24 ] ----
+using Instruction = uint32_t;
+
+constexpr uint32_t kMaxOperand = (1u << 24) - 1;
+constexpr int32_t kMaxSignedOperand = (1 << 23) - 1;
+constexpr int32_t kMinSignedOperand = -(1 << 23);
+
+constexpr Instruction encode(Opcode op, uint32_t a = 0) {
+    return (static_cast<uint32_t>(op) << 24) | (a & kMaxOperand);
+}
+constexpr Instruction encodeSigned(Opcode op, int32_t a) {
+    return encode(op, static_cast<uint32_t>(a) & kMaxOperand);
+}
+constexpr Opcode decodeOpcode(Instruction i) { return static_cast<Opcode>(i >> 24); }
+constexpr uint32_t decodeA(Instruction i) { return i & kMaxOperand; }
+constexpr int32_t decodeSignedA(Instruction i) {
+    return static_cast<int32_t>(i << 8) >> 8; // sign-extend the low 24 bits
+}
+
+} // namespace langoost

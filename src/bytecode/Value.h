@@ -1,0 +1,93 @@
+// Value: a 16-byte tagged union (tag + 64-bit payload). We chose it over
+// NaN-boxing because Langoost ints are full 64-bit: a tagged union keeps
+// them unboxed with no range checks, and the measured cost of the wider
+// value on our benchmarks is small (see docs/design.md). All access goes
+// through isX()/asX() so the representation can change in one place.
+//
+// Obj is the header every heap object starts with. The bytecode layer only
+// needs strings (constants); the other object types live in the VM.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace langoost {
+
+enum class ObjType : uint8_t {
+    String, Array, Map, Closure, Native, BoundMethod, Upvalue, Range, Class, Interface, Module
+};
+
+struct Obj {
+    ObjType type;
+    bool marked = false;
+    // Permanent objects (compiled constants) live outside every isolate heap:
+    // the GC never marks through or frees them.
+    bool permanent = false;
+    Obj* next = nullptr;
+    explicit Obj(ObjType t) : type(t) {}
+};
+
+enum class ValueType : uint8_t { Nil = 0, Bool, Int, Float, Obj };
+
+class Value {
+  public:
+    Value() = default; // nil (all-zero bits are nil, so zeroed memory is nil)
+    static Value nil() { return Value(); }
+    static Value boolean(bool b) {
+        Value v;
+        v.type_ = ValueType::Bool;
+        v.as_.b = b;
+        return v;
+    }
+    static Value integer(int64_t i) {
+        Value v;
+        v.type_ = ValueType::Int;
+        v.as_.i = i;
+        return v;
+    }
+    static Value number(double d) {
+        Value v;
+        v.type_ = ValueType::Float;
+        v.as_.d = d;
+        return v;
+    }
+    static Value object(Obj* o) {
+        Value v;
+        v.type_ = ValueType::Obj;
+        v.as_.o = o;
+        return v;
+    }
+
+    ValueType type() const { return type_; }
+    bool isNil() const { return type_ == ValueType::Nil; }
+    bool isBool() const { return type_ == ValueType::Bool; }
+    bool isInt() const { return type_ == ValueType::Int; }
+    bool isFloat() const { return type_ == ValueType::Float; }
+    bool isNumber() const { return isInt() || isFloat(); }
+    bool isObj() const { return type_ == ValueType::Obj; }
+    bool isObjType(ObjType t) const { return isObj() && as_.o->type == t; }
+    bool isString() const { return isObjType(ObjType::String); }
+
+    bool asBool() const { return as_.b; }
+    int64_t asInt() const { return as_.i; }
+    double asFloat() const { return as_.d; }
+    double asNumber() const { return isInt() ? double(as_.i) : as_.d; }
+    Obj* asObj() const { return as_.o; }
+    template <typename T> T* as() const { return static_cast<T*>(as_.o); }
+
+    bool truthy() const { return !(type_ == ValueType::Nil || (type_ == ValueType::Bool && !as_.b)); }
+    // Bitwise identity: same tag and payload.
+    bool identical(const Value& o) const { return type_ == o.type_ && as_.i == o.as_.i; }
+
+  private:
+    ValueType type_ = ValueType::Nil;
+    union {
+        bool b;
+        int64_t i;
+        double d;
+        Obj* o;
+    } as_ = {.i = 0};
+};
+
+static_assert(sizeof(Value) == 16);
+
+} // namespace langoost

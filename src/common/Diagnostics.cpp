@@ -1,0 +1,30 @@
+#include "common/Diagnostics.h"
+
+namespace langoost {
+
+void Diagnostics::error(const SourceFile& file, SourceLocation at, std::string message) {
+    if (errors_.size() >= kMaxErrors) return;
+    for (const auto& e : errors_)
+        if (e.location.line == at.line && e.location.column == at.column) return;
+    errors_.push_back({file.path(), at, std::move(message), std::string(file.lineText(at.line))});
+}
+
+std::string formatDiagnostic(const Diagnostic& d) {
+    std::string out = d.path + ":" + std::to_string(d.location.line) + ":" +
+                      std::to_string(d.location.column) + ": error: " + d.message + "\n";
+    if (!d.sourceLine.empty()) {
+        out += "    " + d.sourceLine + "\n    ";
+        for (uint32_t i = 1; i < d.location.column && i <= d.sourceLine.size(); ++i)
+            out += d.sourceLine[i - 1] == '\t' ? '\t' : ' ';
+        out += "^\n";
+    }
+    return out;
+}
+
+std::string Diagnostics::format() const {
+    std::string out;
+    for (const auto& e : errors_) out += formatDiagnostic(e);
+    return out;
+}
+
+} // namespace langoost

@@ -1,0 +1,315 @@
+// Expression compilation: every expression leaves exactly one value on the
+// stack. Literal arithmetic is folded; `x + k` with a small int literal uses
+// the AddInt fast path; `a < b` in a condition fuses into LtJump.
+#include <limits>
+
+#include "bytecode/StringObject.h"
+#include "compiler/CompilerImpl.h"
+
+namespace langoost {
+namespace {
+
+bool fitsImmediate(int64_t v) { return v >= kMinSignedOperand && v <= kMaxSignedOperand; }
+
+Opcode binaryOpcode(TokenKind k) {
+    switch (k) {
+    case TokenKind::Plus: return Opcode::Add;
+    case TokenKind::Minus: return Opcode::Sub;
+    case TokenKind::Star: return Opcode::Mul;
+    case TokenKind::Slash: return Opcode::Div;
+    case TokenKind::Percent: return Opcode::Mod;
+    case TokenKind::Amp: return Opcode::BitAnd;
+    case TokenKind::Pipe: return Opcode::BitOr;
+    case TokenKind::Caret: return Opcode::BitXor;
+    case TokenKind::Shl: return Opcode::Shl;
+    case TokenKind::Shr: return Opcode::Shr;
+    case TokenKind::Eq: return Opcode::Eq;
+    case TokenKind::NotEq: return Opcode::Ne;
+    case TokenKind::Less: return Opcode::Lt;
+    case TokenKind::LessEq: return Opcode::Le;
+    case TokenKind::Greater: return Opcode::Gt;
+    case TokenKind::GreaterEq: return Opcode::Ge;
+    default: return Opcode::Nop;
+    }
+}
+
+int64_t wrapAdd(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
+int64_t wrapSub(int64_t a, int64_t b) { return int64_t(uint64_t(a) - uint64_t(b)); }
+int64_t wrapMul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
+
+} // namespace
+
+void CompilerImpl::emitInt(int64_t value, SourceLocation at) {
+    if (fitsImmediate(value)) fs_->emitSigned(Opcode::Int, int32_t(value), at);
+    else fs_->emit(Opcode::Const, fs_->addConstant(Value::integer(value)), at);
+}
+
+// Folds literal numbers (and string + string) so `-1`, `60 * 60` and the
+// like cost nothing at run time. Anything that could raise is left alone.
+bool CompilerImpl::foldConstant(const Expr& e, Value& out) {
+    switch (e.kind) {
+    case ExprKind::Int: out = Value::integer(static_cast<const LiteralExpr&>(e).intValue); return true;
+    case ExprKind::Float: out = Value::number(static_cast<const LiteralExpr&>(e).floatValue); return true;
+    case ExprKind::Unary: {
+        auto& u = static_cast<const UnaryExpr&>(e);
+        Value v;
+        if (!foldConstant(*u.operand, v)) return false;
+        if (u.op == TokenKind::Minus && v.isInt()) out = Value::integer(wrapSub(0, v.asInt()));
+        else if (u.op == TokenKind::Minus && v.isFloat()) out = Value::number(-v.asFloat());
+        else if (u.op == TokenKind::Tilde && v.isInt()) out = Value::integer(~v.asInt());
+        else return false;
+        return true;
+    }
+    case ExprKind::Binary: {
+        auto& b = static_cast<const BinaryExpr&>(e);
+        Value l, r;
+        if (!foldConstant(*b.left, l) || !foldConstant(*b.right, r)) return false;
+        if (l.isInt() && r.isInt()) {
+            int64_t x = l.asInt(), y = r.asInt();
+            switch (b.op) {
+            case TokenKind::Plus: out = Value::integer(wrapAdd(x, y)); return true;
+            case TokenKind::Minus: out = Value::integer(wrapSub(x, y)); return true;
+            case TokenKind::Star: out = Value::integer(wrapMul(x, y)); return true;
+            case TokenKind::Slash:
+            case TokenKind::Percent:
+                if (y == 0 || (x == std::numeric_limits<int64_t>::min() && y == -1)) return false;
+                out = Value::integer(b.op == TokenKind::Slash ? x / y : x % y);
+                return true;
+            case TokenKind::Amp: out = Value::integer(x & y); return true;
+            case TokenKind::Pipe: out = Value::integer(x | y); return true;
+            case TokenKind::Caret: out = Value::integer(x ^ y); return true;
+            default: return false;
+            }
+        }
+        if (l.isNumber() && r.isNumber()) {
+            double x = l.asNumber(), y = r.asNumber();
+            switch (b.op) {
+            case TokenKind::Plus: out = Value::number(x + y); return true;
+            case TokenKind::Minus: out = Value::number(x - y); return true;
+            case TokenKind::Star: out = Value::number(x * y); return true;
+            case TokenKind::Slash: out = Value::number(x / y); return true;
+            default: return false;
+            }
+        }
+        return false;
+    }
+    default: return false;
+    }
+}
+
+void CompilerImpl::loadName(const std::string& name, SourceLocation at) {
+    int rev = fs_->resolveLocal(name);
+    if (rev >= 0) {
+        fs_->emit(Opcode::LoadLocal, fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot, at);
+        return;
+    }
+    int up = fs_->resolveUpvalue(name);
+    if (up >= 0) {
+        fs_->emit(Opcode::LoadUpval, uint32_t(up), at);
+        return;
+    }
+    if (auto g = globals_.find(name); g != globals_.end()) {
+        fs_->emit(Opcode::LoadGlobal, g->second, at);
+        return;
+    }
+    if (auto b = builtins_.find(name); b != builtins_.end()) {
+        fs_->emit(Opcode::LoadBuiltin, b->second, at);
+        return;
+    }
+    error(at, "undefined name '" + name + "'");
+    fs_->emit(Opcode::Nil, 0, at);
+}
+
+void CompilerImpl::storeName(const std::string& name, SourceLocation at) {
+    int rev = fs_->resolveLocal(name);
+    if (rev >= 0) {
+        fs_->emit(Opcode::StoreLocal, fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot, at);
+        return;
+    }
+    int up = fs_->resolveUpvalue(name);
+    if (up >= 0) {
+        fs_->emit(Opcode::StoreUpval, uint32_t(up), at);
+        return;
+    }
+    if (auto g = globals_.find(name); g != globals_.end()) {
+        fs_->emit(Opcode::StoreGlobal, g->second, at);
+        return;
+    }
+    if (builtins_.count(name)) error(at, "cannot assign to builtin '" + name + "'");
+    else error(at, "cannot assign to undeclared name '" + name + "' (declare it with 'let')");
+    fs_->emit(Opcode::Pop, 0, at);
+}
+
+size_t CompilerImpl::condition(const Expr& e) {
+    if (e.kind == ExprKind::True) return SIZE_MAX;
+    if (e.kind == ExprKind::Binary && static_cast<const BinaryExpr&>(e).op == TokenKind::Less) {
+        auto& b = static_cast<const BinaryExpr&>(e);
+        expression(*b.left);
+        expression(*b.right);
+        return fs_->emitJump(Opcode::LtJump, b.location);
+    }
+    expression(e);
+    return fs_->emitJump(Opcode::JumpIfFalse, e.location);
+}
+
+void CompilerImpl::expression(const Expr& e) {
+    switch (e.kind) {
+    case ExprKind::Nil: fs_->emit(Opcode::Nil, 0, e.location); break;
+    case ExprKind::True: fs_->emit(Opcode::True, 0, e.location); break;
+    case ExprKind::False: fs_->emit(Opcode::False, 0, e.location); break;
+    case ExprKind::Int: emitInt(static_cast<const LiteralExpr&>(e).intValue, e.location); break;
+    case ExprKind::Float:
+        fs_->emit(Opcode::Const, fs_->addConstant(Value::number(static_cast<const LiteralExpr&>(e).floatValue)),
+                  e.location);
+        break;
+    case ExprKind::String:
+        fs_->emit(Opcode::Const, fs_->stringConstant(static_cast<const LiteralExpr&>(e).stringValue), e.location);
+        break;
+    case ExprKind::Identifier: loadName(static_cast<const IdentifierExpr&>(e).name, e.location); break;
+    case ExprKind::Self:
+        if (fs_->resolveLocal("self") < 0 && fs_->resolveUpvalue("self") < 0) {
+            error(e.location, "'self' used outside a method");
+            fs_->emit(Opcode::Nil, 0, e.location);
+        } else {
+            loadName("self", e.location);
+        }
+        break;
+    case ExprKind::Unary: {
+        Value folded;
+        if (foldConstant(e, folded)) {
+            if (folded.isInt()) emitInt(folded.asInt(), e.location);
+            else fs_->emit(Opcode::Const, fs_->addConstant(folded), e.location);
+            break;
+        }
+        auto& u = static_cast<const UnaryExpr&>(e);
+        expression(*u.operand);
+        Opcode op = u.op == TokenKind::Minus ? Opcode::Neg : u.op == TokenKind::Bang ? Opcode::Not : Opcode::BitNot;
+        fs_->emit(op, 0, u.location);
+        break;
+    }
+    case ExprKind::Binary: binary(static_cast<const BinaryExpr&>(e)); break;
+    case ExprKind::Logical: logical(static_cast<const BinaryExpr&>(e)); break;
+    case ExprKind::Is: {
+        auto& is = static_cast<const IsExpr&>(e);
+        expression(*is.value);
+        expression(*is.type);
+        fs_->emit(Opcode::Is, 0, is.location);
+        break;
+    }
+    case ExprKind::Call: call(static_cast<const CallExpr&>(e)); break;
+    case ExprKind::Member: {
+        auto& m = static_cast<const MemberExpr&>(e);
+        expression(*m.object);
+        fs_->emit(Opcode::GetField, fs_->stringConstant(m.name), m.location);
+        break;
+    }
+    case ExprKind::SuperMember:
+        error(e.location, "'super." + static_cast<const SuperMemberExpr&>(e).name + "' must be called");
+        fs_->emit(Opcode::Nil, 0, e.location);
+        break;
+    case ExprKind::Index: {
+        auto& ix = static_cast<const IndexExpr&>(e);
+        expression(*ix.object);
+        expression(*ix.index);
+        fs_->emit(Opcode::GetIndex, 0, ix.location);
+        break;
+    }
+    case ExprKind::Array: {
+        auto& a = static_cast<const ArrayExpr&>(e);
+        for (const auto& el : a.elements) expression(*el);
+        fs_->emit(Opcode::Array, uint32_t(a.elements.size()), a.location);
+        fs_->adjustStack(1 - int(a.elements.size()));
+        break;
+    }
+    case ExprKind::Object:
+    case ExprKind::Struct: objectLiteral(static_cast<const ObjectExpr&>(e)); break;
+    case ExprKind::Function: {
+        auto& f = static_cast<const FunctionExpr&>(e);
+        compileFunction(*f.decl, "<closure>", false);
+        break;
+    }
+    }
+}
+
+void CompilerImpl::binary(const BinaryExpr& e) {
+    Value folded;
+    if (foldConstant(e, folded)) {
+        if (folded.isInt()) emitInt(folded.asInt(), e.location);
+        else fs_->emit(Opcode::Const, fs_->addConstant(folded), e.location);
+        return;
+    }
+    if (e.op == TokenKind::Plus && e.left->kind == ExprKind::String && e.right->kind == ExprKind::String) {
+        std::string s = static_cast<const LiteralExpr&>(*e.left).stringValue +
+                        static_cast<const LiteralExpr&>(*e.right).stringValue;
+        fs_->emit(Opcode::Const, fs_->stringConstant(s), e.location);
+        return;
+    }
+    Value k;
+    if ((e.op == TokenKind::Plus || e.op == TokenKind::Minus) && foldConstant(*e.right, k) && k.isInt() &&
+        fitsImmediate(k.asInt()) && fitsImmediate(-k.asInt())) {
+        expression(*e.left);
+        fs_->emitSigned(Opcode::AddInt, int32_t(e.op == TokenKind::Plus ? k.asInt() : -k.asInt()), e.location);
+        return;
+    }
+    expression(*e.left);
+    expression(*e.right);
+    fs_->emit(binaryOpcode(e.op), 0, e.location);
+}
+
+void CompilerImpl::logical(const BinaryExpr& e) {
+    bool isAnd = e.op == TokenKind::AndAnd;
+    expression(*e.left);
+    size_t shortCircuit = fs_->emitJump(isAnd ? Opcode::JumpIfFalse : Opcode::JumpIfTrue, e.location);
+    expression(*e.right);
+    fs_->emit(Opcode::ToBool, 0, e.location);
+    size_t end = fs_->emitJump(Opcode::Jump, e.location);
+    fs_->patchJump(shortCircuit);
+    fs_->adjustStack(-1);
+    fs_->emit(isAnd ? Opcode::False : Opcode::True, 0, e.location);
+    fs_->patchJump(end);
+}
+
+void CompilerImpl::call(const CallExpr& e) {
+    int argc = int(e.args.size());
+    if (e.callee->kind == ExprKind::Member) {
+        auto& m = static_cast<const MemberExpr&>(*e.callee);
+        expression(*m.object);
+        for (const auto& a : e.args) expression(*a);
+        fs_->emit(Opcode::Invoke, uint32_t(argc), e.location);
+        fs_->emitWord(fs_->stringConstant(m.name), e.location);
+        fs_->adjustStack(-argc);
+        return;
+    }
+    if (e.callee->kind == ExprKind::SuperMember) {
+        auto& sm = static_cast<const SuperMemberExpr&>(*e.callee);
+        if (currentClass_.empty()) error(e.location, "'super' used outside a class method");
+        loadName("self", sm.location);
+        for (const auto& a : e.args) expression(*a);
+        fs_->emit(Opcode::SuperInvoke, uint32_t(argc), e.location);
+        fs_->emitWord(fs_->stringConstant(sm.name), e.location);
+        fs_->adjustStack(-argc);
+        return;
+    }
+    expression(*e.callee);
+    for (const auto& a : e.args) expression(*a);
+    fs_->emit(Opcode::Call, uint32_t(argc), e.location);
+    fs_->adjustStack(-argc);
+}
+
+void CompilerImpl::objectLiteral(const ObjectExpr& e) {
+    if (e.type) expression(*e.type);
+    for (const auto& entry : e.entries) {
+        fs_->emit(Opcode::Const, fs_->stringConstant(entry.key), entry.location);
+        expression(*entry.value);
+    }
+    uint32_t n = uint32_t(e.entries.size());
+    if (e.type) {
+        fs_->emit(Opcode::Struct, n, e.location);
+        fs_->adjustStack(-int(2 * n));
+    } else {
+        fs_->emit(Opcode::Object, n, e.location);
+        fs_->adjustStack(1 - int(2 * n));
+    }
+}
+
+} // namespace langoost

@@ -1,0 +1,477 @@
+// Statement compilation: declarations, control flow, loops, try/finally.
+// Invariant: between statements the modelled stack depth equals the number
+// of live local slots, so a `let` finds its value exactly in its slot.
+#include <algorithm>
+#include <set>
+
+#include "compiler/CompilerImpl.h"
+
+namespace langoost {
+
+bool CompilerImpl::isTopLevel() const { return fs_->enclosing() == nullptr && fs_->scopeDepth() == 0; }
+
+void CompilerImpl::declareGlobals(const Program& program) {
+    std::unordered_map<std::string, SourceLocation> seen;
+    auto declare = [&](const std::string& name, SourceLocation at) {
+        auto [it, fresh] = seen.emplace(name, at);
+        if (!fresh) {
+            error(at, "'" + name + "' is already declared at " + std::to_string(it->second.line) + ":" +
+                          std::to_string(it->second.column));
+            return;
+        }
+        uint32_t slot = uint32_t(module_->globalNames.size());
+        globals_[name] = slot;
+        module_->globalNames.push_back(name);
+    };
+    for (const auto& s : program.body) {
+        switch (s->kind) {
+        case StmtKind::Let: declare(static_cast<const LetStmt&>(*s).name, s->location); break;
+        case StmtKind::Function: {
+            auto& f = static_cast<const FunctionStmt&>(*s);
+            declare(f.decl->name, f.decl->location);
+            break;
+        }
+        case StmtKind::Class: declare(static_cast<const ClassStmt&>(*s).name, s->location); break;
+        case StmtKind::Interface: declare(static_cast<const InterfaceStmt&>(*s).name, s->location); break;
+        case StmtKind::Import: {
+            auto& imp = static_cast<const ImportStmt&>(*s);
+            if (imp.names.empty()) declare(imp.binding, s->location);
+            for (const auto& [name, at] : imp.names) declare(name, at);
+            break;
+        }
+        default: break;
+        }
+    }
+}
+
+// Top-level imports, interfaces, classes (parents first) and functions are
+// bound before any other top-level code runs.
+void CompilerImpl::hoistDeclarations(const Program& program) {
+    for (const auto& s : program.body)
+        if (s->kind == StmtKind::Import) importStatement(static_cast<const ImportStmt&>(*s));
+    for (const auto& s : program.body)
+        if (s->kind == StmtKind::Interface) interfaceStatement(static_cast<const InterfaceStmt&>(*s));
+    std::vector<const ClassStmt*> pending;
+    std::set<std::string> pendingNames;
+    for (const auto& s : program.body)
+        if (s->kind == StmtKind::Class) {
+            pending.push_back(static_cast<const ClassStmt*>(s.get()));
+            pendingNames.insert(pending.back()->name);
+        }
+    while (!pending.empty()) {
+        bool progress = false;
+        for (auto it = pending.begin(); it != pending.end();) {
+            const ClassStmt* c = *it;
+            bool waits = c->superclass && c->superclass->kind == ExprKind::Identifier &&
+                         pendingNames.count(static_cast<const IdentifierExpr&>(*c->superclass).name) &&
+                         static_cast<const IdentifierExpr&>(*c->superclass).name != c->name;
+            if (waits) {
+                ++it;
+                continue;
+            }
+            classStatement(*c);
+            pendingNames.erase(c->name);
+            it = pending.erase(it);
+            progress = true;
+        }
+        if (!progress) {
+            error(pending.front()->location, "class inheritance cycle involving '" + pending.front()->name + "'");
+            break;
+        }
+    }
+    for (const auto& s : program.body)
+        if (s->kind == StmtKind::Function) functionStatement(static_cast<const FunctionStmt&>(*s));
+}
+
+void CompilerImpl::defineVariable(const std::string& name, SourceLocation at) {
+    if (isTopLevel()) {
+        fs_->emit(Opcode::StoreGlobal, globals_.at(name), at);
+        return;
+    }
+    if (Local* existing = fs_->findLocalInScope(name)) {
+        (void)existing;
+        error(at, "'" + name + "' is already declared in this scope");
+    }
+    fs_->declareLocal(name);
+}
+
+void CompilerImpl::emitClosure(std::unique_ptr<FunctionProto> proto, const FunctionState& child, SourceLocation at) {
+    uint32_t index = uint32_t(fs_->proto()->protos.size());
+    fs_->proto()->protos.push_back(std::move(proto));
+    fs_->emit(Opcode::Closure, index, at);
+    for (const auto& up : child.upvalues) fs_->emitWord(up.fromLocal ? (up.index | kCaptureLocalBit) : up.index, at);
+}
+
+// Compiles a function body into a new proto and emits the Closure that creates it.
+std::unique_ptr<FunctionProto> CompilerImpl::compileFunction(const FunctionDecl& decl, const std::string& displayName,
+                                                             bool named) {
+    auto proto = std::make_unique<FunctionProto>();
+    proto->name = displayName;
+    proto->path = file_.path();
+    proto->location = decl.location;
+    proto->arity = uint32_t(decl.params.size());
+    proto->variadic = decl.variadic;
+    proto->named = named;
+    proto->isMethod = decl.isMethod;
+    proto->returnType = {decl.returnType.name, decl.returnType.isArray};
+    FunctionState state(proto.get(), fs_);
+    state.isMethod = decl.isMethod;
+    state.adjustStack(1);
+    state.declareLocalAt(decl.isMethod ? "self" : "", 0);
+    for (size_t i = 0; i < decl.params.size(); ++i) {
+        state.adjustStack(1);
+        state.declareLocalAt(decl.params[i].name, uint32_t(i + 1));
+        proto->paramNames.push_back(decl.params[i].name);
+        proto->paramTypes.push_back({decl.params[i].type.name, decl.params[i].type.isArray});
+    }
+    state.beginScope();
+    FunctionState* saved = fs_;
+    fs_ = &state;
+    statements(decl.body);
+    fs_->emit(Opcode::ReturnNil, 0, decl.endLocation);
+    fs_ = saved;
+    emitClosure(std::move(proto), state, decl.location);
+    return nullptr;
+}
+
+void CompilerImpl::statements(const StmtList& list) {
+    for (const auto& s : list) statement(*s);
+}
+
+void CompilerImpl::block(const BlockStmt& b) {
+    fs_->beginScope();
+    statements(b.body);
+    fs_->endScope(b.endLocation);
+}
+
+void CompilerImpl::statement(const Stmt& s) {
+    switch (s.kind) {
+    case StmtKind::Let: letStatement(static_cast<const LetStmt&>(s)); break;
+    case StmtKind::Assign: assignStatement(static_cast<const AssignStmt&>(s)); break;
+    case StmtKind::Expression:
+        expression(*static_cast<const ExprStmt&>(s).expr);
+        fs_->emit(Opcode::Pop, 0, s.location);
+        break;
+    case StmtKind::If: ifStatement(static_cast<const IfStmt&>(s)); break;
+    case StmtKind::While: whileStatement(static_cast<const WhileStmt&>(s)); break;
+    case StmtKind::ForIn: forStatement(static_cast<const ForInStmt&>(s)); break;
+    case StmtKind::Break:
+    case StmtKind::Continue: breakOrContinue(s); break;
+    case StmtKind::Return: returnStatement(static_cast<const ReturnStmt&>(s)); break;
+    case StmtKind::Throw:
+        expression(*static_cast<const ThrowStmt&>(s).value);
+        fs_->emit(Opcode::Throw, 0, s.location);
+        break;
+    case StmtKind::Try: tryStatement(static_cast<const TryStmt&>(s)); break;
+    case StmtKind::Block: block(static_cast<const BlockStmt&>(s)); break;
+    case StmtKind::Function: functionStatement(static_cast<const FunctionStmt&>(s)); break;
+    case StmtKind::Class: classStatement(static_cast<const ClassStmt&>(s)); break;
+    case StmtKind::Interface: interfaceStatement(static_cast<const InterfaceStmt&>(s)); break;
+    case StmtKind::Import:
+        if (isTopLevel()) importStatement(static_cast<const ImportStmt&>(s));
+        else error(s.location, "'import' is only allowed at the top level of a file");
+        break;
+    }
+}
+
+void CompilerImpl::letStatement(const LetStmt& s) {
+    if (s.init) expression(*s.init);
+    else fs_->emit(Opcode::Nil, 0, s.location);
+    defineVariable(s.name, s.location);
+}
+
+void CompilerImpl::functionStatement(const FunctionStmt& s) {
+    const FunctionDecl& decl = *s.decl;
+    if (isTopLevel()) {
+        compileFunction(decl, decl.name, true);
+        fs_->emit(Opcode::StoreGlobal, globals_.at(decl.name), decl.location);
+        return;
+    }
+    // A local function: declare the slot first so the body can recurse.
+    fs_->emit(Opcode::Nil, 0, decl.location);
+    defineVariable(decl.name, decl.location);
+    uint32_t slot = fs_->locals().back().slot;
+    compileFunction(decl, decl.name, true);
+    fs_->emit(Opcode::StoreLocal, slot, decl.location);
+}
+
+void CompilerImpl::assignStatement(const AssignStmt& s) {
+    Opcode op = Opcode::Nop;
+    switch (s.op) {
+    case TokenKind::PlusAssign: op = Opcode::Add; break;
+    case TokenKind::MinusAssign: op = Opcode::Sub; break;
+    case TokenKind::StarAssign: op = Opcode::Mul; break;
+    case TokenKind::SlashAssign: op = Opcode::Div; break;
+    case TokenKind::PercentAssign: op = Opcode::Mod; break;
+    default: break;
+    }
+    const Expr& target = *s.target;
+    if (target.kind == ExprKind::Identifier) {
+        const std::string& name = static_cast<const IdentifierExpr&>(target).name;
+        if (op != Opcode::Nop) {
+            loadName(name, target.location);
+            expression(*s.value);
+            fs_->emit(op, 0, s.location);
+        } else {
+            expression(*s.value);
+        }
+        storeName(name, target.location);
+    } else if (target.kind == ExprKind::Member) {
+        auto& m = static_cast<const MemberExpr&>(target);
+        uint32_t name = fs_->stringConstant(m.name);
+        expression(*m.object);
+        if (op != Opcode::Nop) {
+            fs_->emit(Opcode::Dup, 0, m.location);
+            fs_->emit(Opcode::GetField, name, m.location);
+            expression(*s.value);
+            fs_->emit(op, 0, s.location);
+        } else {
+            expression(*s.value);
+        }
+        fs_->emit(Opcode::SetField, name, m.location);
+    } else {
+        auto& ix = static_cast<const IndexExpr&>(target);
+        expression(*ix.object);
+        expression(*ix.index);
+        if (op != Opcode::Nop) {
+            fs_->emit(Opcode::Dup2, 0, ix.location);
+            fs_->emit(Opcode::GetIndex, 0, ix.location);
+            expression(*s.value);
+            fs_->emit(op, 0, s.location);
+        } else {
+            expression(*s.value);
+        }
+        fs_->emit(Opcode::SetIndex, 0, ix.location);
+    }
+}
+
+void CompilerImpl::ifStatement(const IfStmt& s) {
+    size_t elseJump = condition(*s.condition);
+    block(*s.thenBlock);
+    if (s.elseBranch) {
+        size_t endJump = fs_->emitJump(Opcode::Jump, s.location);
+        if (elseJump != SIZE_MAX) fs_->patchJump(elseJump);
+        statement(*s.elseBranch);
+        fs_->patchJump(endJump);
+    } else if (elseJump != SIZE_MAX) {
+        fs_->patchJump(elseJump);
+    }
+}
+
+void CompilerImpl::whileStatement(const WhileStmt& s) {
+    size_t start = fs_->codeSize();
+    size_t exitJump = condition(*s.condition);
+    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), start, {}});
+    block(*s.body);
+    if (!fs_->emitLoop(start, s.location)) error(s.location, "loop body is too large");
+    if (exitJump != SIZE_MAX) fs_->patchJump(exitJump);
+    for (size_t j : fs_->loops.back().breakJumps) fs_->patchJump(j);
+    fs_->loops.pop_back();
+}
+
+void CompilerImpl::loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp) {
+    size_t head = fs_->emit(nextOp, uint32_t(iterSlot), s.location);
+    size_t exitWord = fs_->codeSize();
+    fs_->emitWord(0, s.location);
+    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), head, {}});
+    fs_->beginScope();
+    fs_->declareLocal(s.variable);
+    block(*s.body);
+    fs_->endScope(s.location);
+    if (!fs_->emitLoop(head, s.location)) error(s.location, "loop body is too large");
+    fs_->patchWordJump(exitWord);
+    for (size_t j : fs_->loops.back().breakJumps) fs_->patchJump(j);
+    fs_->loops.pop_back();
+}
+
+// `for i in range(...)` with the builtin range compiles to a counting loop
+// that allocates nothing.
+bool CompilerImpl::forRange(const ForInStmt& s) {
+    if (s.iterable->kind != ExprKind::Call) return false;
+    auto& c = static_cast<const CallExpr&>(*s.iterable);
+    if (c.callee->kind != ExprKind::Identifier || c.args.empty() || c.args.size() > 3) return false;
+    const std::string& name = static_cast<const IdentifierExpr&>(*c.callee).name;
+    if (name != "range" || fs_->resolveLocal(name) >= 0 || globals_.count(name) || !builtins_.count(name))
+        return false;
+    for (FunctionState* f = fs_->enclosing(); f; f = f->enclosing())
+        if (f->resolveLocal(name) >= 0) return false;
+    fs_->beginScope();
+    size_t slot = size_t(fs_->stackDepth());
+    if (c.args.size() == 1) fs_->emit(Opcode::Int, 0, c.location);
+    for (const auto& a : c.args) expression(*a);
+    if (c.args.size() < 3) fs_->emit(Opcode::Int, 1, c.location);
+    fs_->emit(Opcode::RangeInit, 0, c.location);
+    fs_->declareLocalAt("(counter)", uint32_t(slot));
+    fs_->declareLocalAt("(end)", uint32_t(slot + 1));
+    fs_->declareLocalAt("(step)", uint32_t(slot + 2));
+    loopBody(s, slot, Opcode::RangeNext);
+    fs_->endScope(s.location);
+    return true;
+}
+
+void CompilerImpl::forStatement(const ForInStmt& s) {
+    if (forRange(s)) return;
+    fs_->beginScope();
+    size_t slot = size_t(fs_->stackDepth());
+    expression(*s.iterable);
+    fs_->emit(Opcode::IterInit, 0, s.iterable->location);
+    fs_->declareLocalAt("(iterable)", uint32_t(slot));
+    fs_->declareLocalAt("(cursor)", uint32_t(slot + 1));
+    loopBody(s, slot, Opcode::IterNext);
+    fs_->endScope(s.location);
+}
+
+void CompilerImpl::unwindTries(size_t downTo, SourceLocation at) {
+    for (size_t i = fs_->tries.size(); i-- > downTo;) {
+        TryContext ctx = fs_->tries[i];
+        if (ctx.handlerActive) fs_->emit(Opcode::TryEnd, 0, at);
+        if (ctx.finallyBody) {
+            std::vector<TryContext> saved(fs_->tries.begin() + long(i), fs_->tries.end());
+            fs_->tries.resize(i);
+            block(*ctx.finallyBody);
+            fs_->tries.insert(fs_->tries.end(), saved.begin(), saved.end());
+        }
+    }
+}
+
+void CompilerImpl::breakOrContinue(const Stmt& s) {
+    if (fs_->loops.empty()) {
+        error(s.location, s.kind == StmtKind::Break ? "'break' outside a loop" : "'continue' outside a loop");
+        return;
+    }
+    LoopContext& loop = fs_->loops.back();
+    size_t tryDepth = loop.tryDepth, keep = loop.continueLocals, target = loop.continueTarget;
+    unwindTries(tryDepth, s.location);
+    fs_->popLocalsTo(keep, s.location, false);
+    if (s.kind == StmtKind::Continue) {
+        fs_->emitLoop(target, s.location);
+    } else {
+        size_t j = fs_->emitJump(Opcode::Jump, s.location);
+        fs_->loops.back().breakJumps.push_back(j);
+    }
+}
+
+void CompilerImpl::returnStatement(const ReturnStmt& s) {
+    if (fs_->tries.empty()) {
+        if (s.value) {
+            expression(*s.value);
+            fs_->emit(Opcode::Return, 0, s.location);
+            fs_->adjustStack(-1);
+        } else {
+            fs_->emit(Opcode::ReturnNil, 0, s.location);
+        }
+        return;
+    }
+    // Keep the value in a hidden local while the finally blocks run.
+    if (s.value) expression(*s.value);
+    else fs_->emit(Opcode::Nil, 0, s.location);
+    fs_->beginScope();
+    uint32_t slot = fs_->declareLocal("(return)").slot;
+    unwindTries(0, s.location);
+    fs_->emit(Opcode::LoadLocal, slot, s.location);
+    fs_->emit(Opcode::Return, 0, s.location);
+    fs_->adjustStack(-1);
+    fs_->endScope(s.location);
+}
+
+// try B catch e C finally F compiles to:
+//   TryBegin h1; B; TryEnd; F; Jump end
+//   h1: [e] TryBegin h2; C; TryEnd; pop e; F; Jump end
+//   h2: [e, x] store x in e's slot; F; Rethrow x
+//   end:
+void CompilerImpl::tryStatement(const TryStmt& s) {
+    const BlockStmt* fin = s.finallyBody.get();
+    int base = fs_->stackDepth();
+    std::vector<size_t> toEnd;
+    size_t handler = fs_->emitJump(Opcode::TryBegin, s.location);
+    fs_->tries.push_back({fin, true});
+    block(*s.body);
+    fs_->tries.pop_back();
+    fs_->emit(Opcode::TryEnd, 0, s.location);
+    if (fin) block(*fin);
+    toEnd.push_back(fs_->emitJump(Opcode::Jump, s.location));
+
+    fs_->patchJump(handler);
+    fs_->setStackDepth(base);
+    fs_->adjustStack(1); // the thrown value
+    if (s.catchBody) {
+        fs_->beginScope();
+        fs_->declareLocal(s.catchName);
+        size_t handler2 = 0;
+        if (fin) {
+            handler2 = fs_->emitJump(Opcode::TryBegin, s.catchLocation);
+            fs_->tries.push_back({fin, true});
+        }
+        block(*s.catchBody);
+        if (fin) {
+            fs_->tries.pop_back();
+            fs_->emit(Opcode::TryEnd, 0, s.location);
+        }
+        fs_->endScope(s.location);
+        if (fin) {
+            block(*fin);
+            toEnd.push_back(fs_->emitJump(Opcode::Jump, s.location));
+            fs_->patchJump(handler2);
+            fs_->setStackDepth(base);
+            fs_->adjustStack(2); // stale catch variable + the new thrown value
+            fs_->emit(Opcode::StoreLocal, uint32_t(base), fin->location);
+            fs_->beginScope();
+            fs_->declareLocalAt("(exception)", uint32_t(base));
+            block(*fin);
+            fs_->emit(Opcode::LoadLocal, uint32_t(base), fin->location);
+            fs_->emit(Opcode::Rethrow, 0, fin->location);
+            fs_->endScope(s.location);
+        }
+    } else {
+        fs_->beginScope();
+        fs_->declareLocalAt("(exception)", uint32_t(base));
+        block(*fin);
+        fs_->emit(Opcode::LoadLocal, uint32_t(base), fin->location);
+        fs_->emit(Opcode::Rethrow, 0, fin->location);
+        fs_->endScope(s.location);
+    }
+    for (size_t j : toEnd) fs_->patchJump(j);
+    fs_->setStackDepth(base);
+}
+
+void CompilerImpl::classStatement(const ClassStmt& s) {
+    fs_->emit(Opcode::Class, fs_->stringConstant(s.name), s.location);
+    if (s.superclass) {
+        expression(*s.superclass);
+        fs_->emit(Opcode::Inherit, 0, s.superclass->location);
+    }
+    std::string savedClass = currentClass_;
+    currentClass_ = s.name;
+    std::set<std::string> seen;
+    for (const auto& m : s.methods) {
+        if (!seen.insert(m->name).second) error(m->location, "method '" + m->name + "' is already defined");
+        compileFunction(*m, s.name + "." + m->name, true);
+        fs_->emit(Opcode::Method, fs_->stringConstant(m->name), m->location);
+    }
+    currentClass_ = savedClass;
+    defineVariable(s.name, s.location);
+}
+
+void CompilerImpl::interfaceStatement(const InterfaceStmt& s) {
+    fs_->emit(Opcode::Const, fs_->stringConstant(s.name), s.location);
+    for (const auto& m : s.methods) fs_->emit(Opcode::Const, fs_->stringConstant(m.name), m.location);
+    fs_->emit(Opcode::Interface, uint32_t(s.methods.size()), s.location);
+    fs_->adjustStack(-int(s.methods.size()));
+    defineVariable(s.name, s.location);
+}
+
+void CompilerImpl::importStatement(const ImportStmt& s) {
+    fs_->emit(Opcode::Import, fs_->stringConstant(s.spec), s.location);
+    if (s.names.empty()) {
+        defineVariable(s.binding, s.location);
+        return;
+    }
+    for (const auto& [name, at] : s.names) {
+        fs_->emit(Opcode::Dup, 0, at);
+        fs_->emit(Opcode::GetField, fs_->stringConstant(name), at);
+        defineVariable(name, at);
+    }
+    fs_->emit(Opcode::Pop, 0, s.location);
+}
+
+} // namespace langoost

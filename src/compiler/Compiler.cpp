@@ -1,0 +1,55 @@
+#include "compiler/Compiler.h"
+
+#include "compiler/CompilerImpl.h"
+#include "syntax/Parser.h"
+
+namespace langoost {
+
+CompilerImpl::CompilerImpl(const SourceFile& file, Diagnostics& diags, const CompileOptions& options)
+    : file_(file), diags_(diags), options_(options) {
+    for (size_t i = 0; i < options.builtinNames.size(); ++i) builtins_[options.builtinNames[i]] = uint32_t(i);
+}
+
+void CompilerImpl::error(SourceLocation at, const std::string& message) { diags_.error(file_, at, message); }
+
+std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
+    module_ = std::make_unique<CompiledModule>();
+    module_->path = file_.path();
+    module_->builtinNames = options_.builtinNames;
+    module_->main = std::make_unique<FunctionProto>();
+    FunctionProto* main = module_->main.get();
+    main->name = "<main>";
+    main->path = file_.path();
+    main->location = {1, 1};
+    FunctionState state(main, nullptr);
+    fs_ = &state;
+    state.adjustStack(1); // slot 0: the running closure
+    state.declareLocalAt("", 0);
+
+    declareGlobals(program);
+    hoistDeclarations(program);
+    for (const auto& s : program.body) {
+        if (s->kind == StmtKind::Function || s->kind == StmtKind::Class || s->kind == StmtKind::Interface ||
+            s->kind == StmtKind::Import)
+            continue; // hoisted
+        statement(*s);
+    }
+    state.emit(Opcode::ReturnNil, 0, {0, 0});
+    fs_ = nullptr;
+    if (diags_.hasErrors()) return nullptr;
+    return std::move(module_);
+}
+
+std::unique_ptr<CompiledModule> compileProgram(const SourceFile& file, const Program& program,
+                                               Diagnostics& diagnostics, const CompileOptions& options) {
+    return CompilerImpl(file, diagnostics, options).compile(program);
+}
+
+std::unique_ptr<CompiledModule> compileSource(const SourceFile& file, Diagnostics& diagnostics,
+                                              const CompileOptions& options) {
+    Program program = parseProgram(file, diagnostics);
+    if (diagnostics.hasErrors()) return nullptr;
+    return compileProgram(file, program, diagnostics, options);
+}
+
+} // namespace langoost

@@ -1,0 +1,76 @@
+// CompilerImpl: the compiler's private state shared by the statement and
+// expression halves (CompileStatements.cpp, CompileExpressions.cpp).
+#pragma once
+#include <unordered_map>
+
+#include "compiler/Compiler.h"
+#include "compiler/FunctionState.h"
+
+namespace langoost {
+
+class CompilerImpl {
+  public:
+    CompilerImpl(const SourceFile& file, Diagnostics& diags, const CompileOptions& options);
+    std::unique_ptr<CompiledModule> compile(const Program& program);
+
+  private:
+    friend struct StatementCompiler;
+    const SourceFile& file_;
+    Diagnostics& diags_;
+    const CompileOptions& options_;
+    std::unique_ptr<CompiledModule> module_;
+    FunctionState* fs_ = nullptr;
+    std::unordered_map<std::string, uint32_t> globals_;
+    std::unordered_map<std::string, uint32_t> builtins_;
+    std::string currentClass_;
+
+    void error(SourceLocation at, const std::string& message);
+
+    // ---- declarations (CompileStatements.cpp) ----
+    void declareGlobals(const Program& program);
+    void hoistDeclarations(const Program& program);
+    bool isTopLevel() const;
+    // Declares `name` as a local (inside functions and blocks) or binds the
+    // value on top of the stack to its global; the value must be on the stack.
+    void defineVariable(const std::string& name, SourceLocation at);
+    std::unique_ptr<FunctionProto> compileFunction(const FunctionDecl& decl, const std::string& displayName,
+                                                   bool named);
+    void emitClosure(std::unique_ptr<FunctionProto> proto, const FunctionState& child, SourceLocation at);
+
+    // ---- statements ----
+    void statement(const Stmt& s);
+    void block(const BlockStmt& b);
+    void statements(const StmtList& list);
+    void letStatement(const LetStmt& s);
+    void assignStatement(const AssignStmt& s);
+    void ifStatement(const IfStmt& s);
+    void whileStatement(const WhileStmt& s);
+    void forStatement(const ForInStmt& s);
+    bool forRange(const ForInStmt& s);
+    void loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp);
+    void breakOrContinue(const Stmt& s);
+    void returnStatement(const ReturnStmt& s);
+    void tryStatement(const TryStmt& s);
+    void classStatement(const ClassStmt& s);
+    void interfaceStatement(const InterfaceStmt& s);
+    void importStatement(const ImportStmt& s);
+    void functionStatement(const FunctionStmt& s);
+    // Runs the finally blocks (and pops handlers) of try blocks deeper than
+    // `downTo`, innermost first, as a jump out of them requires.
+    void unwindTries(size_t downTo, SourceLocation at);
+
+    // ---- expressions (CompileExpressions.cpp) ----
+    void expression(const Expr& e);
+    // Compiles a condition; returns a jump to patch that is taken when false.
+    size_t condition(const Expr& e);
+    void loadName(const std::string& name, SourceLocation at);
+    void storeName(const std::string& name, SourceLocation at);
+    void emitInt(int64_t value, SourceLocation at);
+    void binary(const BinaryExpr& e);
+    void logical(const BinaryExpr& e);
+    void call(const CallExpr& e);
+    void objectLiteral(const ObjectExpr& e);
+    bool foldConstant(const Expr& e, Value& out);
+};
+
+} // namespace langoost

@@ -1,0 +1,160 @@
+#include "compiler/FunctionState.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "bytecode/StringObject.h"
+
+namespace langoost {
+
+size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
+    size_t index = proto_->code.size();
+    proto_->code.push_back(encode(op, a));
+    proto_->locations.push_back(at);
+    int effect = opcodeStackEffect(op);
+    if (effect != VAR) adjustStack(effect);
+    return index;
+}
+
+size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
+    size_t index = emit(op, 0, at);
+    proto_->code[index] = encodeSigned(op, a);
+    return index;
+}
+
+void FunctionState::emitWord(uint32_t word, SourceLocation at) {
+    proto_->code.push_back(word);
+    proto_->locations.push_back(at);
+}
+
+size_t FunctionState::emitJump(Opcode op, SourceLocation at) { return emit(op, 0, at); }
+
+bool FunctionState::patchJump(size_t jump) {
+    int64_t offset = int64_t(proto_->code.size()) - int64_t(jump) - 1;
+    if (offset > kMaxSignedOperand) return false;
+    Opcode op = decodeOpcode(proto_->code[jump]);
+    proto_->code[jump] = encodeSigned(op, int32_t(offset));
+    return true;
+}
+
+bool FunctionState::patchWordJump(size_t word) {
+    int64_t offset = int64_t(proto_->code.size()) - int64_t(word) - 1;
+    proto_->code[word] = uint32_t(int32_t(offset));
+    return true;
+}
+
+bool FunctionState::emitLoop(size_t target, SourceLocation at) {
+    int64_t offset = int64_t(target) - int64_t(proto_->code.size()) - 1;
+    if (offset < kMinSignedOperand) return false;
+    emitSigned(Opcode::Loop, int32_t(offset), at);
+    return true;
+}
+
+void FunctionState::adjustStack(int delta) {
+    depth_ += delta;
+    if (depth_ < 0) depth_ = 0;
+    if (uint32_t(depth_) > proto_->maxStack) proto_->maxStack = uint32_t(depth_);
+}
+
+uint32_t FunctionState::addConstant(Value v) {
+    if (v.isInt()) {
+        auto it = intConstants_.find(v.asInt());
+        if (it != intConstants_.end()) return it->second;
+    } else if (v.isFloat()) {
+        uint64_t bits;
+        double d = v.asFloat();
+        std::memcpy(&bits, &d, sizeof bits);
+        auto it = floatConstants_.find(bits);
+        if (it != floatConstants_.end()) return it->second;
+    }
+    uint32_t index = uint32_t(proto_->constants.size());
+    proto_->constants.push_back(v);
+    if (v.isInt()) intConstants_[v.asInt()] = index;
+    if (v.isFloat()) {
+        uint64_t bits;
+        double d = v.asFloat();
+        std::memcpy(&bits, &d, sizeof bits);
+        floatConstants_[bits] = index;
+    }
+    return index;
+}
+
+uint32_t FunctionState::stringConstant(const std::string& s) {
+    auto it = stringConstants_.find(s);
+    if (it != stringConstants_.end()) return it->second;
+    uint32_t index = uint32_t(proto_->constants.size());
+    proto_->constants.push_back(Value::object(internConstant(s)));
+    stringConstants_.emplace(s, index);
+    return index;
+}
+
+Local& FunctionState::declareLocal(const std::string& name) {
+    uint32_t slot = uint32_t(depth_ - 1);
+    locals_.push_back({name, scopeDepth_, slot, false});
+    return locals_.back();
+}
+
+void FunctionState::declareLocalAt(const std::string& name, uint32_t slot) {
+    locals_.push_back({name, scopeDepth_, slot, false});
+}
+
+Local* FunctionState::findLocalInScope(const std::string& name) {
+    for (auto it = locals_.rbegin(); it != locals_.rend() && it->depth == scopeDepth_; ++it)
+        if (it->name == name) return &*it;
+    return nullptr;
+}
+
+int FunctionState::resolveLocal(const std::string& name) {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
+        if (it->name == name) return int(it - locals_.rbegin());
+    return -1;
+}
+
+int FunctionState::addUpvalue(const std::string& name, bool fromLocal, uint32_t index) {
+    for (size_t i = 0; i < upvalues.size(); ++i)
+        if (upvalues[i].fromLocal == fromLocal && upvalues[i].index == index) return int(i);
+    upvalues.push_back({name, fromLocal, index});
+    proto_->upvalueCount = uint32_t(upvalues.size());
+    return int(upvalues.size() - 1);
+}
+
+int FunctionState::resolveUpvalue(const std::string& name) {
+    if (!enclosing_) return -1;
+    int rev = enclosing_->resolveLocal(name);
+    if (rev >= 0) {
+        Local& local = enclosing_->locals_[enclosing_->locals_.size() - 1 - size_t(rev)];
+        local.captured = true;
+        return addUpvalue(name, true, local.slot);
+    }
+    int up = enclosing_->resolveUpvalue(name);
+    if (up >= 0) return addUpvalue(name, false, uint32_t(up));
+    return -1;
+}
+
+void FunctionState::popLocalsTo(size_t keep, SourceLocation at, bool forget) {
+    if (locals_.size() <= keep) return;
+    bool anyCaptured = false;
+    for (size_t i = keep; i < locals_.size(); ++i) anyCaptured |= locals_[i].captured;
+    uint32_t count = uint32_t(locals_.size() - keep);
+    if (anyCaptured) emit(Opcode::CloseUpvals, locals_[keep].slot, at);
+    if (count == 1) {
+        emit(Opcode::Pop, 0, at);
+    } else {
+        emit(Opcode::PopN, count, at);
+        adjustStack(-int(count));
+    }
+    if (forget) {
+        locals_.resize(keep);
+    } else {
+        adjustStack(int(count)); // the other paths still see these locals
+    }
+}
+
+void FunctionState::endScope(SourceLocation at) {
+    size_t keep = locals_.size();
+    while (keep > 0 && locals_[keep - 1].depth == scopeDepth_) --keep;
+    popLocalsTo(keep, at, true);
+    --scopeDepth_;
+}
+
+} // namespace langoost

@@ -1,0 +1,21 @@
+// Stdlib: the global builtins of language.md §7 and the native standard
+// library modules, packaged as a RuntimeConfig for the VM and the list of
+// builtin names the compiler resolves against.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "vm/VM.h"
+
+namespace langoost {
+
+const std::vector<NativeDef>& builtinFunctions();
+std::vector<std::string> builtinNames();
+const std::vector<const NativeModuleDef*>& standardModules();
+
+const NativeModuleDef& stringsModule();
+
+// A RuntimeConfig with every builtin and standard module installed.
+RuntimeConfig standardRuntime(std::vector<std::string> scriptArgs = {});
+
+} // namespace langoost

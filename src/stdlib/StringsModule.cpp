@@ -1,0 +1,344 @@
+// The `strings` module (stdlib.md): byte-oriented string functions.
+// Positions and lengths are bytes; bad argument types raise TypeError.
+#include <algorithm>
+
+#include "bytecode/ValueFormat.h"
+#include "stdlib/Stdlib.h"
+#include "vm/ArrayOps.h"
+
+namespace langoost {
+namespace {
+
+std::string_view str(VM& vm, const char* fn, Value* args, int argc, int i) {
+    if (i >= argc || !args[i].isString())
+        vm.raise("TypeError", std::string("strings.") + fn + ": argument " + std::to_string(i + 1) +
+                                  " must be a string, got " + (i < argc ? vm.typeName(args[i]) : "nothing"));
+    return args[i].as<StringObject>()->view();
+}
+
+int64_t integer(VM& vm, const char* fn, Value* args, int argc, int i) {
+    vm.checkArgs(fn, args, argc, i, ValueType::Int);
+    return args[i].asInt();
+}
+
+Value make(VM& vm, std::string_view s) {
+    if (s.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+    return vm.stringValue(s);
+}
+
+Value s_slice(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "slice", a, n, 0);
+    int64_t len = int64_t(s.size());
+    int64_t start = std::clamp<int64_t>(integer(vm, "slice", a, n, 1), 0, len);
+    int64_t end = n > 2 ? std::clamp<int64_t>(integer(vm, "slice", a, n, 2), start, len) : len;
+    return make(vm, s.substr(size_t(start), size_t(end - start)));
+}
+
+Value s_lower(VM& vm, Value, Value* a, int n) {
+    std::string s(str(vm, "lower", a, n, 0));
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = char(c + 32);
+    return make(vm, s);
+}
+
+Value s_upper(VM& vm, Value, Value* a, int n) {
+    std::string s(str(vm, "upper", a, n, 0));
+    for (char& c : s)
+        if (c >= 'a' && c <= 'z') c = char(c - 32);
+    return make(vm, s);
+}
+
+Value s_hasPrefix(VM& vm, Value, Value* a, int n) {
+    return Value::boolean(str(vm, "hasPrefix", a, n, 0).starts_with(str(vm, "hasPrefix", a, n, 1)));
+}
+Value s_hasSuffix(VM& vm, Value, Value* a, int n) {
+    return Value::boolean(str(vm, "hasSuffix", a, n, 0).ends_with(str(vm, "hasSuffix", a, n, 1)));
+}
+Value s_indexOf(VM& vm, Value, Value* a, int n) {
+    size_t i = str(vm, "indexOf", a, n, 0).find(str(vm, "indexOf", a, n, 1));
+    return Value::integer(i == std::string_view::npos ? -1 : int64_t(i));
+}
+Value s_lastIndexOf(VM& vm, Value, Value* a, int n) {
+    size_t i = str(vm, "lastIndexOf", a, n, 0).rfind(str(vm, "lastIndexOf", a, n, 1));
+    return Value::integer(i == std::string_view::npos ? -1 : int64_t(i));
+}
+Value s_contains(VM& vm, Value, Value* a, int n) {
+    return Value::boolean(str(vm, "contains", a, n, 0).find(str(vm, "contains", a, n, 1)) != std::string_view::npos);
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+Value s_trim(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "trim", a, n, 0);
+    while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+    return make(vm, s);
+}
+Value s_trimLeft(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "trimLeft", a, n, 0);
+    auto cut = str(vm, "trimLeft", a, n, 1);
+    while (!s.empty() && cut.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
+    return make(vm, s);
+}
+Value s_trimRight(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "trimRight", a, n, 0);
+    auto cut = str(vm, "trimRight", a, n, 1);
+    while (!s.empty() && cut.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+    return make(vm, s);
+}
+
+Value s_split(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "split", a, n, 0);
+    auto sep = str(vm, "split", a, n, 1);
+    ArrayObject* out = vm.heap().newArray(0);
+    TempRoot root(vm, Value::object(out));
+    if (sep.empty()) {
+        for (char c : s) arrayPush(vm, out, vm.stringValue(std::string_view(&c, 1)));
+        return Value::object(out);
+    }
+    size_t start = 0;
+    for (;;) {
+        size_t i = s.find(sep, start);
+        if (i == std::string_view::npos) break;
+        arrayPush(vm, out, vm.stringValue(s.substr(start, i - start)));
+        start = i + sep.size();
+    }
+    arrayPush(vm, out, vm.stringValue(s.substr(start)));
+    return Value::object(out);
+}
+
+Value s_join(VM& vm, Value, Value* a, int n) {
+    if (!a[0].isObjType(ObjType::Array)) vm.raise("TypeError", "strings.join: argument 1 must be an array");
+    auto sep = str(vm, "join", a, n, 1);
+    auto* arr = a[0].as<ArrayObject>();
+    std::string out;
+    for (uint32_t i = 0; i < arr->length; ++i) {
+        if (i) out += sep;
+        vm.appendString(out, arr->at(i));
+        if (out.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+    }
+    return make(vm, out);
+}
+
+Value s_replace(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "replace", a, n, 0);
+    auto from = str(vm, "replace", a, n, 1);
+    auto to = str(vm, "replace", a, n, 2);
+    std::string out;
+    if (from.empty()) {
+        // Go semantics: insert `to` before every byte and at the end.
+        for (char c : s) {
+            out += to;
+            out += c;
+        }
+        out += to;
+        return make(vm, out);
+    }
+    size_t start = 0;
+    for (;;) {
+        size_t i = s.find(from, start);
+        if (i == std::string_view::npos) break;
+        out.append(s.substr(start, i - start));
+        out.append(to);
+        if (out.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+        start = i + from.size();
+    }
+    out.append(s.substr(start));
+    return make(vm, out);
+}
+
+Value s_byteAt(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "byteAt", a, n, 0);
+    int64_t i = integer(vm, "byteAt", a, n, 1);
+    if (i < 0 || i >= int64_t(s.size()))
+        vm.raise("IndexError", "byteAt: index " + std::to_string(i) + " out of range for string of length " +
+                                   std::to_string(s.size()));
+    return Value::integer(static_cast<unsigned char>(s[size_t(i)]));
+}
+
+Value s_fromBytes(VM& vm, Value, Value* a, int) {
+    if (!a[0].isObjType(ObjType::Array)) vm.raise("TypeError", "strings.fromBytes: argument must be an array of ints");
+    auto* arr = a[0].as<ArrayObject>();
+    std::string out;
+    for (uint32_t i = 0; i < arr->length; ++i) {
+        Value v = arr->at(i);
+        if (!v.isInt() || v.asInt() < 0 || v.asInt() > 255)
+            vm.raise("ValueError", "strings.fromBytes: element " + std::to_string(i) + " is not a byte (0..255)");
+        out += char(v.asInt());
+    }
+    return make(vm, out);
+}
+
+Value s_toBytes(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "toBytes", a, n, 0);
+    ArrayObject* out = vm.heap().newArray(uint32_t(s.size()));
+    for (size_t i = 0; i < s.size(); ++i) out->at(uint32_t(i)) = Value::integer(static_cast<unsigned char>(s[i]));
+    return Value::object(out);
+}
+
+Value pad(VM& vm, Value* a, int n, bool left) {
+    const char* fn = left ? "padLeft" : "padRight";
+    auto s = str(vm, fn, a, n, 0);
+    int64_t width = integer(vm, fn, a, n, 1);
+    auto p = n > 2 ? str(vm, fn, a, n, 2) : std::string_view(" ");
+    if (width > int64_t(kMaxStringLength)) vm.raise("ValueError", std::string(fn) + ": width is too large");
+    if (int64_t(s.size()) >= width || p.empty()) return make(vm, s);
+    std::string fill;
+    while (int64_t(fill.size() + s.size()) < width) fill += p;
+    fill.resize(size_t(width) - s.size());
+    return make(vm, left ? fill + std::string(s) : std::string(s) + fill);
+}
+Value s_padLeft(VM& vm, Value, Value* a, int n) { return pad(vm, a, n, true); }
+Value s_padRight(VM& vm, Value, Value* a, int n) { return pad(vm, a, n, false); }
+
+Value s_repeat(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "repeat", a, n, 0);
+    int64_t count = integer(vm, "repeat", a, n, 1);
+    if (count < 0) vm.raise("ValueError", "strings.repeat: negative count");
+    if (!s.empty() && uint64_t(count) > kMaxStringLength / s.size())
+        vm.raise("ValueError", "string would exceed the maximum length");
+    std::string out;
+    out.reserve(s.size() * size_t(count));
+    for (int64_t i = 0; i < count; ++i) out += s;
+    return make(vm, out);
+}
+
+Value s_count(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "count", a, n, 0);
+    auto sub = str(vm, "count", a, n, 1);
+    if (sub.empty()) return Value::integer(int64_t(s.size()) + 1);
+    int64_t c = 0;
+    for (size_t i = s.find(sub); i != std::string_view::npos; i = s.find(sub, i + sub.size())) ++c;
+    return Value::integer(c);
+}
+
+// Decodes one UTF-8 sequence; invalid bytes decode as U+FFFD, one byte each.
+uint32_t decodeRune(std::string_view s, size_t& i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = b(i);
+    if (c < 0x80) {
+        ++i;
+        return c;
+    }
+    int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (len == 0 || i + size_t(len) > s.size()) {
+        ++i;
+        return 0xFFFD;
+    }
+    uint32_t cp = c & (0x7F >> len);
+    for (int k = 1; k < len; ++k) {
+        if ((b(i + size_t(k)) & 0xC0) != 0x80) {
+            ++i;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (b(i + size_t(k)) & 0x3F);
+    }
+    bool overlong = (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF));
+    if (overlong || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        ++i;
+        return 0xFFFD;
+    }
+    i += size_t(len);
+    return cp;
+}
+
+Value s_runes(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "runes", a, n, 0);
+    ArrayObject* out = vm.heap().newArray(0, uint32_t(s.size()));
+    for (size_t i = 0; i < s.size();) arrayPush(vm, out, Value::integer(decodeRune(s, i)));
+    return Value::object(out);
+}
+
+Value s_runeLen(VM& vm, Value, Value* a, int n) {
+    auto s = str(vm, "runeLen", a, n, 0);
+    int64_t count = 0;
+    for (size_t i = 0; i < s.size(); ++count) decodeRune(s, i);
+    return Value::integer(count);
+}
+
+// format(fmt, args…): %s %d %f %.Nf %x %v %%
+Value s_format(VM& vm, Value, Value* a, int n) {
+    auto fmt = str(vm, "format", a, n, 0);
+    std::string out;
+    int next = 1;
+    auto arg = [&]() -> Value {
+        if (next >= n) vm.raise("ValueError", "strings.format: not enough arguments for the format");
+        return a[next++];
+    };
+    for (size_t i = 0; i < fmt.size(); ++i) {
+        char c = fmt[i];
+        if (c != '%' || i + 1 >= fmt.size()) {
+            out += c;
+            continue;
+        }
+        char spec = fmt[++i];
+        int precision = -1;
+        if (spec == '.') {
+            precision = 0;
+            while (i + 1 < fmt.size() && fmt[i + 1] >= '0' && fmt[i + 1] <= '9') precision = precision * 10 + (fmt[++i] - '0');
+            spec = i + 1 < fmt.size() ? fmt[++i] : 'f';
+        }
+        switch (spec) {
+        case '%': out += '%'; break;
+        case 's':
+        case 'v': vm.appendString(out, arg()); break;
+        case 'd': {
+            Value v = arg();
+            if (v.isFloat()) appendInt(out, int64_t(v.asFloat()));
+            else vm.appendString(out, v);
+            break;
+        }
+        case 'x': {
+            Value v = arg();
+            if (v.isInt()) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v.asInt()));
+                out += buf;
+            } else if (v.isString()) {
+                static const char* hex = "0123456789abcdef";
+                for (unsigned char ch : v.as<StringObject>()->view()) {
+                    out += hex[ch >> 4];
+                    out += hex[ch & 15];
+                }
+            } else {
+                vm.appendString(out, v);
+            }
+            break;
+        }
+        case 'f': {
+            Value v = arg();
+            if (!v.isNumber()) vm.raise("TypeError", std::string("strings.format: %f needs a number, got ") + vm.typeName(v));
+            char buf[512];
+            std::snprintf(buf, sizeof buf, "%.*f", precision < 0 ? 6 : std::min(precision, 100), v.asNumber());
+            out += buf;
+            break;
+        }
+        default:
+            out += '%';
+            out += spec;
+        }
+    }
+    return make(vm, out);
+}
+
+} // namespace
+
+const NativeModuleDef& stringsModule() {
+    static const NativeModuleDef def = {
+        "strings",
+        {
+            {"slice", s_slice, 2, 3},         {"lower", s_lower, 1, 1},         {"upper", s_upper, 1, 1},
+            {"hasPrefix", s_hasPrefix, 2, 2}, {"hasSuffix", s_hasSuffix, 2, 2}, {"indexOf", s_indexOf, 2, 2},
+            {"lastIndexOf", s_lastIndexOf, 2, 2}, {"contains", s_contains, 2, 2}, {"trim", s_trim, 1, 1},
+            {"trimLeft", s_trimLeft, 2, 2},   {"trimRight", s_trimRight, 2, 2}, {"split", s_split, 2, 2},
+            {"join", s_join, 2, 2},           {"replace", s_replace, 3, 3},     {"byteAt", s_byteAt, 2, 2},
+            {"fromBytes", s_fromBytes, 1, 1}, {"toBytes", s_toBytes, 1, 1},     {"padRight", s_padRight, 2, 3},
+            {"padLeft", s_padLeft, 2, 3},     {"repeat", s_repeat, 2, 2},       {"count", s_count, 2, 2},
+            {"format", s_format, 1, -1},      {"runes", s_runes, 1, 1},         {"runeLen", s_runeLen, 1, 1},
+        },
+        {},
+    };
+    return def;
+}
+
+} // namespace langoost

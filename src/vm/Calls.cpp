@@ -1,0 +1,165 @@
+// Calls: how each kind of callable is entered — closures get a new frame
+// (with arity and variadic handling), natives run in place, bound methods
+// restore their receiver; method calls look up fields first, then the
+// class chain, then the built-in methods of arrays and objects.
+#include <cstring>
+
+#include "vm/ArrayOps.h"
+#include "vm/MapOps.h"
+#include "vm/ObjectMethods.h"
+#include "vm/VM.h"
+
+namespace langoost {
+
+void VM::stackOverflow() {
+    raise("StackOverflowError", "maximum call depth exceeded (" + std::to_string(frames_.size()) + " frames)");
+}
+
+bool VM::callClosure(ClosureObject* c, Value* slot, uint32_t argc) {
+    const FunctionProto* p = c->proto;
+    if (p->variadic) {
+        uint32_t fixed = p->arity - 1;
+        if (argc < fixed)
+            raise("ArityError", p->name + " expects at least " + std::to_string(fixed) + " argument" +
+                                    (fixed == 1 ? "" : "s") + ", got " + std::to_string(argc));
+        uint32_t extra = argc - fixed;
+        ArrayObject* rest = heap_.newArray(extra);
+        if (extra) std::memcpy(static_cast<void*>(rest->data()), slot + 1 + fixed, sizeof(Value) * extra);
+        slot[1 + fixed] = Value::object(rest);
+        sp_ = slot + 2 + fixed;
+    } else if (argc != p->arity) {
+        raise("ArityError", p->name + " expects " + std::to_string(p->arity) + " argument" +
+                                (p->arity == 1 ? "" : "s") + ", got " + std::to_string(argc));
+    }
+    if (frames_.size() >= config_.maxFrames || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
+    frames_.push_back({c, p->code.data(), slot});
+    return true;
+}
+
+bool VM::callNative(NativeObject* n, Value self, Value* slot, uint32_t argc) {
+    if (int(argc) < n->minArgs || (n->maxArgs >= 0 && int(argc) > n->maxArgs)) {
+        std::string expected = n->minArgs == n->maxArgs ? std::to_string(n->minArgs)
+                               : n->maxArgs < 0          ? "at least " + std::to_string(n->minArgs)
+                                                         : std::to_string(n->minArgs) + " to " + std::to_string(n->maxArgs);
+        raise("ArityError", std::string(n->name) + " expects " + expected + " argument" +
+                                (n->maxArgs == 1 && n->minArgs == 1 ? "" : "s") + ", got " + std::to_string(argc));
+    }
+    Value result = n->fn(*this, self, slot + 1, int(argc));
+    slot[0] = result;
+    sp_ = slot + 1;
+    return false;
+}
+
+bool VM::callValue(Value callee, Value* slot, uint32_t argc) {
+    if (callee.isObj()) {
+        switch (callee.asObj()->type) {
+        case ObjType::Closure: return callClosure(callee.as<ClosureObject>(), slot, argc);
+        case ObjType::Native: return callNative(callee.as<NativeObject>(), Value(), slot, argc);
+        case ObjType::BoundMethod: {
+            auto* b = callee.as<BoundMethodObject>();
+            slot[0] = b->receiver;
+            if (b->method.isObjType(ObjType::Native))
+                return callNative(b->method.as<NativeObject>(), b->receiver, slot, argc);
+            return callClosure(b->method.as<ClosureObject>(), slot, argc);
+        }
+        case ObjType::Class:
+            raise("TypeError", "cannot call class " + std::string(callee.as<ClassObject>()->name->view()) +
+                                   " (create instances with " + std::string(callee.as<ClassObject>()->name->view()) +
+                                   "{...})");
+        default: break;
+        }
+    }
+    raise("TypeError", std::string("cannot call a value of type ") + typeName(callee));
+}
+
+ClosureObject* VM::findMethod(ClassObject* c, StringObject* name) {
+    for (; c; c = c->parent)
+        if (Value* m = mapFind(c->methods, name)) return m->as<ClosureObject>();
+    return nullptr;
+}
+
+bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
+    Value receiver = slot[0];
+    if (receiver.isObj()) {
+        switch (receiver.asObj()->type) {
+        case ObjType::Map: {
+            auto* m = receiver.as<MapObject>();
+            if (Value* field = mapFind(m, name)) {
+                slot[0] = *field;
+                return callValue(*field, slot, argc);
+            }
+            if (m->klass) {
+                if (ClosureObject* method = findMethod(m->klass, name)) return callClosure(method, slot, argc);
+                raise("TypeError", std::string(m->klass->name->view()) + " has no field or method '" +
+                                       std::string(name->view()) + "'");
+            }
+            if (NativeObject* method = objectMethod(name)) return callNative(method, receiver, slot, argc);
+            raise("TypeError", "cannot call '" + std::string(name->view()) + "': the object has no such field");
+        }
+        case ObjType::Array:
+            if (NativeObject* method = arrayMethodObject(name)) return callNative(method, receiver, slot, argc);
+            raise("TypeError", "array has no method '" + std::string(name->view()) + "'");
+        case ObjType::Module: {
+            Value member = getField(receiver, name);
+            slot[0] = member;
+            return callValue(member, slot, argc);
+        }
+        default: break;
+        }
+    }
+    raise("TypeError", "cannot call method '" + std::string(name->view()) + "' on a value of type " + typeName(receiver));
+}
+
+bool VM::superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner) {
+    ClassObject* parent = owner ? owner->parent : nullptr;
+    ClosureObject* method = parent ? findMethod(parent, name) : nullptr;
+    if (!method)
+        raise("TypeError", "no superclass method '" + std::string(name->view()) + "'" +
+                               (owner ? " above class " + std::string(owner->name->view()) : ""));
+    return callClosure(method, slot, argc);
+}
+
+Value VM::call(Value callee, std::span<const Value> args) {
+    if (nativeDepth_ >= config_.maxNativeDepth) stackOverflow();
+    Value* slot = sp_;
+    if (slot + args.size() + 2 >= stackEnd_) stackOverflow();
+    *sp_++ = callee;
+    for (const Value& a : args) *sp_++ = a;
+    ++nativeDepth_;
+    try {
+        size_t stop = frames_.size();
+        Value result = callValue(callee, slot, uint32_t(args.size())) ? run(stop) : slot[0];
+        sp_ = slot;
+        --nativeDepth_;
+        return result;
+    } catch (...) {
+        closeUpvalues(slot);
+        sp_ = slot;
+        --nativeDepth_;
+        throw;
+    }
+}
+
+Value VM::runMain(std::shared_ptr<const CompiledModule> compiled) {
+    ModuleObject* module = heap_.newModule(internConstant(compiled->path));
+    module->compiled = compiled;
+    module->globals.resize(compiled->globalNames.size());
+    modules_.push_back(module);
+    ClosureObject* main = heap_.newClosure(compiled->main.get(), module);
+    Value* slot = sp_;
+    *sp_++ = Value::object(main);
+    size_t stop = frames_.size();
+    try {
+        callClosure(main, slot, 0);
+        Value result = run(stop);
+        sp_ = slot;
+        return result;
+    } catch (...) {
+        closeUpvalues(slot);
+        sp_ = slot;
+        frames_.resize(stop);
+        throw;
+    }
+}
+
+} // namespace langoost

@@ -1,0 +1,547 @@
+// Interpreter: the dispatch loop. One handler per opcode, generated from
+// Opcodes.def; computed goto when LANGOOST_COMPUTED_GOTO is set, a switch
+// otherwise. Hot state lives in locals (ip, sp, base, constants, globals)
+// and is written back to the frame/VM (SYNC) before anything that can
+// raise, allocate-and-collect, or call out. Handlers stay short: the int
+// and float fast paths are inline, everything else is in Operations.cpp.
+#include "vm/ArrayOps.h"
+#include "vm/MapOps.h"
+#include "vm/VM.h"
+
+namespace langoost {
+
+#if defined(LANGOOST_COMPUTED_GOTO) && (defined(__GNUC__) || defined(__clang__))
+#define USE_COMPUTED_GOTO 1
+#else
+#define USE_COMPUTED_GOTO 0
+#endif
+
+Value VM::run(size_t stopFrames) {
+    CallFrame* frame;
+    const Instruction* ip;
+    Value* base;
+    Value* sp = sp_;
+    const Value* k;
+    Value* globals;
+    Instruction ins;
+
+#define LOAD_FRAME()                                                                                              \
+    do {                                                                                                          \
+        frame = &frames_.back();                                                                                  \
+        ip = frame->ip;                                                                                           \
+        base = frame->base;                                                                                       \
+        k = frame->closure->proto->constants.data();                                                              \
+        globals = frame->closure->module->globals.data();                                                         \
+    } while (0)
+#define SYNC()                                                                                                    \
+    do {                                                                                                          \
+        frame->ip = ip;                                                                                           \
+        sp_ = sp;                                                                                                 \
+    } while (0)
+#define SAFEPOINT()                                                                                               \
+    do {                                                                                                          \
+        if (heap_.wantsCollection()) {                                                                            \
+            SYNC();                                                                                               \
+            collectGarbage();                                                                                     \
+        }                                                                                                         \
+    } while (0)
+#define A (ins & kMaxOperand)
+#define SA (static_cast<int32_t>(ins << 8) >> 8)
+
+#if USE_COMPUTED_GOTO
+    static void* const labels[] = {
+#define X(name, format, effect, doc) &&op_##name,
+#include "bytecode/Opcodes.def"
+#undef X
+    };
+#define DISPATCH()                                                                                                \
+    do {                                                                                                          \
+        ins = *ip++;                                                                                              \
+        goto* labels[ins >> 24];                                                                                  \
+    } while (0)
+#define CASE(name) op_##name:
+#else
+#define DISPATCH() goto dispatch
+#define CASE(name) case Opcode::name:
+#endif
+
+    LOAD_FRAME();
+    for (;;) {
+        try {
+#if USE_COMPUTED_GOTO
+            DISPATCH();
+#else
+        dispatch:
+            ins = *ip++;
+            switch (static_cast<Opcode>(ins >> 24)) {
+#endif
+            CASE(Nop) DISPATCH();
+            CASE(Const) *sp++ = k[A]; DISPATCH();
+            CASE(Int) *sp++ = Value::integer(SA); DISPATCH();
+            CASE(Nil) *sp++ = Value(); DISPATCH();
+            CASE(True) *sp++ = Value::boolean(true); DISPATCH();
+            CASE(False) *sp++ = Value::boolean(false); DISPATCH();
+            CASE(Pop) --sp; DISPATCH();
+            CASE(PopN) sp -= A; DISPATCH();
+            CASE(Dup) sp[0] = sp[-1]; ++sp; DISPATCH();
+            CASE(Dup2) sp[0] = sp[-2]; sp[1] = sp[-1]; sp += 2; DISPATCH();
+            CASE(LoadLocal) *sp++ = base[A]; DISPATCH();
+            CASE(StoreLocal) base[A] = *--sp; DISPATCH();
+            CASE(LoadUpval) *sp++ = *frame->closure->upvalues[A]->location; DISPATCH();
+            CASE(StoreUpval) *frame->closure->upvalues[A]->location = *--sp; DISPATCH();
+            CASE(LoadGlobal) *sp++ = globals[A]; DISPATCH();
+            CASE(StoreGlobal) globals[A] = *--sp; DISPATCH();
+            CASE(LoadBuiltin) *sp++ = builtins_[A]; DISPATCH();
+            CASE(GetField) {
+                Value obj = sp[-1];
+                if (obj.isObjType(ObjType::Map)) {
+                    auto* m = obj.as<MapObject>();
+                    if (Value* v = mapFind(m, k[A].as<StringObject>())) {
+                        sp[-1] = *v;
+                        DISPATCH();
+                    }
+                    if (!m->klass) {
+                        sp[-1] = Value();
+                        DISPATCH();
+                    }
+                }
+                SYNC();
+                sp[-1] = getField(obj, k[A].as<StringObject>());
+                DISPATCH();
+            }
+            CASE(SetField) {
+                SYNC();
+                setField(sp[-2], k[A].as<StringObject>(), sp[-1]);
+                sp -= 2;
+                DISPATCH();
+            }
+            CASE(GetIndex) {
+                Value obj = sp[-2], key = sp[-1];
+                if (obj.isObjType(ObjType::Array) && key.isInt()) {
+                    auto* a = obj.as<ArrayObject>();
+                    if (uint64_t(key.asInt()) < a->length) {
+                        sp[-2] = a->at(uint32_t(key.asInt()));
+                        --sp;
+                        DISPATCH();
+                    }
+                }
+                SYNC();
+                sp[-2] = getIndex(obj, key);
+                --sp;
+                DISPATCH();
+            }
+            CASE(SetIndex) {
+                Value obj = sp[-3], key = sp[-2];
+                if (obj.isObjType(ObjType::Array) && key.isInt()) {
+                    auto* a = obj.as<ArrayObject>();
+                    if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
+                        a->at(uint32_t(key.asInt())) = sp[-1];
+                        sp -= 3;
+                        DISPATCH();
+                    }
+                }
+                SYNC();
+                setIndex(obj, key, sp[-1]);
+                sp -= 3;
+                DISPATCH();
+            }
+            CASE(Add) {
+                Value a = sp[-2], b = sp[-1];
+                if (a.isInt() && b.isInt()) {
+                    sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(b.asInt())));
+                } else if (a.isFloat() && b.isFloat()) {
+                    sp[-2] = Value::number(a.asFloat() + b.asFloat());
+                } else {
+                    SYNC();
+                    sp[-2] = arithmetic(Opcode::Add, a, b);
+                }
+                --sp;
+                DISPATCH();
+            }
+            CASE(Sub) {
+                Value a = sp[-2], b = sp[-1];
+                if (a.isInt() && b.isInt()) {
+                    sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) - uint64_t(b.asInt())));
+                } else if (a.isFloat() && b.isFloat()) {
+                    sp[-2] = Value::number(a.asFloat() - b.asFloat());
+                } else {
+                    SYNC();
+                    sp[-2] = arithmetic(Opcode::Sub, a, b);
+                }
+                --sp;
+                DISPATCH();
+            }
+            CASE(Mul) {
+                Value a = sp[-2], b = sp[-1];
+                if (a.isInt() && b.isInt()) {
+                    sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) * uint64_t(b.asInt())));
+                } else if (a.isFloat() && b.isFloat()) {
+                    sp[-2] = Value::number(a.asFloat() * b.asFloat());
+                } else {
+                    SYNC();
+                    sp[-2] = arithmetic(Opcode::Mul, a, b);
+                }
+                --sp;
+                DISPATCH();
+            }
+#define SLOW_BINARY(name)                                                                                         \
+    CASE(name) {                                                                                                  \
+        SYNC();                                                                                                   \
+        sp[-2] = arithmetic(Opcode::name, sp[-2], sp[-1]);                                                        \
+        --sp;                                                                                                     \
+        DISPATCH();                                                                                               \
+    }
+            CASE(Div) {
+                Value a = sp[-2], b = sp[-1];
+                if (a.isInt() && b.isInt() && b.asInt() > 0) {
+                    sp[-2] = Value::integer(a.asInt() / b.asInt());
+                    --sp;
+                    DISPATCH();
+                }
+                SYNC();
+                sp[-2] = arithmetic(Opcode::Div, a, b);
+                --sp;
+                DISPATCH();
+            }
+            CASE(Mod) {
+                Value a = sp[-2], b = sp[-1];
+                if (a.isInt() && b.isInt() && b.asInt() > 0) {
+                    sp[-2] = Value::integer(a.asInt() % b.asInt());
+                    --sp;
+                    DISPATCH();
+                }
+                SYNC();
+                sp[-2] = arithmetic(Opcode::Mod, a, b);
+                --sp;
+                DISPATCH();
+            }
+            SLOW_BINARY(BitAnd)
+            SLOW_BINARY(BitOr)
+            SLOW_BINARY(BitXor)
+            SLOW_BINARY(Shl)
+            SLOW_BINARY(Shr)
+            CASE(AddInt) {
+                Value a = sp[-1];
+                if (a.isInt()) {
+                    sp[-1] = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(int64_t(SA))));
+                } else {
+                    SYNC();
+                    sp[-1] = arithmetic(Opcode::Add, a, Value::integer(SA));
+                }
+                DISPATCH();
+            }
+            CASE(Neg) {
+                Value a = sp[-1];
+                if (a.isInt()) sp[-1] = Value::integer(int64_t(0 - uint64_t(a.asInt())));
+                else if (a.isFloat()) sp[-1] = Value::number(-a.asFloat());
+                else {
+                    SYNC();
+                    sp[-1] = unary(Opcode::Neg, a);
+                }
+                DISPATCH();
+            }
+            CASE(Not) sp[-1] = Value::boolean(!sp[-1].truthy()); DISPATCH();
+            CASE(BitNot) {
+                SYNC();
+                sp[-1] = unary(Opcode::BitNot, sp[-1]);
+                DISPATCH();
+            }
+            CASE(ToBool) sp[-1] = Value::boolean(sp[-1].truthy()); DISPATCH();
+            CASE(Eq) {
+                Value a = sp[-2], b = sp[-1];
+                sp[-2] = Value::boolean(a.identical(b) && !a.isFloat() ? true : equals(a, b));
+                --sp;
+                DISPATCH();
+            }
+            CASE(Ne) {
+                Value a = sp[-2], b = sp[-1];
+                sp[-2] = Value::boolean(!(a.identical(b) && !a.isFloat() ? true : equals(a, b)));
+                --sp;
+                DISPATCH();
+            }
+#define COMPARE(name, op, text)                                                                                   \
+    CASE(name) {                                                                                                  \
+        Value a = sp[-2], b = sp[-1];                                                                             \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            sp[-2] = Value::boolean(a.asInt() op b.asInt());                                                      \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            int c = compare(a, b, text);                                                                          \
+            sp[-2] = Value::boolean(c != 2 && c op 0);                                                            \
+        }                                                                                                         \
+        --sp;                                                                                                     \
+        DISPATCH();                                                                                               \
+    }
+            COMPARE(Lt, <, "<")
+            COMPARE(Le, <=, "<=")
+            COMPARE(Gt, >, ">")
+            COMPARE(Ge, >=, ">=")
+            CASE(Is) {
+                SYNC();
+                sp[-2] = Value::boolean(isA(sp[-2], sp[-1]));
+                --sp;
+                DISPATCH();
+            }
+            CASE(Jump) ip += SA; DISPATCH();
+            CASE(JumpIfFalse) {
+                if (!(--sp)->truthy()) ip += SA;
+                DISPATCH();
+            }
+            CASE(JumpIfTrue) {
+                if ((--sp)->truthy()) ip += SA;
+                DISPATCH();
+            }
+            CASE(LtJump) {
+                Value a = sp[-2], b = sp[-1];
+                sp -= 2;
+                bool less;
+                if (a.isInt() && b.isInt()) {
+                    less = a.asInt() < b.asInt();
+                } else {
+                    SYNC();
+                    less = compare(a, b, "<") == -1;
+                }
+                if (!less) ip += SA;
+                DISPATCH();
+            }
+            CASE(Loop) {
+                ip += SA;
+                SAFEPOINT();
+                DISPATCH();
+            }
+            CASE(Call) {
+                uint32_t argc = A;
+                Value* slot = sp - argc - 1;
+                SYNC();
+                if (heap_.wantsCollection()) collectGarbage();
+                if (slot->isObjType(ObjType::Closure)) {
+                    ClosureObject* c = slot->as<ClosureObject>();
+                    const FunctionProto* p = c->proto;
+                    if (argc == p->arity && !p->variadic && frames_.size() < config_.maxFrames &&
+                        slot + p->maxStack + 1 < stackEnd_) {
+                        frames_.push_back({c, p->code.data(), slot});
+                        LOAD_FRAME();
+                        DISPATCH();
+                    }
+                }
+                if (callValue(*slot, slot, argc)) LOAD_FRAME();
+                sp = sp_;
+                DISPATCH();
+            }
+            CASE(Invoke) {
+                uint32_t argc = A;
+                StringObject* name = k[*ip++].as<StringObject>();
+                Value* slot = sp - argc - 1;
+                SYNC();
+                if (heap_.wantsCollection()) collectGarbage();
+                if (invoke(slot, argc, name)) LOAD_FRAME();
+                sp = sp_;
+                DISPATCH();
+            }
+            CASE(SuperInvoke) {
+                uint32_t argc = A;
+                StringObject* name = k[*ip++].as<StringObject>();
+                Value* slot = sp - argc - 1;
+                SYNC();
+                if (superInvoke(slot, argc, name, frame->closure->ownerClass)) LOAD_FRAME();
+                sp = sp_;
+                DISPATCH();
+            }
+            CASE(Closure) {
+                const FunctionProto* p = frame->closure->proto->protos[A].get();
+                SYNC();
+                ClosureObject* c = heap_.newClosure(p, frame->closure->module);
+                c->ownerClass = frame->closure->ownerClass;
+                for (uint32_t i = 0; i < p->upvalueCount; ++i) {
+                    uint32_t w = *ip++;
+                    c->upvalues[i] = (w & kCaptureLocalBit) ? captureUpvalue(base + (w & ~kCaptureLocalBit))
+                                                            : frame->closure->upvalues[w];
+                }
+                *sp++ = Value::object(c);
+                DISPATCH();
+            }
+            CASE(CloseUpvals) closeUpvalues(base + A); DISPATCH();
+            CASE(Return) {
+                Value result = sp[-1];
+                if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
+                sp = base;
+                *sp++ = result;
+                frames_.pop_back();
+                if (frames_.size() == stopFrames) {
+                    sp_ = sp;
+                    return result;
+                }
+                LOAD_FRAME();
+                DISPATCH();
+            }
+            CASE(ReturnNil) {
+                if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
+                sp = base;
+                *sp++ = Value();
+                frames_.pop_back();
+                if (frames_.size() == stopFrames) {
+                    sp_ = sp;
+                    return Value();
+                }
+                LOAD_FRAME();
+                DISPATCH();
+            }
+            CASE(Array) {
+                uint32_t n = A;
+                SYNC();
+                ArrayObject* a = heap_.newArray(n);
+                for (uint32_t i = 0; i < n; ++i) a->at(i) = sp[int(i) - int(n)];
+                sp -= n;
+                *sp++ = Value::object(a);
+                DISPATCH();
+            }
+            CASE(Object) {
+                uint32_t n = A;
+                SYNC();
+                Value obj = makeObject(sp - 2 * n, n, nullptr);
+                sp -= 2 * n;
+                *sp++ = obj;
+                DISPATCH();
+            }
+            CASE(Struct) {
+                uint32_t n = A;
+                Value* slot = sp - 2 * n - 1;
+                SYNC();
+                if (!slot->isObjType(ObjType::Class))
+                    raise("TypeError", std::string("struct literal needs a class, got ") + typeName(*slot));
+                *slot = makeObject(slot + 1, n, slot->as<ClassObject>());
+                sp = slot + 1;
+                DISPATCH();
+            }
+            CASE(Class) {
+                SYNC();
+                *sp++ = Value::object(heap_.newClass(k[A].as<StringObject>()));
+                DISPATCH();
+            }
+            CASE(Inherit) {
+                Value parent = sp[-1];
+                SYNC();
+                if (!parent.isObjType(ObjType::Class))
+                    raise("TypeError", std::string("a class can only extend a class, got ") + typeName(parent));
+                sp[-2].as<ClassObject>()->parent = parent.as<ClassObject>();
+                --sp;
+                DISPATCH();
+            }
+            CASE(Method) {
+                SYNC();
+                auto* klass = sp[-2].as<ClassObject>();
+                sp[-1].as<ClosureObject>()->ownerClass = klass;
+                mapSet(heap_, klass->methods, k[A].as<StringObject>(), sp[-1]);
+                --sp;
+                DISPATCH();
+            }
+            CASE(Interface) {
+                uint32_t n = A;
+                SYNC();
+                Value iface = makeInterface(sp - n - 1, n);
+                sp -= n + 1;
+                *sp++ = iface;
+                DISPATCH();
+            }
+            CASE(IterInit) {
+                SYNC();
+                sp[-1] = iterationSource(sp[-1]);
+                *sp++ = Value::integer(0);
+                DISPATCH();
+            }
+            CASE(IterNext) {
+                Value* slots = base + A;
+                int32_t done = int32_t(*ip++);
+                int64_t cursor = slots[1].asInt();
+                Obj* src = slots[0].asObj();
+                if (src->type == ObjType::Array) {
+                    auto* a = static_cast<ArrayObject*>(src);
+                    if (cursor < a->length) {
+                        *sp++ = a->at(uint32_t(cursor));
+                        slots[1] = Value::integer(cursor + 1);
+                        DISPATCH();
+                    }
+                } else if (src->type == ObjType::String) {
+                    auto* s = static_cast<StringObject*>(src);
+                    if (cursor < s->length) {
+                        *sp++ = Value::integer(static_cast<unsigned char>(s->chars[cursor]));
+                        slots[1] = Value::integer(cursor + 1);
+                        DISPATCH();
+                    }
+                } else {
+                    auto* r = static_cast<RangeObject*>(src);
+                    int64_t v = r->start + cursor * r->step;
+                    bool more = r->step > 0 ? v < r->end : v > r->end;
+                    if (more && cursor >= 0) {
+                        *sp++ = Value::integer(v);
+                        int64_t next;
+                        if (__builtin_add_overflow(v, r->step, &next)) slots[1] = Value::integer(-1);
+                        else slots[1] = Value::integer(cursor + 1);
+                        DISPATCH();
+                    }
+                }
+                ip += done;
+                DISPATCH();
+            }
+            CASE(RangeInit) {
+                SYNC();
+                checkRange(sp - 3);
+                DISPATCH();
+            }
+            CASE(RangeNext) {
+                Value* slots = base + A;
+                int32_t done = int32_t(*ip++);
+                int64_t c = slots[0].asInt(), end = slots[1].asInt(), step = slots[2].asInt();
+                if (step > 0 ? c < end : c > end) {
+                    *sp++ = Value::integer(c);
+                    int64_t next;
+                    slots[0] = Value::integer(__builtin_add_overflow(c, step, &next) ? end : next);
+                } else {
+                    ip += done;
+                }
+                DISPATCH();
+            }
+            CASE(TryBegin) {
+                handlers_.push_back({frames_.size(), sp, ip + SA});
+                DISPATCH();
+            }
+            CASE(TryEnd) handlers_.pop_back(); DISPATCH();
+            CASE(Throw) {
+                SYNC();
+                throwValue(sp[-1]);
+            }
+            CASE(Rethrow) {
+                SYNC();
+                rethrow(sp[-1]);
+            }
+            CASE(Import) {
+                SYNC();
+                *sp++ = importModule(k[A].as<StringObject>());
+                DISPATCH();
+            }
+#if !USE_COMPUTED_GOTO
+            case Opcode::Count_: break;
+            }
+#endif
+        } catch (ScriptThrow&) {
+            if (!handlers_.empty() && handlers_.back().frameCount > stopFrames) {
+                Handler h = handlers_.back();
+                handlers_.pop_back();
+                closeUpvalues(h.sp);
+                frames_.resize(h.frameCount);
+                LOAD_FRAME();
+                sp = h.sp;
+                *sp++ = exception_;
+                ip = h.target;
+                continue;
+            }
+            while (!handlers_.empty() && handlers_.back().frameCount > stopFrames) handlers_.pop_back();
+            frames_.resize(stopFrames);
+            throw;
+        }
+    }
+#undef A
+#undef SA
+}
+
+} // namespace langoost

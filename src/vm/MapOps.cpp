@@ -1,0 +1,119 @@
+#include "vm/MapOps.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace langoost {
+namespace {
+
+StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject* key, MapEntry** out) {
+    uint32_t mask = capacity - 1;
+    uint32_t i = key->hash & mask;
+    MapEntry* tomb = nullptr;
+    for (;;) {
+        MapEntry* e = &entries[i];
+        if (!e->key) {
+            *out = tomb ? tomb : e;
+            return nullptr;
+        }
+        if (e->key == mapTombstone()) {
+            if (!tomb) tomb = e;
+        } else if (e->key->equals(key)) {
+            *out = e;
+            return e->key;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+void grow(Heap& heap, MapObject* map) {
+    uint32_t newCapacity = map->capacity ? map->capacity * 2 : 8;
+    auto* entries = static_cast<MapEntry*>(std::calloc(newCapacity, sizeof(MapEntry)));
+    if (!entries) throw std::bad_alloc();
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < map->capacity; ++i) {
+        MapEntry& old = map->entries[i];
+        if (!old.key || old.key == mapTombstone()) continue;
+        MapEntry* slot;
+        findSlot(entries, newCapacity, old.key, &slot);
+        *slot = old;
+        ++count;
+    }
+    std::free(map->entries);
+    heap.accountExtra(ptrdiff_t(sizeof(MapEntry)) * (ptrdiff_t(newCapacity) - ptrdiff_t(map->capacity)));
+    map->entries = entries;
+    map->capacity = newCapacity;
+    map->count = count;
+    map->filled = count;
+}
+
+} // namespace
+
+StringObject* mapTombstone() {
+    static StringObject* tomb = internConstant("\x01<tombstone>\x01");
+    return tomb;
+}
+
+Value* mapFind(const MapObject* map, const StringObject* key) {
+    if (map->count == 0) return nullptr;
+    MapEntry* slot;
+    return findSlot(map->entries, map->capacity, key, &slot) ? &slot->value : nullptr;
+}
+
+Value* mapFind(const MapObject* map, std::string_view key) {
+    if (map->count == 0) return nullptr;
+    uint32_t hash = hashBytes(key);
+    uint32_t mask = map->capacity - 1;
+    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
+        MapEntry* e = &map->entries[i];
+        if (!e->key) return nullptr;
+        if (e->key != mapTombstone() && e->key->hash == hash && e->key->view() == key) return &e->value;
+    }
+}
+
+void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
+    if (value.isNil()) {
+        mapDelete(map, key);
+        return;
+    }
+    if (map->filled + 1 > map->capacity / 4 * 3) grow(heap, map);
+    MapEntry* slot;
+    if (findSlot(map->entries, map->capacity, key, &slot)) {
+        slot->value = value;
+        return;
+    }
+    if (!slot->key) ++map->filled;
+    slot->key = key;
+    slot->value = value;
+    ++map->count;
+    map->sortedKeys.reset();
+}
+
+bool mapDelete(MapObject* map, const StringObject* key) {
+    if (map->count == 0) return false;
+    MapEntry* slot;
+    if (!findSlot(map->entries, map->capacity, key, &slot)) return false;
+    slot->key = mapTombstone();
+    slot->value = Value();
+    --map->count;
+    map->sortedKeys.reset();
+    return true;
+}
+
+const std::vector<StringObject*>& mapSortedKeys(MapObject* map) {
+    if (!map->sortedKeys) {
+        auto keys = std::make_unique<std::vector<StringObject*>>();
+        keys->reserve(map->count);
+        for (uint32_t i = 0; i < map->capacity; ++i) {
+            StringObject* k = map->entries[i].key;
+            if (k && k != mapTombstone()) keys->push_back(k);
+        }
+        std::sort(keys->begin(), keys->end(),
+                  [](const StringObject* a, const StringObject* b) { return a->view() < b->view(); });
+        map->sortedKeys = std::move(keys);
+    }
+    return *map->sortedKeys;
+}
+
+} // namespace langoost

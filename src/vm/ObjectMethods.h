@@ -1,0 +1,25 @@
+// ObjectMethods: the three methods plain objects answer at a call site when
+// they have no field of that name — keys(), values(), has(k) — and the
+// helper that turns NativeDef lists into lookup tables of permanent natives.
+#pragma once
+#include <span>
+#include <string_view>
+#include <unordered_map>
+
+#include "vm/VM.h"
+
+namespace langoost {
+
+NativeObject* objectMethod(const StringObject* name);
+
+// Permanent natives, created once per process and never collected.
+NativeObject* makePermanentNative(const NativeDef& def);
+
+template <size_t N>
+std::unordered_map<std::string_view, NativeObject*> makeMethodTable(const NativeDef (&defs)[N]) {
+    std::unordered_map<std::string_view, NativeObject*> table;
+    for (const NativeDef& d : defs) table.emplace(d.name, makePermanentNative(d));
+    return table;
+}
+
+} // namespace langoost

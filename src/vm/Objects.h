@@ -1,0 +1,126 @@
+// Objects: every heap object type the VM knows, each beginning with the Obj
+// header (type tag, mark bit, intrusive list link for the sweeper).
+//
+// Arrays share their storage copy-on-write: `append(a, x)` returns a new
+// array that shares a's buffer when a ends at the buffer's end, so the
+// idiom `out = append(out, x)` is amortized O(1); any in-place mutation
+// first makes the buffer private to the array being changed.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "bytecode/FunctionProto.h"
+#include "bytecode/StringObject.h"
+#include "bytecode/Value.h"
+
+namespace langoost {
+
+class VM;
+
+struct ArrayStore {
+    uint32_t refs;     // arrays using this buffer
+    uint32_t used;     // slots written by some array (a sharer may append only at `used`)
+    uint32_t capacity;
+    Value* items() { return reinterpret_cast<Value*>(this + 1); }
+};
+
+struct ArrayObject : Obj {
+    ArrayStore* store = nullptr;
+    uint32_t length = 0;
+    ArrayObject() : Obj(ObjType::Array) {}
+    Value* data() const { return store ? store->items() : nullptr; }
+    Value& at(uint32_t i) const { return store->items()[i]; }
+};
+
+// Longest array the runtime will build.
+constexpr uint32_t kMaxArrayLength = 1u << 30;
+
+struct MapEntry {
+    StringObject* key; // null: empty; kTombstone: deleted
+    Value value;
+};
+
+struct ClassObject;
+
+// String-keyed hash map with open addressing and linear probing; plain
+// objects and class instances (klass set) are both MapObjects.
+struct MapObject : Obj {
+    MapEntry* entries = nullptr;
+    uint32_t capacity = 0; // power of two, or 0
+    uint32_t count = 0;    // live keys
+    uint32_t filled = 0;   // live keys + tombstones
+    ClassObject* klass = nullptr;
+    // Keys in bytewise order, built on demand for `for k in o`, keys() and
+    // toString; dropped whenever a key is added or removed.
+    std::unique_ptr<std::vector<StringObject*>> sortedKeys;
+    MapObject() : Obj(ObjType::Map) {}
+};
+
+struct UpvalueObject : Obj {
+    Value* location;       // the stack slot while open, &closed once closed
+    Value closed;
+    UpvalueObject* nextOpen = nullptr; // open upvalues, sorted by slot, highest first
+    UpvalueObject() : Obj(ObjType::Upvalue) {}
+};
+
+struct ModuleObject;
+
+struct ClosureObject : Obj {
+    const FunctionProto* proto;
+    ModuleObject* module;
+    ClassObject* ownerClass = nullptr; // for super calls: the class whose method this is (or encloses)
+    uint32_t upvalueCount;
+    UpvalueObject* upvalues[1];
+    ClosureObject() : Obj(ObjType::Closure) {}
+    static size_t allocationSize(uint32_t n) { return sizeof(ClosureObject) + sizeof(UpvalueObject*) * (n ? n - 1 : 0); }
+};
+
+// A native function: `fn` gets the arguments (on the VM stack) and returns
+// the result; errors are raised with VM::raise. `self` is the receiver for
+// native methods and nil otherwise.
+using NativeFn = Value (*)(VM& vm, Value self, Value* args, int argc);
+
+struct NativeObject : Obj {
+    NativeFn fn;
+    const char* name;
+    int minArgs;
+    int maxArgs; // -1: variadic
+    NativeObject() : Obj(ObjType::Native) {}
+};
+
+struct BoundMethodObject : Obj {
+    Value receiver;
+    Value method;
+    BoundMethodObject() : Obj(ObjType::BoundMethod) {}
+};
+
+struct RangeObject : Obj {
+    int64_t start, end, step;
+    RangeObject() : Obj(ObjType::Range) {}
+};
+
+struct ClassObject : Obj {
+    StringObject* name;
+    ClassObject* parent = nullptr;
+    MapObject* methods; // name -> closure
+    ClassObject() : Obj(ObjType::Class) {}
+};
+
+struct InterfaceObject : Obj {
+    StringObject* name;
+    std::vector<StringObject*> methods;
+    InterfaceObject() : Obj(ObjType::Interface) {}
+};
+
+// A module instance: its globals (script modules) or its exported members
+// (native modules).
+struct ModuleObject : Obj {
+    StringObject* name;
+    std::shared_ptr<const CompiledModule> compiled; // null for native modules
+    std::vector<Value> globals;
+    MapObject* exports = nullptr;
+    ModuleObject() : Obj(ObjType::Module) {}
+};
+
+} // namespace langoost

@@ -1,0 +1,263 @@
+// Operations: the out-of-line slow paths of the interpreter — mixed-type
+// arithmetic, string concatenation, field and index access on every type,
+// `is`, iteration sources, literals and imports. The hot int/float cases
+// stay inline in Interpreter.cpp.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "vm/ArrayOps.h"
+#include "vm/MapOps.h"
+#include "vm/ObjectMethods.h"
+#include "vm/VM.h"
+
+namespace langoost {
+namespace {
+
+const char* opSymbol(Opcode op) {
+    switch (op) {
+    case Opcode::Add: return "+";
+    case Opcode::Sub: return "-";
+    case Opcode::Mul: return "*";
+    case Opcode::Div: return "/";
+    case Opcode::Mod: return "%";
+    case Opcode::BitAnd: return "&";
+    case Opcode::BitOr: return "|";
+    case Opcode::BitXor: return "^";
+    case Opcode::Shl: return "<<";
+    case Opcode::Shr: return ">>";
+    case Opcode::Neg: return "-";
+    case Opcode::BitNot: return "~";
+    default: return "?";
+    }
+}
+
+} // namespace
+
+Value VM::concat(Value a, Value b) {
+    std::string left, right;
+    std::string_view l, r;
+    if (a.isString()) l = a.as<StringObject>()->view();
+    else l = left = toString(a);
+    if (b.isString()) r = b.as<StringObject>()->view();
+    else r = right = toString(b);
+    if (l.size() + r.size() > kMaxStringLength) raise("ValueError", "string would exceed the maximum length");
+    StringObject* s = heap_.newStringUninitialized(l.size() + r.size());
+    if (!l.empty()) std::memcpy(s->chars, l.data(), l.size());
+    if (!r.empty()) std::memcpy(s->chars + l.size(), r.data(), r.size());
+    Heap::finishString(s);
+    return Value::object(s);
+}
+
+Value VM::arithmetic(Opcode op, Value a, Value b) {
+    if (op == Opcode::Add && (a.isString() || b.isString())) return concat(a, b);
+    if (a.isInt() && b.isInt()) {
+        int64_t x = a.asInt(), y = b.asInt();
+        auto u = [](int64_t v) { return uint64_t(v); };
+        switch (op) {
+        case Opcode::Add: return Value::integer(int64_t(u(x) + u(y)));
+        case Opcode::Sub: return Value::integer(int64_t(u(x) - u(y)));
+        case Opcode::Mul: return Value::integer(int64_t(u(x) * u(y)));
+        case Opcode::Div:
+            if (y == 0) raise("ZeroDivisionError", "integer division by zero");
+            if (y == -1) return Value::integer(int64_t(0 - u(x)));
+            return Value::integer(x / y);
+        case Opcode::Mod:
+            if (y == 0) raise("ZeroDivisionError", "integer modulo by zero");
+            if (y == -1) return Value::integer(0);
+            return Value::integer(x % y);
+        case Opcode::BitAnd: return Value::integer(x & y);
+        case Opcode::BitOr: return Value::integer(x | y);
+        case Opcode::BitXor: return Value::integer(x ^ y);
+        case Opcode::Shl:
+            if (y < 0) raise("ValueError", "negative shift count " + std::to_string(y));
+            return Value::integer(y >= 64 ? 0 : int64_t(u(x) << y));
+        case Opcode::Shr:
+            if (y < 0) raise("ValueError", "negative shift count " + std::to_string(y));
+            return Value::integer(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
+        default: break;
+        }
+    } else if (a.isNumber() && b.isNumber()) {
+        double x = a.asNumber(), y = b.asNumber();
+        switch (op) {
+        case Opcode::Add: return Value::number(x + y);
+        case Opcode::Sub: return Value::number(x - y);
+        case Opcode::Mul: return Value::number(x * y);
+        case Opcode::Div: return Value::number(x / y);
+        case Opcode::Mod: return Value::number(std::fmod(x, y));
+        default: break;
+        }
+    }
+    raise("TypeError", std::string("unsupported operand types for ") + opSymbol(op) + ": " + typeName(a) + " and " +
+                           typeName(b));
+}
+
+Value VM::unary(Opcode op, Value a) {
+    if (op == Opcode::Neg) {
+        if (a.isInt()) return Value::integer(int64_t(0 - uint64_t(a.asInt())));
+        if (a.isFloat()) return Value::number(-a.asFloat());
+    } else if (op == Opcode::BitNot && a.isInt()) {
+        return Value::integer(~a.asInt());
+    }
+    raise("TypeError", std::string("unsupported operand type for unary ") + opSymbol(op) + ": " + typeName(a));
+}
+
+Value VM::getField(Value obj, StringObject* name) {
+    if (obj.isObj()) {
+        switch (obj.asObj()->type) {
+        case ObjType::Map: {
+            auto* m = obj.as<MapObject>();
+            if (Value* v = mapFind(m, name)) return *v;
+            if (m->klass)
+                if (ClosureObject* method = findMethod(m->klass, name))
+                    return Value::object(heap_.newBoundMethod(obj, Value::object(method)));
+            return Value();
+        }
+        case ObjType::Module: {
+            auto* m = obj.as<ModuleObject>();
+            if (m->exports) {
+                if (Value* v = mapFind(m->exports, name)) return *v;
+            } else if (m->compiled) {
+                const auto& names = m->compiled->globalNames;
+                for (size_t i = 0; i < names.size(); ++i)
+                    if (names[i] == name->view()) return m->globals[i];
+            }
+            raise("ImportError", "module '" + std::string(m->name->view()) + "' has no member '" +
+                                     std::string(name->view()) + "'");
+        }
+        case ObjType::Array:
+            if (NativeObject* method = arrayMethodObject(name))
+                return Value::object(heap_.newBoundMethod(obj, Value::object(method)));
+            raise("TypeError", "array has no field '" + std::string(name->view()) + "'");
+        default: break;
+        }
+    }
+    raise("TypeError", "cannot read field '" + std::string(name->view()) + "' of a value of type " + typeName(obj));
+}
+
+void VM::setField(Value obj, StringObject* name, Value v) {
+    if (obj.isObjType(ObjType::Map)) {
+        mapSet(heap_, obj.as<MapObject>(), name, v);
+        return;
+    }
+    raise("TypeError", "cannot set field '" + std::string(name->view()) + "' on a value of type " + typeName(obj));
+}
+
+Value VM::getIndex(Value obj, Value key) {
+    if (obj.isObjType(ObjType::Array)) {
+        auto* a = obj.as<ArrayObject>();
+        if (!key.isInt()) raise("TypeError", std::string("array index must be an int, got ") + typeName(key));
+        int64_t i = key.asInt();
+        if (i < 0 || i >= a->length)
+            raise("IndexError", "index " + std::to_string(i) + " out of range for array of length " +
+                                    std::to_string(a->length));
+        return a->at(uint32_t(i));
+    }
+    if (obj.isObjType(ObjType::Map)) {
+        auto* m = obj.as<MapObject>();
+        Value* v = key.isString() ? mapFind(m, key.as<StringObject>()) : mapFind(m, toString(key));
+        return v ? *v : Value();
+    }
+    if (obj.isString()) {
+        auto* s = obj.as<StringObject>();
+        if (!key.isInt()) raise("TypeError", std::string("string index must be an int, got ") + typeName(key));
+        int64_t i = key.asInt();
+        if (i < 0 || i >= s->length)
+            raise("IndexError", "index " + std::to_string(i) + " out of range for string of length " +
+                                    std::to_string(s->length));
+        return Value::integer(static_cast<unsigned char>(s->chars[i]));
+    }
+    if (obj.isObjType(ObjType::Module) && key.isString()) return getField(obj, key.as<StringObject>());
+    raise("TypeError", std::string("cannot index a value of type ") + typeName(obj));
+}
+
+void VM::setIndex(Value obj, Value key, Value v) {
+    if (obj.isObjType(ObjType::Array)) {
+        auto* a = obj.as<ArrayObject>();
+        if (!key.isInt()) raise("TypeError", std::string("array index must be an int, got ") + typeName(key));
+        int64_t i = key.asInt();
+        if (i < 0 || i >= a->length)
+            raise("IndexError", "index " + std::to_string(i) + " out of range for array of length " +
+                                    std::to_string(a->length));
+        arrayEnsureUnique(*this, a);
+        a->at(uint32_t(i)) = v;
+        return;
+    }
+    if (obj.isObjType(ObjType::Map)) {
+        StringObject* k = key.isString() ? key.as<StringObject>() : newString(toString(key));
+        mapSet(heap_, obj.as<MapObject>(), k, v);
+        return;
+    }
+    if (obj.isString()) raise("TypeError", "strings are immutable: cannot assign to s[i]");
+    raise("TypeError", std::string("cannot index-assign a value of type ") + typeName(obj));
+}
+
+bool VM::isA(Value v, Value type) {
+    if (type.isObjType(ObjType::Class)) {
+        if (!v.isObjType(ObjType::Map)) return false;
+        for (ClassObject* c = v.as<MapObject>()->klass; c; c = c->parent)
+            if (c == type.as<ClassObject>()) return true;
+        return false;
+    }
+    if (type.isObjType(ObjType::Interface)) {
+        if (!v.isObjType(ObjType::Map) || !v.as<MapObject>()->klass) return false;
+        for (StringObject* m : type.as<InterfaceObject>()->methods)
+            if (!findMethod(v.as<MapObject>()->klass, m)) return false;
+        return true;
+    }
+    raise("TypeError", std::string("the right side of 'is' must be a class or interface, got ") + typeName(type));
+}
+
+Value VM::iterationSource(Value v) {
+    if (v.isObjType(ObjType::Array) || v.isString() || v.isObjType(ObjType::Range)) return v;
+    if (v.isObjType(ObjType::Map)) {
+        const auto& keys = mapSortedKeys(v.as<MapObject>());
+        ArrayObject* snapshot = heap_.newArray(uint32_t(keys.size()));
+        for (size_t i = 0; i < keys.size(); ++i) snapshot->at(uint32_t(i)) = Value::object(keys[i]);
+        return Value::object(snapshot);
+    }
+    raise("TypeError", std::string("cannot iterate over a value of type ") + typeName(v));
+}
+
+Value VM::makeObject(Value* pairs, uint32_t n, ClassObject* klass) {
+    MapObject* m = heap_.newMap();
+    m->klass = klass;
+    for (uint32_t i = 0; i < n; ++i) mapSet(heap_, m, pairs[2 * i].as<StringObject>(), pairs[2 * i + 1]);
+    return Value::object(m);
+}
+
+Value VM::makeInterface(Value* items, uint32_t n) {
+    InterfaceObject* iface = heap_.newInterface(items[0].as<StringObject>());
+    for (uint32_t i = 1; i <= n; ++i) iface->methods.push_back(items[i].as<StringObject>());
+    return Value::object(iface);
+}
+
+void VM::checkRange(Value* slots) {
+    for (int i = 0; i < 3; ++i)
+        if (!slots[i].isInt()) raise("TypeError", std::string("range arguments must be ints, got ") + typeName(slots[i]));
+    if (slots[2].asInt() == 0) raise("ValueError", "range step must not be zero");
+}
+
+Value VM::importModule(StringObject* spec) {
+    for (auto& [def, module] : nativeModules_)
+        if (def->name == spec->view()) return Value::object(module);
+    for (const NativeModuleDef* def : config_.modules) {
+        if (def->name != spec->view()) continue;
+        auto build = [this](const NativeModuleDef& d, auto& self) -> ModuleObject* {
+            ModuleObject* m = heap_.newModule(internConstant(d.name));
+            TempRoot root(*this, Value::object(m));
+            m->exports = heap_.newMap();
+            for (const NativeDef& f : d.functions)
+                mapSet(heap_, m->exports, internConstant(f.name), Value::object(makePermanentNative(f)));
+            for (const NativeModuleDef& ns : d.namespaces)
+                mapSet(heap_, m->exports, internConstant(ns.name), Value::object(self(ns, self)));
+            return m;
+        };
+        ModuleObject* module = build(*def, build);
+        nativeModules_.emplace_back(def, module);
+        return Value::object(module);
+    }
+    raise("ImportError", "cannot find module '" + std::string(spec->view()) + "'");
+}
+
+} // namespace langoost

@@ -1,0 +1,307 @@
+#include "vm/VM.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include "bytecode/ValueFormat.h"
+#include "vm/ArrayOps.h"
+#include "vm/MapOps.h"
+#include "vm/ObjectMethods.h"
+
+namespace langoost {
+namespace {
+
+// Deeply nested (or cyclic) containers stop toString here instead of
+// exhausting the C++ stack.
+constexpr int kMaxFormatDepth = 256;
+
+} // namespace
+
+VM::VM(const RuntimeConfig& config) : config_(config) {
+    stack_ = static_cast<Value*>(std::calloc(config_.maxStackSlots, sizeof(Value)));
+    if (!stack_) throw std::bad_alloc();
+    stackEnd_ = stack_ + config_.maxStackSlots;
+    sp_ = stack_;
+    frames_.reserve(config_.maxFrames + 1);
+    for (const auto& def : config_.builtins) builtins_.push_back(Value::object(makePermanentNative(def)));
+}
+
+VM::~VM() {
+    flush();
+    for (Value& b : builtins_) delete b.as<NativeObject>();
+    std::free(stack_);
+}
+
+void VM::write(std::string_view bytes) {
+    out_.append(bytes);
+    if (out_.size() >= 1 << 16) flush();
+}
+
+void VM::flush() {
+    if (!out_.empty()) {
+        std::fwrite(out_.data(), 1, out_.size(), stdout);
+        out_.clear();
+    }
+    std::fflush(stdout);
+}
+
+const char* VM::typeName(Value v) const {
+    switch (v.type()) {
+    case ValueType::Nil: return "void";
+    case ValueType::Bool: return "bool";
+    case ValueType::Int: return "int";
+    case ValueType::Float: return "float";
+    case ValueType::Obj: break;
+    }
+    switch (v.asObj()->type) {
+    case ObjType::String: return "string";
+    case ObjType::Array: return "array";
+    case ObjType::Map: return "object";
+    case ObjType::Closure: return v.as<ClosureObject>()->proto->named ? "function" : "closure";
+    case ObjType::Native: return "builtin";
+    case ObjType::BoundMethod: return "closure";
+    case ObjType::Range: return "range";
+    case ObjType::Class: return "class";
+    case ObjType::Interface: return "interface";
+    case ObjType::Module: return "module";
+    case ObjType::Upvalue: return "upvalue";
+    }
+    return "?";
+}
+
+void VM::appendString(std::string& out, Value v, int depth) {
+    switch (v.type()) {
+    case ValueType::Nil: out += depth ? "null" : "nil"; return;
+    case ValueType::Bool: out += v.asBool() ? "true" : "false"; return;
+    case ValueType::Int: appendInt(out, v.asInt()); return;
+    case ValueType::Float: appendFloat(out, v.asFloat()); return;
+    case ValueType::Obj: break;
+    }
+    if (depth > kMaxFormatDepth) raise("ValueError", "value is nested too deeply (or cyclic) to convert to a string");
+    Obj* o = v.asObj();
+    switch (o->type) {
+    case ObjType::String: {
+        auto* s = static_cast<StringObject*>(o);
+        if (depth) appendQuoted(out, s->chars, s->length);
+        else out.append(s->chars, s->length);
+        return;
+    }
+    case ObjType::Array: {
+        auto* a = static_cast<ArrayObject*>(o);
+        out += '[';
+        for (uint32_t i = 0; i < a->length; ++i) {
+            if (i) out += ',';
+            appendString(out, a->at(i), depth + 1);
+        }
+        out += ']';
+        return;
+    }
+    case ObjType::Map: {
+        auto* m = static_cast<MapObject*>(o);
+        out += '{';
+        bool first = true;
+        for (StringObject* k : mapSortedKeys(m)) {
+            if (!first) out += ',';
+            first = false;
+            appendQuoted(out, k->chars, k->length);
+            out += ':';
+            appendString(out, *mapFind(m, k), depth + 1);
+        }
+        out += '}';
+        return;
+    }
+    case ObjType::Closure: {
+        std::string text = "<fn " + v.as<ClosureObject>()->proto->name + ">";
+        if (depth) appendQuoted(out, text.data(), text.size());
+        else out += text;
+        return;
+    }
+    default: break;
+    }
+    std::string text;
+    switch (o->type) {
+    case ObjType::Native: text = std::string("<builtin ") + static_cast<NativeObject*>(o)->name + ">"; break;
+    case ObjType::BoundMethod: text = "<bound method>"; break;
+    case ObjType::Range: {
+        auto* r = static_cast<RangeObject*>(o);
+        text = "range(" + std::to_string(r->start) + ", " + std::to_string(r->end) + ", " + std::to_string(r->step) + ")";
+        break;
+    }
+    case ObjType::Class: text = "<class " + std::string(static_cast<ClassObject*>(o)->name->view()) + ">"; break;
+    case ObjType::Interface:
+        text = "<interface " + std::string(static_cast<InterfaceObject*>(o)->name->view()) + ">";
+        break;
+    case ObjType::Module: text = "<module " + std::string(static_cast<ModuleObject*>(o)->name->view()) + ">"; break;
+    default: text = "<?>"; break;
+    }
+    if (depth) appendQuoted(out, text.data(), text.size());
+    else out += text;
+}
+
+std::string VM::toString(Value v) {
+    std::string s;
+    appendString(s, v);
+    return s;
+}
+
+bool VM::equals(Value a, Value b) {
+    if (a.isInt() && b.isInt()) return a.asInt() == b.asInt();
+    if (a.isNumber() && b.isNumber()) return a.asNumber() == b.asNumber();
+    if (a.isString() && b.isString()) return a.as<StringObject>()->equals(b.as<StringObject>());
+    if (a.type() != b.type()) return false;
+    if (a.isBool()) return a.asBool() == b.asBool();
+    return a.identical(b);
+}
+
+int VM::compare(Value a, Value b, const char* op) {
+    if (a.isInt() && b.isInt()) return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt();
+    if (a.isNumber() && b.isNumber()) {
+        double x = a.asNumber(), y = b.asNumber();
+        if (x < y) return -1;
+        if (x > y) return 1;
+        if (x == y) return 0;
+        return 2; // unordered (NaN): every ordering comparison is false
+    }
+    if (a.isString() && b.isString()) {
+        int c = a.as<StringObject>()->view().compare(b.as<StringObject>()->view());
+        return c < 0 ? -1 : c > 0;
+    }
+    raise("TypeError", std::string("cannot compare ") + typeName(a) + " " + op + " " + typeName(b));
+}
+
+void VM::checkArgs(const char* fn, Value* args, int argc, int index, ValueType expect) {
+    if (index < argc && args[index].type() == expect) return;
+    static const char* names[] = {"void", "bool", "int", "float", "object"};
+    raise("TypeError", std::string(fn) + ": argument " + std::to_string(index + 1) + " must be " +
+                           names[int(expect)] + ", got " + (index < argc ? typeName(args[index]) : "nothing"));
+}
+
+// ---- errors ----
+
+void VM::captureTrace(std::vector<TraceFrame>& out) const {
+    out.clear();
+    for (size_t i = frames_.size(); i-- > 0;) {
+        const CallFrame& f = frames_[i];
+        const FunctionProto* p = f.closure->proto;
+        size_t pc = f.ip ? size_t(f.ip - p->code.data()) : 0;
+        SourceLocation at = pc > 0 && pc - 1 < p->locations.size() ? p->locations[pc - 1] : p->location;
+        out.push_back({p->name, p->path, at});
+    }
+}
+
+MapObject* VM::newError(std::string_view kind, const std::string& message) {
+    std::vector<TraceFrame> trace;
+    captureTrace(trace);
+    MapObject* err = heap_.newMap();
+    TempRoot root(*this, Value::object(err));
+    mapSet(heap_, err, internConstant("kind"), stringValue(kind));
+    mapSet(heap_, err, internConstant("message"), stringValue(message));
+    // The stack field keeps at most this many frames (innermost first).
+    constexpr size_t kMaxStackEntries = 64;
+    ArrayObject* stack = heap_.newArray(0, uint32_t(std::min(trace.size(), kMaxStackEntries)));
+    mapSet(heap_, err, internConstant("stack"), Value::object(stack));
+    for (size_t i = 0; i < trace.size() && i < kMaxStackEntries; ++i) {
+        const TraceFrame& t = trace[i];
+        arrayPush(*this, stack, stringValue(t.path + ":" + std::to_string(t.location.line) + " in " + t.function));
+    }
+    return err;
+}
+
+void VM::raise(std::string_view kind, const std::string& message) {
+    Value err = Value::object(newError(kind, message));
+    exception_ = err;
+    captureTrace(exceptionTrace_);
+    throw ScriptThrow{};
+}
+
+void VM::throwValue(Value v) {
+    exception_ = v;
+    captureTrace(exceptionTrace_);
+    throw ScriptThrow{};
+}
+
+void VM::rethrow(Value v) {
+    exception_ = v;
+    throw ScriptThrow{};
+}
+
+std::string VM::describeUncaught() {
+    std::string out;
+    Value e = exception_;
+    Value* kind = e.isObjType(ObjType::Map) ? mapFind(e.as<MapObject>(), "kind") : nullptr;
+    Value* message = e.isObjType(ObjType::Map) ? mapFind(e.as<MapObject>(), "message") : nullptr;
+    try {
+        if (kind && kind->isString()) {
+            out += std::string(kind->as<StringObject>()->view()) + ": " + (message ? toString(*message) : "");
+        } else {
+            out += "uncaught exception: " + toString(e);
+        }
+    } catch (ScriptThrow&) {
+        out += "uncaught exception: <unprintable value>";
+    }
+    out += '\n';
+    // Print at most this many frames; runs of one repeated frame collapse.
+    constexpr size_t kMaxShown = 40;
+    size_t shown = 0;
+    const auto& t = exceptionTrace_;
+    for (size_t i = 0; i < t.size();) {
+        size_t j = i + 1;
+        while (j < t.size() && t[j].function == t[i].function && t[j].path == t[i].path &&
+               t[j].location.line == t[i].location.line && t[j].location.column == t[i].location.column)
+            ++j;
+        if (shown++ == kMaxShown) {
+            out += "  ... " + std::to_string(t.size() - i) + " more frames\n";
+            break;
+        }
+        out += "  at " + t[i].function + " (" + t[i].path + ":" + std::to_string(t[i].location.line) + ":" +
+               std::to_string(t[i].location.column) + ")\n";
+        if (j - i > 1) out += "  ... repeated " + std::to_string(j - i - 1) + " more times\n";
+        i = j;
+    }
+    return out;
+}
+
+// ---- upvalues ----
+
+UpvalueObject* VM::captureUpvalue(Value* slot) {
+    UpvalueObject* prev = nullptr;
+    UpvalueObject* u = openUpvalues_;
+    while (u && u->location > slot) {
+        prev = u;
+        u = u->nextOpen;
+    }
+    if (u && u->location == slot) return u;
+    UpvalueObject* created = heap_.newUpvalue(slot);
+    created->nextOpen = u;
+    if (prev) prev->nextOpen = created;
+    else openUpvalues_ = created;
+    return created;
+}
+
+void VM::closeUpvalues(Value* last) {
+    while (openUpvalues_ && openUpvalues_->location >= last) {
+        UpvalueObject* u = openUpvalues_;
+        u->closed = *u->location;
+        u->location = &u->closed;
+        openUpvalues_ = u->nextOpen;
+    }
+}
+
+// ---- GC roots ----
+
+void VM::markRoots(Heap& heap) {
+    for (Value* v = stack_; v < sp_; ++v) heap.markValue(*v);
+    for (const CallFrame& f : frames_) heap.markObject(f.closure);
+    for (UpvalueObject* u = openUpvalues_; u; u = u->nextOpen) heap.markObject(u);
+    for (const Value& v : tempRoots) heap.markValue(v);
+    for (ModuleObject* m : modules_) heap.markObject(m);
+    for (auto& [def, m] : nativeModules_) heap.markObject(m);
+    heap.markValue(exception_);
+}
+
+void VM::collectGarbage() {
+    heap_.collect([this](Heap& h) { markRoots(h); });
+}
+
+} // namespace langoost

@@ -1,0 +1,185 @@
+// VM: a thread of execution inside an isolate — the value stack, call
+// frames and exception handlers — plus the interpreter loop that runs
+// bytecode on them (Interpreter.cpp).
+//
+// Stack model: a frame's slots start at `base` (slot 0 = callee or self);
+// locals live at base[slot]; temporaries above. The stack is one fixed
+// reservation that never moves, so open upvalues can point into it.
+//
+// Errors: every runtime error is a Langoost value thrown through the VM.
+// C++ code raises with raise()/throwValue(), which record the value and
+// unwind with a C++ ScriptThrow; the interpreter loop catches it and jumps
+// to the innermost handler, so natives never check error codes.
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vm/Heap.h"
+
+namespace langoost {
+
+// Raised through C++ frames while a Langoost exception is in flight.
+struct ScriptThrow {};
+// Raised by exit(code): unwinds everything and ends the process.
+struct ExitRequest {
+    int code;
+};
+
+struct TraceFrame {
+    std::string function;
+    std::string path;
+    SourceLocation location;
+};
+
+struct NativeDef {
+    const char* name;
+    NativeFn fn;
+    int minArgs;
+    int maxArgs; // -1: variadic
+};
+
+// A native standard-library module: functions and nested namespaces.
+struct NativeModuleDef {
+    std::string name;
+    std::vector<NativeDef> functions;
+    std::vector<NativeModuleDef> namespaces;
+};
+
+struct RuntimeConfig {
+    std::vector<NativeDef> builtins; // the global builtin table, in compiler order
+    std::vector<const NativeModuleDef*> modules;
+    std::vector<std::string> scriptArgs;
+    // Runaway recursion turns into StackOverflowError at this many frames.
+    uint32_t maxFrames = 50'000;
+    // Value-stack slots (16 bytes each); reserved lazily, so this is virtual size.
+    uint32_t maxStackSlots = 1u << 21;
+    // Nested native -> script calls (map callbacks, sort comparators...).
+    uint32_t maxNativeDepth = 200;
+};
+
+struct CallFrame {
+    ClosureObject* closure;
+    const Instruction* ip;
+    Value* base;
+};
+
+struct Handler {
+    size_t frameCount; // frames alive when the handler was installed
+    Value* sp;
+    const Instruction* target;
+};
+
+// Keeps a value alive across a call back into the VM (see Heap.h).
+class TempRoot;
+
+class VM {
+  public:
+    explicit VM(const RuntimeConfig& config);
+    ~VM();
+    VM(const VM&) = delete;
+    VM& operator=(const VM&) = delete;
+
+    // Runs a compiled file's top-level code in a new module instance.
+    // Throws ScriptThrow when an error escapes (see exception()).
+    Value runMain(std::shared_ptr<const CompiledModule> module);
+    // Calls any callable with arguments; usable from natives.
+    Value call(Value callee, std::span<const Value> args);
+
+    [[noreturn]] void raise(std::string_view kind, const std::string& message);
+    [[noreturn]] void throwValue(Value v);
+    [[noreturn]] void rethrow(Value v);
+    Value exception() const { return exception_; }
+    const std::vector<TraceFrame>& exceptionTrace() const { return exceptionTrace_; }
+    // "Kind: message" for error objects, "uncaught exception: ..." otherwise, then the trace.
+    std::string describeUncaught();
+
+    Heap& heap() { return heap_; }
+    const RuntimeConfig& config() const { return config_; }
+    StringObject* newString(std::string_view s) { return heap_.newString(s); }
+    Value stringValue(std::string_view s) { return Value::object(heap_.newString(s)); }
+    MapObject* newError(std::string_view kind, const std::string& message);
+
+    // Output: print/println write here (buffered stdout).
+    void write(std::string_view bytes);
+    void flush();
+
+    // ---- value semantics shared by the interpreter and natives ----
+    std::string toString(Value v);
+    void appendString(std::string& out, Value v, int depth = 0);
+    const char* typeName(Value v) const;
+    bool equals(Value a, Value b);
+    // Orders two numbers or two strings; raises TypeError otherwise.
+    int compare(Value a, Value b, const char* op);
+    void checkArgs(const char* fn, Value* args, int argc, int index, ValueType expect);
+
+    std::vector<Value> tempRoots;
+
+  private:
+    friend class Interpreter;
+    friend class TempRoot;
+
+    Value run(size_t stopFrames);
+
+    // ---- calls (Calls.cpp): each returns true when it pushed a script
+    // frame for the interpreter to run, false when the result is already
+    // in *slot and sp_ == slot + 1.
+    bool callValue(Value callee, Value* slot, uint32_t argc);
+    bool callClosure(ClosureObject* c, Value* slot, uint32_t argc);
+    bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
+    bool invoke(Value* slot, uint32_t argc, StringObject* name);
+    bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
+    [[noreturn]] void stackOverflow();
+
+    // ---- operations (Operations.cpp): the slow paths of the interpreter ----
+    Value arithmetic(Opcode op, Value a, Value b);
+    Value concat(Value a, Value b);
+    Value unary(Opcode op, Value a);
+    Value getField(Value obj, StringObject* name);
+    void setField(Value obj, StringObject* name, Value v);
+    Value getIndex(Value obj, Value key);
+    void setIndex(Value obj, Value key, Value v);
+    bool isA(Value v, Value type);
+    Value iterationSource(Value v);
+    Value makeObject(Value* pairs, uint32_t n, ClassObject* klass);
+    Value makeInterface(Value* items, uint32_t n);
+    void checkRange(Value* slots);
+    ClosureObject* findMethod(ClassObject* c, StringObject* name);
+    Value importModule(StringObject* spec);
+    void markRoots(Heap& heap);
+    void collectGarbage();
+    void captureTrace(std::vector<TraceFrame>& out) const;
+    UpvalueObject* captureUpvalue(Value* slot);
+    void closeUpvalues(Value* last);
+
+    RuntimeConfig config_;
+    Heap heap_;
+    Value* stack_ = nullptr;
+    Value* stackEnd_ = nullptr;
+    Value* sp_ = nullptr;
+    std::vector<CallFrame> frames_;
+    std::vector<Handler> handlers_;
+    UpvalueObject* openUpvalues_ = nullptr;
+    std::vector<Value> builtins_;
+    std::vector<ModuleObject*> modules_;
+    std::vector<std::pair<const NativeModuleDef*, ModuleObject*>> nativeModules_;
+    uint32_t nativeDepth_ = 0;
+    Value exception_;
+    std::vector<TraceFrame> exceptionTrace_;
+    std::string out_;
+};
+
+class TempRoot {
+  public:
+    TempRoot(VM& vm, Value v) : vm_(vm) { vm.tempRoots.push_back(v); }
+    ~TempRoot() { vm_.tempRoots.pop_back(); }
+    TempRoot(const TempRoot&) = delete;
+    TempRoot& operator=(const TempRoot&) = delete;
+
+  private:
+    VM& vm_;
+};
+
+} // namespace langoost
