@@ -1,5 +1,6 @@
 #include "syntax/Parser.h"
 
+#include <cstdint>
 #include <set>
 
 #include "syntax/Lexer.h"
@@ -20,18 +21,16 @@ bool isNameToken(const Token& t) { return t.kind == TokenKind::Identifier || isK
 
 class Parser {
   public:
+    // Lexer errors stay in the token stream: in an expression an Error token
+    // parses as a placeholder value, so `let d = "\q"` does not cascade into
+    // "expected an expression". Their diagnostics are reported in source
+    // order, interleaved with the parser's own.
     Parser(const SourceFile& file, Diagnostics& diagnostics) : file_(file), diags_(diagnostics) {
-        for (auto& t : tokenize(file)) {
-            if (t.kind == TokenKind::Error) {
-                diags_.error(file_, t.location, t.text);
-                lexErrorLines_.insert(t.location.line);
-                // The token after a bad one must not look like a statement continuation.
-                pendingNewline_ = true;
-                continue;
-            }
-            if (pendingNewline_) t.newlineBefore = true;
-            pendingNewline_ = false;
-            tokens_.push_back(std::move(t));
+        tokens_ = tokenize(file);
+        for (const auto& t : tokens_) {
+            if (t.kind != TokenKind::Error) continue;
+            lexErrors_.push_back(&t);
+            lexErrorLines_.insert(t.location.line);
         }
     }
 
@@ -41,6 +40,7 @@ class Parser {
             if (match(TokenKind::Semicolon)) continue;
             if (auto s = statementOrRecover()) program.body.push_back(std::move(s));
         }
+        reportLexErrorsBefore(SourceLocation{UINT32_MAX, UINT32_MAX});
         return program;
     }
 
@@ -49,7 +49,8 @@ class Parser {
     Diagnostics& diags_;
     std::vector<Token> tokens_;
     std::set<uint32_t> lexErrorLines_;
-    bool pendingNewline_ = false;
+    std::vector<const Token*> lexErrors_; // not yet reported, in source order
+    size_t lexErrorsReported_ = 0;
     size_t pos_ = 0;
     int groupDepth_ = 0;     // > 0 inside ( ), [ ] or object-literal braces
     bool noStruct_ = false;  // in an if/while/for header: `ident {` opens the block
@@ -80,13 +81,32 @@ class Parser {
     std::string describe(const Token& t) const {
         if (t.kind == TokenKind::Identifier) return "identifier '" + t.text + "'";
         if (t.kind == TokenKind::Eof) return "end of file";
-        if (t.kind == TokenKind::Int || t.kind == TokenKind::Float) return "number";
-        if (t.kind == TokenKind::String) return "string";
+        if (t.kind == TokenKind::Int || t.kind == TokenKind::Float)
+            return "number " + std::string(file_.text().substr(t.offset, t.length));
+        if (t.kind == TokenKind::String) {
+            std::string_view text = std::string_view(file_.text()).substr(t.offset, t.length);
+            if (text.size() > 24) return "string " + std::string(text.substr(0, 20)) + "...\"";
+            return "string " + std::string(text);
+        }
         return tokenKindText(t.kind);
     }
 
+    void reportLexErrorsBefore(SourceLocation at) {
+        while (lexErrorsReported_ < lexErrors_.size()) {
+            const Token& t = *lexErrors_[lexErrorsReported_];
+            if (t.location.line > at.line || (t.location.line == at.line && t.location.column > at.column))
+                break;
+            diags_.error(file_, t.location, t.text);
+            ++lexErrorsReported_;
+        }
+    }
+
+    // A parse error on a line with a lexer error, or right after a bad token,
+    // is almost always a consequence of it: report only the lexer's.
     [[noreturn]] void fail(SourceLocation at, const std::string& message) {
-        if (!lexErrorLines_.count(at.line)) diags_.error(file_, at, message);
+        reportLexErrorsBefore(at);
+        bool afterBadToken = pos_ > 0 && tokens_[pos_ - 1].kind == TokenKind::Error;
+        if (!lexErrorLines_.count(at.line) && !afterBadToken) diags_.error(file_, at, message);
         throw ParseError{};
     }
     [[noreturn]] void failExpected(const std::string& what) {
@@ -680,6 +700,10 @@ class Parser {
             functionRest(*decl, false);
             return std::make_unique<FunctionExpr>(std::move(decl), at);
         }
+        case TokenKind::Error:
+            // Already reported by the lexer; stands in for the bad literal.
+            advance();
+            return std::make_unique<LiteralExpr>(ExprKind::Nil, at);
         default:
             if (isKeyword(t.kind))
                 fail(at, "unexpected keyword '" + t.text + "' in an expression");
