@@ -234,9 +234,18 @@ class Lexer {
     //           decimal may carry a fraction and/or exponent (then it's a float)
     Token number(size_t start, SourceLocation at) {
         std::string digits;
+        // Why the literal is malformed (the first problem found wins).
+        std::string why;
+        auto problem = [&](std::string reason) {
+            if (why.empty()) why = std::move(reason);
+        };
+        auto malformed = [&](const char* what) {
+            std::string text(src_.substr(start, pos_ - start));
+            return error(start, at, std::string("malformed ") + what + " literal '" + text + "': " + why);
+        };
         auto takeDigits = [&](auto accept) {
             bool any = false, lastUnderscore = false;
-            while (accept(peek()) || (peek() == '_' && any)) {
+            while (accept(peek()) || (peek() == '_' && any && !lastUnderscore)) {
                 lastUnderscore = peek() == '_';
                 if (!lastUnderscore) {
                     digits += peek();
@@ -244,6 +253,7 @@ class Lexer {
                 }
                 ++pos_;
             }
+            if (lastUnderscore || (peek() == '_' && any)) problem("'_' may only separate two digits");
             return any && !lastUnderscore;
         };
         if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X' || peek(1) == 'b' || peek(1) == 'B')) {
@@ -251,16 +261,19 @@ class Lexer {
             pos_ += 2;
             bool ok = hex ? takeDigits([](char ch) { return hexValue(ch) >= 0; })
                           : takeDigits([](char ch) { return ch == '0' || ch == '1'; });
+            if (digits.empty()) problem(hex ? "expected hex digits after '0x'" : "expected binary digits after '0b'");
             if (isIdentChar(peek())) {
+                if (isDigit(peek()) && !hex) problem(std::string("'") + peek() + "' is not a binary digit");
+                else if (peek() != '_') problem(std::string("unexpected '") + peek() + "' in the number");
                 while (isIdentChar(peek())) ++pos_;
                 ok = false;
             }
-            if (!ok) return error(start, at, std::string("malformed ") + (hex ? "hex" : "binary") + " literal");
+            if (!ok) return malformed(hex ? "hex" : "binary");
             uint64_t value = 0;
             for (char d : digits) {
                 uint64_t next = value * (hex ? 16 : 2) + uint64_t(hexValue(d));
                 if ((hex && value > (UINT64_MAX >> 4)) || (!hex && value > (UINT64_MAX >> 1)))
-                    return error(start, at, "integer literal is too large");
+                    return error(start, at, "integer literal is too large (hex and binary literals hold at most 64 bits)");
                 value = next;
             }
             Token t = make(TokenKind::Int, start, at);
@@ -277,24 +290,25 @@ class Lexer {
             ok = takeDigits(isDigit) && ok;
         }
         if (peek() == 'e' || peek() == 'E') {
-            size_t save = pos_;
-            std::string saveDigits = digits;
             digits += 'e';
             ++pos_;
             if (peek() == '+' || peek() == '-') digits += src_[pos_++];
             if (takeDigits(isDigit)) {
                 isFloat = true;
             } else {
-                pos_ = save;
-                digits = saveDigits;
-                ok = false;
+                if (!isDigit(peek()) && peek() != '_') problem("expected digits after the exponent");
+                ok = false; // the exponent and its sign stay part of the bad literal
             }
         }
         if (isIdentChar(peek())) {
+            if (peek() != '_') problem(std::string("unexpected '") + peek() + "' in the number");
             while (isIdentChar(peek())) ++pos_;
             ok = false;
         }
-        if (!ok) return error(start, at, "malformed number literal");
+        if (!ok) {
+            problem("expected digits");
+            return malformed("number");
+        }
         Token t = make(isFloat ? TokenKind::Float : TokenKind::Int, start, at);
         if (isFloat) {
             t.floatValue = std::strtod(digits.c_str(), nullptr);
@@ -303,7 +317,7 @@ class Lexer {
             unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
             // 9223372036854775808 is allowed so that -9223372036854775808 works.
             if (errno == ERANGE || v > 9223372036854775808ULL)
-                return error(start, at, "integer literal is too large");
+                return error(start, at, "integer literal is too large (the largest int is 9223372036854775807)");
             t.intValue = int64_t(v);
         }
         return t;
@@ -322,7 +336,7 @@ class Lexer {
         };
         for (;;) {
             if (atEnd() || peek() == '\n') {
-                Token t = error(start, at, "unterminated string literal");
+                Token t = error(start, at, "unterminated string literal: expected a closing '\"' before the end of the line");
                 return t;
             }
             char c = src_[pos_];
