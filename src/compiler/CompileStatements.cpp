@@ -89,10 +89,13 @@ void CompilerImpl::defineVariable(const std::string& name, SourceLocation at) {
         return;
     }
     if (Local* existing = fs_->findLocalInScope(name)) {
-        (void)existing;
-        error(at, "'" + name + "' is already declared in this scope");
+        std::string where;
+        if (existing->location.line != 0)
+            where = " (at " + std::to_string(existing->location.line) + ":" +
+                    std::to_string(existing->location.column) + ")";
+        error(at, "'" + name + "' is already declared in this scope" + where);
     }
-    fs_->declareLocal(name);
+    fs_->declareLocal(name).location = at;
 }
 
 void CompilerImpl::emitClosure(std::unique_ptr<FunctionProto> proto, const FunctionState& child, SourceLocation at) {
@@ -442,9 +445,12 @@ void CompilerImpl::classStatement(const ClassStmt& s) {
     }
     std::string savedClass = currentClass_;
     currentClass_ = s.name;
-    std::set<std::string> seen;
+    std::unordered_map<std::string, SourceLocation> seen;
     for (const auto& m : s.methods) {
-        if (!seen.insert(m->name).second) error(m->location, "method '" + m->name + "' is already defined");
+        auto [first, fresh] = seen.emplace(m->name, m->location);
+        if (!fresh)
+            error(m->location, "method '" + m->name + "' is already defined at " +
+                                   std::to_string(first->second.line) + ":" + std::to_string(first->second.column));
         compileFunction(*m, s.name + "." + m->name, true);
         fs_->emit(Opcode::Method, fs_->stringConstant(m->name), m->location);
     }

@@ -17,6 +17,7 @@ struct Local {
     int depth = 0;
     uint32_t slot = 0;
     bool captured = false;
+    SourceLocation location; // where it was declared (0:0 for implicit slots)
 };
 
 struct UpvalueRef {
