@@ -27,8 +27,9 @@ StringObject* StringObject::construct(void* memory, std::string_view bytes) {
 }
 
 StringObject* internConstant(std::string_view bytes) {
-    static std::mutex mutex;
-    static std::unordered_map<std::string_view, StringObject*> table;
+    // Never destroyed: constants may be referenced until the process ends.
+    static std::mutex& mutex = *new std::mutex;
+    static auto& table = *new std::unordered_map<std::string_view, StringObject*>;
     std::lock_guard lock(mutex);
     auto it = table.find(bytes);
     if (it != table.end()) return it->second;

@@ -232,7 +232,7 @@ NativeObject* arrayMethodObject(const StringObject* name) {
         {"filter", self_filter, 1, 1},   {"insert", self_insert, 2, 2},     {"remove", self_remove, 1, 1},
         {"clear", self_clear, 0, 0},     {"copy", self_copy, 0, 0},
     };
-    static const auto table = makeMethodTable(defs);
+    static const auto& table = makeMethodTable(defs);
     auto it = table.find(name->view());
     return it == table.end() ? nullptr : it->second;
 }

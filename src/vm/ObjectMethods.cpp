@@ -1,5 +1,7 @@
 #include "vm/ObjectMethods.h"
 
+#include <mutex>
+
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
 
@@ -40,13 +42,22 @@ NativeObject* makePermanentNative(const NativeDef& def) {
     return n;
 }
 
+NativeObject* permanentNative(const NativeDef& def) {
+    static std::mutex& mutex = *new std::mutex;
+    static auto& cache = *new std::unordered_map<NativeFn, NativeObject*>;
+    std::lock_guard lock(mutex);
+    NativeObject*& n = cache[def.fn];
+    if (!n) n = makePermanentNative(def);
+    return n;
+}
+
 NativeObject* objectMethod(const StringObject* name) {
     static const NativeDef defs[] = {
         {"keys", object_keys, 0, 0},
         {"values", object_values, 0, 0},
         {"has", object_has, 1, 1},
     };
-    static const auto table = makeMethodTable(defs);
+    static const auto& table = makeMethodTable(defs);
     auto it = table.find(name->view());
     return it == table.end() ? nullptr : it->second;
 }

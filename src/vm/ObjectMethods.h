@@ -15,11 +15,15 @@ NativeObject* objectMethod(const StringObject* name);
 // Permanent natives, created once per process and never collected.
 NativeObject* makePermanentNative(const NativeDef& def);
 
+// The permanent native for a definition, created once per process.
+NativeObject* permanentNative(const NativeDef& def);
+
+// Never destroyed: its natives live until the process ends.
 template <size_t N>
-std::unordered_map<std::string_view, NativeObject*> makeMethodTable(const NativeDef (&defs)[N]) {
-    std::unordered_map<std::string_view, NativeObject*> table;
-    for (const NativeDef& d : defs) table.emplace(d.name, makePermanentNative(d));
-    return table;
+const std::unordered_map<std::string_view, NativeObject*>& makeMethodTable(const NativeDef (&defs)[N]) {
+    auto* table = new std::unordered_map<std::string_view, NativeObject*>;
+    for (const NativeDef& d : defs) table->emplace(d.name, makePermanentNative(d));
+    return *table;
 }
 
 } // namespace langoost

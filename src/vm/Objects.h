@@ -18,7 +18,7 @@ namespace langoost {
 
 class VM;
 
-struct ArrayStore {
+struct alignas(16) ArrayStore {
     uint32_t refs;     // arrays using this buffer
     uint32_t used;     // slots written by some array (a sharer may append only at `used`)
     uint32_t capacity;

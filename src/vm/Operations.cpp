@@ -248,7 +248,7 @@ Value VM::importModule(StringObject* spec) {
             TempRoot root(*this, Value::object(m));
             m->exports = heap_.newMap();
             for (const NativeDef& f : d.functions)
-                mapSet(heap_, m->exports, internConstant(f.name), Value::object(makePermanentNative(f)));
+                mapSet(heap_, m->exports, internConstant(f.name), Value::object(permanentNative(f)));
             for (const NativeModuleDef& ns : d.namespaces)
                 mapSet(heap_, m->exports, internConstant(ns.name), Value::object(self(ns, self)));
             return m;

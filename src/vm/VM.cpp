@@ -24,12 +24,11 @@ VM::VM(const RuntimeConfig& config) : config_(config) {
     stackEnd_ = stack_ + config_.maxStackSlots;
     sp_ = stack_;
     frames_.reserve(config_.maxFrames + 1);
-    for (const auto& def : config_.builtins) builtins_.push_back(Value::object(makePermanentNative(def)));
+    for (const auto& def : config_.builtins) builtins_.push_back(Value::object(permanentNative(def)));
 }
 
 VM::~VM() {
     flush();
-    for (Value& b : builtins_) delete b.as<NativeObject>();
     std::free(stack_);
 }
 
