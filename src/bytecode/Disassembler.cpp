@@ -94,6 +94,23 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
                    std::to_string(a) + " args";
             break;
         }
+        case OperandFormat::JUMPK: {
+            int32_t off = decodeSignedA(ins);
+            int32_t k = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
+            operand = std::to_string(off) + " " + std::to_string(k);
+            note = "const " + std::to_string(k) + ", else -> " + std::to_string(int64_t(pc) + 1 + off);
+            break;
+        }
+        case OperandFormat::PAIR:
+            if (op == Opcode::IncLocal || op == Opcode::DecLocal) {
+                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecondSigned(ins));
+                note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::IncLocal ? " += " : " -= ") +
+                       std::to_string(pairSecondSigned(ins));
+            } else {
+                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins));
+                note = "slots";
+            }
+            break;
         case OperandFormat::ITER: {
             int32_t b = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
             operand = std::to_string(a) + " " + std::to_string(b);

@@ -12,7 +12,7 @@ enum class Opcode : uint8_t {
     Count_
 };
 
-enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER };
+enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER, JUMPK, PAIR };
 
 // Marks a stack effect that depends on the operand.
 constexpr int VAR = 1000;
@@ -44,5 +44,14 @@ constexpr uint32_t decodeA(Instruction i) { return i & kMaxOperand; }
 constexpr int32_t decodeSignedA(Instruction i) {
     return static_cast<int32_t>(i << 8) >> 8; // sign-extend the low 24 bits
 }
+
+// PAIR operands: two 12-bit fields in A (the second may be signed).
+constexpr uint32_t kMaxPairField = (1u << 12) - 1;
+constexpr uint32_t encodePair(uint32_t first, int32_t second) {
+    return (first & kMaxPairField) | ((static_cast<uint32_t>(second) & kMaxPairField) << 12);
+}
+constexpr uint32_t pairFirst(Instruction i) { return i & kMaxPairField; }
+constexpr uint32_t pairSecond(Instruction i) { return (i >> 12) & kMaxPairField; }
+constexpr int32_t pairSecondSigned(Instruction i) { return static_cast<int32_t>(i << 8) >> 20; }
 
 } // namespace langoost

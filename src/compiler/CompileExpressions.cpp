@@ -142,11 +142,32 @@ void CompilerImpl::storeName(const std::string& name, SourceLocation at) {
 
 size_t CompilerImpl::condition(const Expr& e) {
     if (e.kind == ExprKind::True) return SIZE_MAX;
-    if (e.kind == ExprKind::Binary && static_cast<const BinaryExpr&>(e).op == TokenKind::Less) {
+    if (e.kind == ExprKind::Binary) {
         auto& b = static_cast<const BinaryExpr&>(e);
-        expression(*b.left);
-        expression(*b.right);
-        return fs_->emitJump(Opcode::LtJump, b.location);
+        Opcode jump = Opcode::Nop, jumpK = Opcode::Nop;
+        switch (b.op) {
+        case TokenKind::Less: jump = Opcode::LtJump; jumpK = Opcode::LtJumpK; break;
+        case TokenKind::LessEq: jump = Opcode::LeJump; jumpK = Opcode::LeJumpK; break;
+        case TokenKind::Greater: jump = Opcode::GtJump; jumpK = Opcode::GtJumpK; break;
+        case TokenKind::GreaterEq: jump = Opcode::GeJump; jumpK = Opcode::GeJumpK; break;
+        case TokenKind::Eq: jump = Opcode::EqJump; jumpK = Opcode::EqJumpK; break;
+        case TokenKind::NotEq: jump = Opcode::NeJump; jumpK = Opcode::NeJumpK; break;
+        default: break;
+        }
+        if (jump != Opcode::Nop) {
+            Value k;
+            if (foldConstant(*b.right, k) && k.isInt() && k.asInt() >= INT32_MIN && k.asInt() <= INT32_MAX &&
+                !foldConstant(*b.left, k)) {
+                foldConstant(*b.right, k);
+                expression(*b.left);
+                size_t at = fs_->emitJump(jumpK, b.location);
+                fs_->emitWord(uint32_t(int32_t(k.asInt())), b.location);
+                return at;
+            }
+            expression(*b.left);
+            expression(*b.right);
+            return fs_->emitJump(jump, b.location);
+        }
     }
     expression(e);
     return fs_->emitJump(Opcode::JumpIfFalse, e.location);
@@ -248,7 +269,14 @@ void CompilerImpl::binary(const BinaryExpr& e) {
     if ((e.op == TokenKind::Plus || e.op == TokenKind::Minus) && foldConstant(*e.right, k) && k.isInt() &&
         fitsImmediate(k.asInt()) && fitsImmediate(-k.asInt())) {
         expression(*e.left);
-        fs_->emitSigned(Opcode::AddInt, int32_t(e.op == TokenKind::Plus ? k.asInt() : -k.asInt()), e.location);
+        Opcode op = e.op == TokenKind::Plus ? Opcode::AddInt : Opcode::SubInt;
+        fs_->emitSigned(op, int32_t(k.asInt()), e.location);
+        return;
+    }
+    if (e.op == TokenKind::Percent && foldConstant(*e.right, k) && k.isInt() && k.asInt() > 0 &&
+        fitsImmediate(k.asInt())) {
+        expression(*e.left);
+        fs_->emitSigned(Opcode::ModInt, int32_t(k.asInt()), e.location);
         return;
     }
     expression(*e.left);

@@ -209,8 +209,10 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
     default: break;
     }
     const Expr& target = *s.target;
+    if (incrementLocal(s)) return;
     if (target.kind == ExprKind::Identifier) {
         const std::string& name = static_cast<const IdentifierExpr&>(target).name;
+        if (addToLocal(name, s)) return;
         if (op != Opcode::Nop) {
             loadName(name, target.location);
             expression(*s.value);
@@ -248,6 +250,77 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
     }
 }
 
+// `x = x + e` / `x += e` on a local, where e makes no calls (so it cannot
+// change x before the addition reads it), become e; AddToLocal.
+bool CompilerImpl::addToLocal(const std::string& name, const AssignStmt& s) {
+    const Expr* addend = nullptr;
+    if (s.op == TokenKind::PlusAssign) {
+        addend = s.value.get();
+    } else if (s.op == TokenKind::Assign && s.value->kind == ExprKind::Binary) {
+        auto& b = static_cast<const BinaryExpr&>(*s.value);
+        if (b.op == TokenKind::Plus && b.left->kind == ExprKind::Identifier &&
+            static_cast<const IdentifierExpr&>(*b.left).name == name)
+            addend = b.right.get();
+    }
+    if (!addend || mayCall(*addend)) return false;
+    int rev = fs_->resolveLocal(name);
+    if (rev < 0) return false;
+    uint32_t slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;
+    expression(*addend);
+    fs_->emit(Opcode::AddToLocal, slot, s.location);
+    return true;
+}
+
+// Whether evaluating e may run user code (and so assign variables).
+bool CompilerImpl::mayCall(const Expr& e) {
+    switch (e.kind) {
+    case ExprKind::Nil: case ExprKind::True: case ExprKind::False: case ExprKind::Int: case ExprKind::Float:
+    case ExprKind::String: case ExprKind::Identifier: case ExprKind::Self: return false;
+    case ExprKind::Unary: return mayCall(*static_cast<const UnaryExpr&>(e).operand);
+    case ExprKind::Binary:
+    case ExprKind::Logical: {
+        auto& b = static_cast<const BinaryExpr&>(e);
+        return mayCall(*b.left) || mayCall(*b.right);
+    }
+    case ExprKind::Index: {
+        auto& ix = static_cast<const IndexExpr&>(e);
+        return mayCall(*ix.object) || mayCall(*ix.index);
+    }
+    case ExprKind::Member: return mayCall(*static_cast<const MemberExpr&>(e).object);
+    default: return true;
+    }
+}
+
+// `x += k`, `x -= k`, `x = x + k`, `x = x - k` on a local with a small int
+// literal k become one IncLocal.
+bool CompilerImpl::incrementLocal(const AssignStmt& s) {
+    if (s.target->kind != ExprKind::Identifier) return false;
+    const std::string& name = static_cast<const IdentifierExpr&>(*s.target).name;
+    const Expr* amount = nullptr;
+    bool negate = false;
+    if (s.op == TokenKind::PlusAssign || s.op == TokenKind::MinusAssign) {
+        amount = s.value.get();
+        negate = s.op == TokenKind::MinusAssign;
+    } else if (s.op == TokenKind::Assign && s.value->kind == ExprKind::Binary) {
+        auto& b = static_cast<const BinaryExpr&>(*s.value);
+        if ((b.op != TokenKind::Plus && b.op != TokenKind::Minus) || b.left->kind != ExprKind::Identifier ||
+            static_cast<const IdentifierExpr&>(*b.left).name != name)
+            return false;
+        amount = b.right.get();
+        negate = b.op == TokenKind::Minus;
+    }
+    Value k;
+    if (!amount || !foldConstant(*amount, k) || !k.isInt()) return false;
+    int64_t delta = k.asInt();
+    if (delta < -2048 || delta > 2047) return false;
+    int rev = fs_->resolveLocal(name);
+    if (rev < 0) return false;
+    uint32_t slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;
+    if (slot > kMaxPairField) return false;
+    fs_->emit(negate ? Opcode::DecLocal : Opcode::IncLocal, encodePair(slot, int32_t(delta)), s.location);
+    return true;
+}
+
 void CompilerImpl::ifStatement(const IfStmt& s) {
     size_t elseJump = condition(*s.condition);
     block(*s.thenBlock);
@@ -262,7 +335,7 @@ void CompilerImpl::ifStatement(const IfStmt& s) {
 }
 
 void CompilerImpl::whileStatement(const WhileStmt& s) {
-    size_t start = fs_->codeSize();
+    size_t start = fs_->label();
     size_t exitJump = condition(*s.condition);
     fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), start, {}});
     block(*s.body);
@@ -273,6 +346,7 @@ void CompilerImpl::whileStatement(const WhileStmt& s) {
 }
 
 void CompilerImpl::loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp) {
+    fs_->label();
     size_t head = fs_->emit(nextOp, uint32_t(iterSlot), s.location);
     size_t exitWord = fs_->codeSize();
     fs_->emitWord(0, s.location);

@@ -43,6 +43,9 @@ class CompilerImpl {
     void statements(const StmtList& list);
     void letStatement(const LetStmt& s);
     void assignStatement(const AssignStmt& s);
+    bool incrementLocal(const AssignStmt& s);
+    bool addToLocal(const std::string& name, const AssignStmt& s);
+    static bool mayCall(const Expr& e);
     void ifStatement(const IfStmt& s);
     void whileStatement(const WhileStmt& s);
     void forStatement(const ForInStmt& s);

@@ -9,6 +9,17 @@ namespace langoost {
 
 size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
     size_t index = proto_->code.size();
+    // Peephole: LoadLocal a; LoadLocal b  =>  LoadLocal2 a b
+    if (op == Opcode::LoadLocal && lastInstruction_ + 1 == index && lastLabel_ != index && a <= kMaxPairField) {
+        Instruction prev = proto_->code[lastInstruction_];
+        if (decodeOpcode(prev) == Opcode::LoadLocal && decodeA(prev) <= kMaxPairField) {
+            proto_->code[lastInstruction_] = encode(Opcode::LoadLocal2, encodePair(decodeA(prev), int32_t(a)));
+            lastInstruction_ = SIZE_MAX;
+            adjustStack(1);
+            return index - 1;
+        }
+    }
+    lastInstruction_ = index;
     proto_->code.push_back(encode(op, a));
     proto_->locations.push_back(at);
     int effect = opcodeStackEffect(op);
@@ -23,6 +34,7 @@ size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
 }
 
 void FunctionState::emitWord(uint32_t word, SourceLocation at) {
+    lastInstruction_ = SIZE_MAX;
     proto_->code.push_back(word);
     proto_->locations.push_back(at);
 }
@@ -30,15 +42,15 @@ void FunctionState::emitWord(uint32_t word, SourceLocation at) {
 size_t FunctionState::emitJump(Opcode op, SourceLocation at) { return emit(op, 0, at); }
 
 bool FunctionState::patchJump(size_t jump) {
-    int64_t offset = int64_t(proto_->code.size()) - int64_t(jump) - 1;
-    if (offset > kMaxSignedOperand) return false;
     Opcode op = decodeOpcode(proto_->code[jump]);
+    int64_t offset = int64_t(label()) - int64_t(jump) - 1 - (opcodeHasExtraWord(op) ? 1 : 0);
+    if (offset > kMaxSignedOperand) return false;
     proto_->code[jump] = encodeSigned(op, int32_t(offset));
     return true;
 }
 
 bool FunctionState::patchWordJump(size_t word) {
-    int64_t offset = int64_t(proto_->code.size()) - int64_t(word) - 1;
+    int64_t offset = int64_t(label()) - int64_t(word) - 1;
     proto_->code[word] = uint32_t(int32_t(offset));
     return true;
 }

@@ -56,6 +56,12 @@ class FunctionState {
     bool patchWordJump(size_t word); // the second word of an ITER instruction
     bool emitLoop(size_t target, SourceLocation at);
     size_t codeSize() const { return proto_->code.size(); }
+    // The current position as a jump target: peephole fusion never
+    // merges an instruction at a label into the one before it.
+    size_t label() {
+        lastLabel_ = proto_->code.size();
+        return lastLabel_;
+    }
 
     // ---- the modelled stack ----
     void adjustStack(int delta);
@@ -95,6 +101,8 @@ class FunctionState {
     std::vector<Local> locals_;
     int scopeDepth_ = 0;
     int depth_ = 0;
+    size_t lastLabel_ = 0;
+    size_t lastInstruction_ = SIZE_MAX;
     std::unordered_map<std::string, uint32_t> stringConstants_;
     std::unordered_map<int64_t, uint32_t> intConstants_;
     std::unordered_map<uint64_t, uint32_t> floatConstants_;

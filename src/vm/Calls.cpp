@@ -32,7 +32,7 @@ bool VM::callClosure(ClosureObject* c, Value* slot, uint32_t argc) {
                                 (p->arity == 1 ? "" : "s") + ", got " + std::to_string(argc));
     }
     if (frames_.size() >= config_.maxFrames || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
-    frames_.push_back({c, p->code.data(), slot});
+    pushFrame(c, slot);
     return true;
 }
 

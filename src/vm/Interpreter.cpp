@@ -30,8 +30,8 @@ Value VM::run(size_t stopFrames) {
         frame = &frames_.back();                                                                                  \
         ip = frame->ip;                                                                                           \
         base = frame->base;                                                                                       \
-        k = frame->closure->proto->constants.data();                                                              \
-        globals = frame->closure->module->globals.data();                                                         \
+        k = frame->constants;                                                                                     \
+        globals = frame->globals;                                                                                 \
     } while (0)
 #define SYNC()                                                                                                    \
     do {                                                                                                          \
@@ -87,6 +87,45 @@ Value VM::run(size_t stopFrames) {
             CASE(Dup2) sp[0] = sp[-2]; sp[1] = sp[-1]; sp += 2; DISPATCH();
             CASE(LoadLocal) *sp++ = base[A]; DISPATCH();
             CASE(StoreLocal) base[A] = *--sp; DISPATCH();
+            CASE(LoadLocal2) {
+                sp[0] = base[pairFirst(ins)];
+                sp[1] = base[pairSecond(ins)];
+                sp += 2;
+                DISPATCH();
+            }
+            CASE(IncLocal) {
+                Value& v = base[pairFirst(ins)];
+                if (v.isInt()) {
+                    v = Value::integer(int64_t(uint64_t(v.asInt()) + uint64_t(int64_t(pairSecondSigned(ins)))));
+                } else {
+                    SYNC();
+                    v = arithmetic(Opcode::Add, v, Value::integer(pairSecondSigned(ins)));
+                }
+                DISPATCH();
+            }
+            CASE(AddToLocal) {
+                Value& a = base[A];
+                Value b = *--sp;
+                if (a.isInt() && b.isInt()) {
+                    a = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(b.asInt())));
+                } else if (a.isFloat() && b.isFloat()) {
+                    a = Value::number(a.asFloat() + b.asFloat());
+                } else {
+                    SYNC();
+                    a = arithmetic(Opcode::Add, a, b);
+                }
+                DISPATCH();
+            }
+            CASE(DecLocal) {
+                Value& v = base[pairFirst(ins)];
+                if (v.isInt()) {
+                    v = Value::integer(int64_t(uint64_t(v.asInt()) - uint64_t(int64_t(pairSecondSigned(ins)))));
+                } else {
+                    SYNC();
+                    v = arithmetic(Opcode::Sub, v, Value::integer(pairSecondSigned(ins)));
+                }
+                DISPATCH();
+            }
             CASE(LoadUpval) *sp++ = *frame->closure->upvalues[A]->location; DISPATCH();
             CASE(StoreUpval) *frame->closure->upvalues[A]->location = *--sp; DISPATCH();
             CASE(LoadGlobal) *sp++ = globals[A]; DISPATCH();
@@ -230,6 +269,26 @@ Value VM::run(size_t stopFrames) {
                 }
                 DISPATCH();
             }
+            CASE(SubInt) {
+                Value a = sp[-1];
+                if (a.isInt()) {
+                    sp[-1] = Value::integer(int64_t(uint64_t(a.asInt()) - uint64_t(int64_t(SA))));
+                } else {
+                    SYNC();
+                    sp[-1] = arithmetic(Opcode::Sub, a, Value::integer(SA));
+                }
+                DISPATCH();
+            }
+            CASE(ModInt) {
+                Value a = sp[-1];
+                if (a.isInt()) {
+                    sp[-1] = Value::integer(a.asInt() % SA);
+                } else {
+                    SYNC();
+                    sp[-1] = arithmetic(Opcode::Mod, a, Value::integer(SA));
+                }
+                DISPATCH();
+            }
             CASE(Neg) {
                 Value a = sp[-1];
                 if (a.isInt()) sp[-1] = Value::integer(int64_t(0 - uint64_t(a.asInt())));
@@ -304,6 +363,46 @@ Value VM::run(size_t stopFrames) {
                 if (!less) ip += SA;
                 DISPATCH();
             }
+#define COMPARE_JUMP(name, op, text, test)                                                                         \
+    CASE(name) {                                                                                                  \
+        Value a = sp[-2], b = sp[-1];                                                                             \
+        sp -= 2;                                                                                                  \
+        bool yes;                                                                                                 \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            yes = a.asInt() op b.asInt();                                                                         \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            yes = test;                                                                                           \
+        }                                                                                                         \
+        if (!yes) ip += SA;                                                                                       \
+        DISPATCH();                                                                                               \
+    }
+#define COMPARE_JUMPK(name, op, text, test)                                                                        \
+    CASE(name) {                                                                                                  \
+        Value a = sp[-1], b = Value::integer(int32_t(*ip++));                                                     \
+        --sp;                                                                                                     \
+        bool yes;                                                                                                 \
+        if (a.isInt()) {                                                                                          \
+            yes = a.asInt() op b.asInt();                                                                         \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            yes = test;                                                                                           \
+        }                                                                                                         \
+        if (!yes) ip += SA;                                                                                       \
+        DISPATCH();                                                                                               \
+    }
+#define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
+            COMPARE_JUMP(LeJump, <=, "<=", ORDERED(<=, "<="))
+            COMPARE_JUMP(GtJump, >, ">", ORDERED(>, ">"))
+            COMPARE_JUMP(GeJump, >=, ">=", ORDERED(>=, ">="))
+            COMPARE_JUMP(EqJump, ==, "==", equals(a, b))
+            COMPARE_JUMP(NeJump, !=, "!=", !equals(a, b))
+            COMPARE_JUMPK(LtJumpK, <, "<", ORDERED(<, "<"))
+            COMPARE_JUMPK(LeJumpK, <=, "<=", ORDERED(<=, "<="))
+            COMPARE_JUMPK(GtJumpK, >, ">", ORDERED(>, ">"))
+            COMPARE_JUMPK(GeJumpK, >=, ">=", ORDERED(>=, ">="))
+            COMPARE_JUMPK(EqJumpK, ==, "==", equals(a, b))
+            COMPARE_JUMPK(NeJumpK, !=, "!=", !equals(a, b))
             CASE(Loop) {
                 ip += SA;
                 SAFEPOINT();
@@ -312,18 +411,22 @@ Value VM::run(size_t stopFrames) {
             CASE(Call) {
                 uint32_t argc = A;
                 Value* slot = sp - argc - 1;
-                SYNC();
-                if (heap_.wantsCollection()) collectGarbage();
+                frame->ip = ip;
+                if (heap_.wantsCollection()) {
+                    sp_ = sp;
+                    collectGarbage();
+                }
                 if (slot->isObjType(ObjType::Closure)) {
                     ClosureObject* c = slot->as<ClosureObject>();
                     const FunctionProto* p = c->proto;
-                    if (argc == p->arity && !p->variadic && frames_.size() < config_.maxFrames &&
-                        slot + p->maxStack + 1 < stackEnd_) {
-                        frames_.push_back({c, p->code.data(), slot});
+                    if (argc == p->arity && !p->variadic && !frames_.full() && slot + p->maxStack + 1 < stackEnd_ &&
+                        frames_.size() < config_.maxFrames) {
+                        pushFrame(c, slot);
                         LOAD_FRAME();
                         DISPATCH();
                     }
                 }
+                sp_ = sp;
                 if (callValue(*slot, slot, argc)) LOAD_FRAME();
                 sp = sp_;
                 DISPATCH();
@@ -366,7 +469,7 @@ Value VM::run(size_t stopFrames) {
                 if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
                 sp = base;
                 *sp++ = result;
-                frames_.pop_back();
+                frames_.pop();
                 if (frames_.size() == stopFrames) {
                     sp_ = sp;
                     return result;
@@ -378,7 +481,7 @@ Value VM::run(size_t stopFrames) {
                 if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
                 sp = base;
                 *sp++ = Value();
-                frames_.pop_back();
+                frames_.pop();
                 if (frames_.size() == stopFrames) {
                     sp_ = sp;
                     return Value();

@@ -18,12 +18,11 @@ constexpr int kMaxFormatDepth = 256;
 
 } // namespace
 
-VM::VM(const RuntimeConfig& config) : config_(config) {
+VM::VM(const RuntimeConfig& config) : config_(config), frames_(config.maxFrames + 1) {
     stack_ = static_cast<Value*>(std::calloc(config_.maxStackSlots, sizeof(Value)));
     if (!stack_) throw std::bad_alloc();
     stackEnd_ = stack_ + config_.maxStackSlots;
     sp_ = stack_;
-    frames_.reserve(config_.maxFrames + 1);
     for (const auto& def : config_.builtins) builtins_.push_back(Value::object(permanentNative(def)));
 }
 

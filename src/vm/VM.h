@@ -64,6 +64,33 @@ struct CallFrame {
     ClosureObject* closure;
     const Instruction* ip;
     Value* base;
+    const Value* constants; // closure->proto->constants, cached for return
+    Value* globals;         // closure->module->globals, cached for return
+};
+
+// The call-frame stack: a fixed reservation (config.maxFrames), so frame
+// pointers held by the interpreter stay valid while frames are pushed.
+class FrameStack {
+  public:
+    explicit FrameStack(size_t capacity)
+        : data_(std::make_unique<CallFrame[]>(capacity)), top_(data_.get()), capacity_(capacity) {}
+    size_t size() const { return size_t(top_ - data_.get()); }
+    bool full() const { return size() >= capacity_; }
+    void push(ClosureObject* c, const Instruction* ip, Value* base, const Value* k, Value* globals) {
+        *top_++ = {c, ip, base, k, globals};
+    }
+    void pop() { --top_; }
+    CallFrame& back() { return top_[-1]; }
+    void resize(size_t n) { top_ = data_.get() + n; }
+    CallFrame& operator[](size_t i) { return data_[i]; }
+    const CallFrame& operator[](size_t i) const { return data_[i]; }
+    const CallFrame* begin() const { return data_.get(); }
+    const CallFrame* end() const { return top_; }
+
+  private:
+    std::unique_ptr<CallFrame[]> data_;
+    CallFrame* top_;
+    size_t capacity_;
 };
 
 struct Handler {
@@ -128,6 +155,9 @@ class VM {
     // in *slot and sp_ == slot + 1.
     bool callValue(Value callee, Value* slot, uint32_t argc);
     bool callClosure(ClosureObject* c, Value* slot, uint32_t argc);
+    void pushFrame(ClosureObject* c, Value* slot) {
+        frames_.push(c, c->proto->code.data(), slot, c->proto->constants.data(), c->module->globals.data());
+    }
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
     bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
@@ -159,7 +189,7 @@ class VM {
     Value* stack_ = nullptr;
     Value* stackEnd_ = nullptr;
     Value* sp_ = nullptr;
-    std::vector<CallFrame> frames_;
+    FrameStack frames_;
     std::vector<Handler> handlers_;
     UpvalueObject* openUpvalues_ = nullptr;
     std::vector<Value> builtins_;
