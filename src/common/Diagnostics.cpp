@@ -1,5 +1,7 @@
 #include "common/Diagnostics.h"
 
+#include <algorithm>
+
 namespace langoost {
 
 void Diagnostics::error(const SourceFile& file, SourceLocation at, std::string message) {
@@ -12,7 +14,7 @@ void Diagnostics::error(const SourceFile& file, SourceLocation at, std::string m
 std::string formatDiagnostic(const Diagnostic& d) {
     std::string out = d.path + ":" + std::to_string(d.location.line) + ":" +
                       std::to_string(d.location.column) + ": error: " + d.message + "\n";
-    if (!d.sourceLine.empty()) {
+    if (d.location.line > 0) {
         out += "    " + d.sourceLine + "\n    ";
         for (uint32_t i = 1; i < d.location.column && i <= d.sourceLine.size(); ++i)
             out += d.sourceLine[i - 1] == '\t' ? '\t' : ' ';
@@ -22,8 +24,14 @@ std::string formatDiagnostic(const Diagnostic& d) {
 }
 
 std::string Diagnostics::format() const {
+    std::vector<const Diagnostic*> sorted;
+    for (const auto& e : errors_) sorted.push_back(&e);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
+        if (a->location.line != b->location.line) return a->location.line < b->location.line;
+        return a->location.column < b->location.column;
+    });
     std::string out;
-    for (const auto& e : errors_) out += formatDiagnostic(e);
+    for (const auto* e : sorted) out += formatDiagnostic(*e);
     return out;
 }
 

@@ -132,6 +132,7 @@ std::unique_ptr<FunctionProto> CompilerImpl::compileFunction(const FunctionDecl&
     fs_ = &state;
     statements(decl.body);
     fs_->emit(Opcode::ReturnNil, 0, decl.endLocation);
+    if (state.overflowed()) error(decl.location, "function '" + displayName + "' is too large to compile");
     fs_ = saved;
     emitClosure(std::move(proto), state, decl.location);
     return nullptr;

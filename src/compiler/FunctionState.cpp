@@ -20,6 +20,7 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
         }
     }
     lastInstruction_ = index;
+    if (a > kMaxOperand) overflowed_ = true;
     proto_->code.push_back(encode(op, a));
     proto_->locations.push_back(at);
     int effect = opcodeStackEffect(op);
@@ -44,7 +45,10 @@ size_t FunctionState::emitJump(Opcode op, SourceLocation at) { return emit(op, 0
 bool FunctionState::patchJump(size_t jump) {
     Opcode op = decodeOpcode(proto_->code[jump]);
     int64_t offset = int64_t(label()) - int64_t(jump) - 1 - (opcodeHasExtraWord(op) ? 1 : 0);
-    if (offset > kMaxSignedOperand) return false;
+    if (offset > kMaxSignedOperand) {
+        overflowed_ = true;
+        return false;
+    }
     proto_->code[jump] = encodeSigned(op, int32_t(offset));
     return true;
 }
@@ -57,7 +61,10 @@ bool FunctionState::patchWordJump(size_t word) {
 
 bool FunctionState::emitLoop(size_t target, SourceLocation at) {
     int64_t offset = int64_t(target) - int64_t(proto_->code.size()) - 1;
-    if (offset < kMinSignedOperand) return false;
+    if (offset < kMinSignedOperand) {
+        overflowed_ = true;
+        return false;
+    }
     emitSigned(Opcode::Loop, int32_t(offset), at);
     return true;
 }

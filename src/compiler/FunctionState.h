@@ -56,6 +56,8 @@ class FunctionState {
     bool patchWordJump(size_t word); // the second word of an ITER instruction
     bool emitLoop(size_t target, SourceLocation at);
     size_t codeSize() const { return proto_->code.size(); }
+    // Set when a jump, constant or slot index did not fit its operand.
+    bool overflowed() const { return overflowed_; }
     // The current position as a jump target: peephole fusion never
     // merges an instruction at a label into the one before it.
     size_t label() {
@@ -102,6 +104,7 @@ class FunctionState {
     int scopeDepth_ = 0;
     int depth_ = 0;
     size_t lastLabel_ = 0;
+    bool overflowed_ = false;
     size_t lastInstruction_ = SIZE_MAX;
     std::unordered_map<std::string, uint32_t> stringConstants_;
     std::unordered_map<int64_t, uint32_t> intConstants_;

@@ -103,6 +103,7 @@ Value builtin_toFloat(VM& vm, Value, Value* args, int) {
         if (parseFloat(v.as<StringObject>()->view(), out)) return Value::number(out);
         vm.raise("ValueError", "toFloat: invalid number \"" + std::string(v.as<StringObject>()->view()) + "\"");
     }
+    if (v.isBool()) return Value::number(v.asBool() ? 1.0 : 0.0);
     vm.raise("TypeError", std::string("toFloat: cannot convert ") + vm.typeName(v));
 }
 

@@ -12,6 +12,11 @@ struct ParseError {};
 
 // Nesting limit: deeper input is rejected rather than overflowing the C++ stack.
 constexpr int kMaxNesting = 200;
+// Left-leaning chains (`a + b + c ...`, `a.b.c ...`, `f()()...`, `else if`
+// ...) are parsed iteratively but still build a deep AST, which the compiler
+// and the AST destructors walk recursively. Their length counts against this
+// larger limit (together with the nesting above).
+constexpr int kMaxDepth = 5000;
 
 std::string locText(SourceLocation at) {
     return std::to_string(at.line) + ":" + std::to_string(at.column);
@@ -55,6 +60,7 @@ class Parser {
     int groupDepth_ = 0;     // > 0 inside ( ), [ ] or object-literal braces
     bool noStruct_ = false;  // in an if/while/for header: `ident {` opens the block
     int nesting_ = 0;
+    int depth_ = 0; // nesting plus chain links: the AST depth being built
     int functionDepth_ = 0;
     int loopDepth_ = 0;
     int methodDepth_ = 0;
@@ -138,9 +144,30 @@ class Parser {
                 --p.nesting_;
                 p.fail(p.peek().location, "nesting is too deep (limit " + std::to_string(kMaxNesting) + ")");
             }
+            p.addDepth(1);
         }
-        ~NestGuard() { --p.nesting_; }
+        ~NestGuard() {
+            --p.nesting_;
+            --p.depth_;
+        }
     };
+    // Counts the links of one left-leaning chain against kMaxDepth.
+    struct ChainGuard {
+        Parser& p;
+        int links = 0;
+        explicit ChainGuard(Parser& parser) : p(parser) {}
+        void link() {
+            p.addDepth(1);
+            ++links;
+        }
+        ~ChainGuard() { p.depth_ -= links; }
+    };
+    void addDepth(int n) {
+        if (depth_ + n > kMaxDepth)
+            fail(peek().location, "expression or statement chain is too long (limit " + std::to_string(kMaxDepth) +
+                                      " levels); split it up");
+        depth_ += n;
+    }
     // Saves and restores the newline/struct context around a nested region.
     struct Context {
         Parser& p;
@@ -177,7 +204,8 @@ class Parser {
 
     StmtPtr statementOrRecover() {
         size_t start = pos_;
-        int savedGroup = groupDepth_, savedLoop = loopDepth_, savedFn = functionDepth_, savedNest = nesting_;
+        int savedGroup = groupDepth_, savedLoop = loopDepth_, savedFn = functionDepth_, savedNest = nesting_,
+            savedDepth = depth_;
         bool savedNoStruct = noStruct_;
         int savedMethod = methodDepth_;
         try {
@@ -188,6 +216,7 @@ class Parser {
             functionDepth_ = savedFn;
             methodDepth_ = savedMethod;
             nesting_ = savedNest;
+            depth_ = savedDepth;
             noStruct_ = savedNoStruct;
             synchronize(start);
             return nullptr;
@@ -314,7 +343,8 @@ class Parser {
         s->thenBlock = block();
         if (match(TokenKind::KwElse)) {
             if (check(TokenKind::KwIf)) {
-                NestGuard guard(*this);
+                ChainGuard chain(*this); // a long else-if chain is not deep nesting
+                chain.link();
                 s->elseBranch = ifStatement();
             } else {
                 s->elseBranch = block();
@@ -548,12 +578,14 @@ class Parser {
     // binary := unary (binop unary)*   (left-assoc, Go precedence)
     ExprPtr binary(int minPrec) {
         NestGuard guard(*this);
+        ChainGuard chain(*this);
         ExprPtr left = unary();
         for (;;) {
             if (atLineBreak()) return left;
             TokenKind op = peek().kind;
             int prec = precedence(op);
             if (prec == 0 || prec < minPrec) return left;
+            chain.link();
             SourceLocation at = advance().location;
             if (op == TokenKind::KwIs) {
                 ExprPtr type = typePath();
@@ -580,9 +612,14 @@ class Parser {
 
     // postfix := primary ( '(' args ')' | '[' expr ']' | '.' name | struct-body )*
     ExprPtr postfix(ExprPtr e) {
+        ChainGuard chain(*this);
         for (;;) {
             const Token& t = peek();
             bool breakHere = atLineBreak();
+            if (t.kind == TokenKind::Dot || (!breakHere && (t.kind == TokenKind::LParen ||
+                                                            t.kind == TokenKind::LBracket ||
+                                                            t.kind == TokenKind::LBrace)))
+                chain.link();
             if (t.kind == TokenKind::Dot) {
                 SourceLocation at = advance().location;
                 if (!isNameToken(peek())) failExpected("a field or method name after '.'");

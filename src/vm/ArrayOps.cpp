@@ -81,21 +81,26 @@ Value self_reverse(VM& vm, Value self, Value*, int) {
     return self;
 }
 
+// Sorts a private copy (kept alive as a temporary root, since the
+// comparator may run the GC or even change the array), then installs it.
 Value self_sort(VM& vm, Value self, Value* args, int argc) {
     auto* a = self.as<ArrayObject>();
-    std::vector<Value> items(a->data(), a->data() + a->length);
+    ArrayObject* work = vm.heap().newArray(a->length);
+    TempRoot root(vm, Value::object(work));
+    if (a->length) std::memcpy(static_cast<void*>(work->data()), a->data(), sizeof(Value) * a->length);
+    Value* begin = work->data();
+    Value* end = begin ? begin + work->length : begin;
     if (argc > 0) {
         Value cmp = args[0];
-        std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
+        std::stable_sort(begin, end, [&](const Value& x, const Value& y) {
             Value pair[2] = {x, y};
             return vm.call(cmp, pair).truthy();
         });
     } else {
-        std::stable_sort(items.begin(), items.end(),
-                         [&](const Value& x, const Value& y) { return vm.compare(x, y, "<") == -1; });
+        std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return vm.compare(x, y, "<") == -1; });
     }
-    arrayEnsureUnique(vm, a);
-    std::copy(items.begin(), items.end(), a->data());
+    std::swap(a->store, work->store);
+    std::swap(a->length, work->length);
     return self;
 }
 

@@ -50,8 +50,14 @@ void grow(Heap& heap, MapObject* map) {
 
 } // namespace
 
+// A private sentinel: never interned, so no key can ever be this pointer.
 StringObject* mapTombstone() {
-    static StringObject* tomb = internConstant("\x01<tombstone>\x01");
+    static StringObject* tomb = [] {
+        void* memory = std::malloc(StringObject::allocationSize(0));
+        StringObject* t = StringObject::construct(memory, "");
+        t->permanent = true;
+        return t;
+    }();
     return tomb;
 }
 
