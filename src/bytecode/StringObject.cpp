@@ -1,6 +1,7 @@
 #include "bytecode/StringObject.h"
 
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -8,13 +9,14 @@
 namespace langoost {
 
 uint32_t hashBytes(std::string_view bytes) {
-    // FNV-1a: cheap and good enough for identifier-like keys.
-    uint32_t h = 2166136261u;
-    for (unsigned char c : bytes) {
-        h ^= c;
-        h *= 16777619u;
-    }
-    return h;
+    // libstdc++'s hash (Murmur-based, 8 bytes a step), folded to 32 bits;
+    // never 0, which marks "not computed".
+    uint64_t h = std::hash<std::string_view>{}(bytes);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL; // finalizer: spread high bits into the low ones the table masks
+    h ^= h >> 33;
+    uint32_t folded = uint32_t(h);
+    return folded ? folded : 1;
 }
 
 StringObject* StringObject::construct(void* memory, std::string_view bytes) {
@@ -22,7 +24,6 @@ StringObject* StringObject::construct(void* memory, std::string_view bytes) {
     s->length = uint32_t(bytes.size());
     if (!bytes.empty()) std::memcpy(s->chars, bytes.data(), bytes.size());
     s->chars[bytes.size()] = '\0';
-    s->hash = hashBytes(bytes);
     return s;
 }
 

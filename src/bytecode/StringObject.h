@@ -11,14 +11,28 @@
 
 namespace langoost {
 
+uint32_t hashBytes(std::string_view bytes);
+
 struct StringObject : Obj {
-    uint32_t hash;
+    uint32_t hashCache; // 0: not computed yet (a real hash of 0 is stored as 1)
     uint32_t length;
     char chars[1]; // length bytes follow, plus a NUL for C APIs
 
     std::string_view view() const { return {chars, length}; }
+    // Computed on first use: most strings built at run time are never
+    // hashed (only map keys are), so concatenation does not pay for it.
+    uint32_t hash() const {
+        if (hashCache == 0) {
+            uint32_t h = hashBytes(view());
+            const_cast<StringObject*>(this)->hashCache = h ? h : 1;
+        }
+        return hashCache;
+    }
     bool equals(const StringObject* o) const {
-        return this == o || (hash == o->hash && length == o->length && std::memcmp(chars, o->chars, length) == 0);
+        if (this == o) return true;
+        if (length != o->length) return false;
+        if (hashCache && o->hashCache && hashCache != o->hashCache) return false;
+        return std::memcmp(chars, o->chars, length) == 0;
     }
 
     static size_t allocationSize(size_t length) { return sizeof(StringObject) + length; }
@@ -28,8 +42,6 @@ struct StringObject : Obj {
 
 // Longest string the runtime will build (bytes); larger results raise an error.
 constexpr size_t kMaxStringLength = (1u << 31) - 1;
-
-uint32_t hashBytes(std::string_view bytes);
 
 // A permanent, interned string for compiled constants. Never freed (the
 // set of distinct constant strings in a process is bounded by its sources).

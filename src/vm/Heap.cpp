@@ -54,7 +54,7 @@ StringObject* Heap::newStringUninitialized(size_t length) {
     return track(s, size);
 }
 
-void Heap::finishString(StringObject* s) { s->hash = hashBytes(s->view()); }
+void Heap::finishString(StringObject* s) { s->hashCache = 0; }
 
 ArrayStore* Heap::newStore(uint32_t capacity) {
     size_t size = sizeof(ArrayStore) + sizeof(Value) * capacity;

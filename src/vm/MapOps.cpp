@@ -9,7 +9,8 @@ namespace {
 
 StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject* key, MapEntry** out) {
     uint32_t mask = capacity - 1;
-    uint32_t i = key->hash & mask;
+    uint32_t hash = key->hash();
+    uint32_t i = hash & mask;
     MapEntry* tomb = nullptr;
     for (;;) {
         MapEntry* e = &entries[i];
@@ -17,12 +18,11 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
             *out = tomb ? tomb : e;
             return nullptr;
         }
-        if (e->key == mapTombstone()) {
-            if (!tomb) tomb = e;
-        } else if (e->key->equals(key)) {
+        if (e->key == key || (e->hash == hash && e->key != mapTombstone() && e->key->equals(key))) {
             *out = e;
             return e->key;
         }
+        if (!tomb && e->key == mapTombstone()) tomb = e;
         i = (i + 1) & mask;
     }
 }
@@ -74,7 +74,7 @@ Value* mapFind(const MapObject* map, std::string_view key) {
     for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
         MapEntry* e = &map->entries[i];
         if (!e->key) return nullptr;
-        if (e->key != mapTombstone() && e->key->hash == hash && e->key->view() == key) return &e->value;
+        if (e->hash == hash && e->key != mapTombstone() && e->key->view() == key) return &e->value;
     }
 }
 
@@ -91,6 +91,7 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
     }
     if (!slot->key) ++map->filled;
     slot->key = key;
+    slot->hash = key->hash();
     slot->value = value;
     ++map->count;
     map->sortedKeys.reset();

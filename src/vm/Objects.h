@@ -37,7 +37,8 @@ struct ArrayObject : Obj {
 constexpr uint32_t kMaxArrayLength = 1u << 30;
 
 struct MapEntry {
-    StringObject* key; // null: empty; kTombstone: deleted
+    StringObject* key; // null: empty; mapTombstone(): deleted
+    uint32_t hash;     // the key's hash, so probes rarely touch the key itself
     Value value;
 };
 
