@@ -114,7 +114,7 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
         case OperandFormat::ITER: {
             int32_t b = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
             operand = std::to_string(a) + " " + std::to_string(b);
-            note = "slot " + std::to_string(a) + ", done -> " + std::to_string(int64_t(pc) + 1 + b);
+            note = "slots " + std::to_string(a) + ", next -> " + std::to_string(int64_t(pc) + 1 + b);
             break;
         }
         }

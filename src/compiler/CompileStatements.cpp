@@ -338,7 +338,7 @@ void CompilerImpl::ifStatement(const IfStmt& s) {
 void CompilerImpl::whileStatement(const WhileStmt& s) {
     size_t start = fs_->label();
     size_t exitJump = condition(*s.condition);
-    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), start, {}});
+    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), start, {}, {}, false});
     block(*s.body);
     if (!fs_->emitLoop(start, s.location)) error(s.location, "loop body is too large");
     if (exitJump != SIZE_MAX) fs_->patchJump(exitJump);
@@ -346,20 +346,32 @@ void CompilerImpl::whileStatement(const WhileStmt& s) {
     fs_->loops.pop_back();
 }
 
-void CompilerImpl::loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp) {
-    fs_->label();
-    size_t head = fs_->emit(nextOp, uint32_t(iterSlot), s.location);
-    size_t exitWord = fs_->codeSize();
-    fs_->emitWord(0, s.location);
-    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), head, {}});
+// The loop is rotated so each iteration costs one dispatch for the loop
+// itself: `Jump step; body: ...; step: StepOp slots, body`. StepOp stores
+// the next item straight into the loop variable's slot and jumps back, or
+// falls through when the loop is done. A captured loop variable is closed
+// at the end of each iteration, so closures see that iteration's value.
+void CompilerImpl::loopBody(const ForInStmt& s, size_t iterSlot, Opcode stepOp) {
     fs_->beginScope();
-    fs_->declareLocal(s.variable);
+    fs_->emit(Opcode::Nil, 0, s.location);
+    Local& var = fs_->declareLocal(s.variable);
+    uint32_t varSlot = var.slot;
+    size_t varIndex = fs_->locals().size() - 1;
+    size_t entry = fs_->emitJump(Opcode::Jump, s.location);
+    size_t bodyStart = fs_->label();
+    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), 0, {}, {}, true});
     block(*s.body);
-    fs_->endScope(s.location);
-    if (!fs_->emitLoop(head, s.location)) error(s.location, "loop body is too large");
-    fs_->patchWordJump(exitWord);
+    for (size_t j : fs_->loops.back().continueJumps) fs_->patchJump(j);
+    fs_->label();
+    if (fs_->locals()[varIndex].captured) fs_->emit(Opcode::CloseUpvals, varSlot, s.location);
+    fs_->patchJump(entry);
+    size_t step = fs_->emit(stepOp, uint32_t(iterSlot), s.location);
+    int64_t back = int64_t(bodyStart) - int64_t(step) - 2;
+    fs_->emitWord(uint32_t(int32_t(back)), s.location);
+    fs_->label();
     for (size_t j : fs_->loops.back().breakJumps) fs_->patchJump(j);
     fs_->loops.pop_back();
+    fs_->endScope(s.location);
 }
 
 // `for i in range(...)` with the builtin range compiles to a counting loop
@@ -382,7 +394,7 @@ bool CompilerImpl::forRange(const ForInStmt& s) {
     fs_->declareLocalAt("(counter)", uint32_t(slot));
     fs_->declareLocalAt("(end)", uint32_t(slot + 1));
     fs_->declareLocalAt("(step)", uint32_t(slot + 2));
-    loopBody(s, slot, Opcode::RangeNext);
+    loopBody(s, slot, Opcode::RangeLoop);
     fs_->endScope(s.location);
     return true;
 }
@@ -395,7 +407,7 @@ void CompilerImpl::forStatement(const ForInStmt& s) {
     fs_->emit(Opcode::IterInit, 0, s.iterable->location);
     fs_->declareLocalAt("(iterable)", uint32_t(slot));
     fs_->declareLocalAt("(cursor)", uint32_t(slot + 1));
-    loopBody(s, slot, Opcode::IterNext);
+    loopBody(s, slot, Opcode::IterLoop);
     fs_->endScope(s.location);
 }
 
@@ -421,7 +433,10 @@ void CompilerImpl::breakOrContinue(const Stmt& s) {
     size_t tryDepth = loop.tryDepth, keep = loop.continueLocals, target = loop.continueTarget;
     unwindTries(tryDepth, s.location);
     fs_->popLocalsTo(keep, s.location, false);
-    if (s.kind == StmtKind::Continue) {
+    if (s.kind == StmtKind::Continue && loop.forwardContinue) {
+        size_t j = fs_->emitJump(Opcode::Jump, s.location);
+        fs_->loops.back().continueJumps.push_back(j);
+    } else if (s.kind == StmtKind::Continue) {
         fs_->emitLoop(target, s.location);
     } else {
         size_t j = fs_->emitJump(Opcode::Jump, s.location);

@@ -19,6 +19,14 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
             return index - 1;
         }
     }
+    // Peephole: LoadLocal2 a i; GetIndex  =>  IndexLocals a i
+    if (op == Opcode::GetIndex && lastInstruction_ + 1 == index && lastLabel_ != index &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal2) {
+        proto_->code[lastInstruction_] = encode(Opcode::IndexLocals, decodeA(proto_->code[lastInstruction_]));
+        lastInstruction_ = SIZE_MAX;
+        adjustStack(-1);
+        return index - 1;
+    }
     lastInstruction_ = index;
     if (a > kMaxOperand) overflowed_ = true;
     proto_->code.push_back(encode(op, a));

@@ -31,6 +31,8 @@ struct LoopContext {
     size_t tryDepth = 0;       // try blocks open when the loop began
     size_t continueTarget = 0; // code index that `continue` jumps back to
     std::vector<size_t> breakJumps;
+    std::vector<size_t> continueJumps; // forward continues (rotated for-in loops)
+    bool forwardContinue = false;
 };
 
 struct TryContext {

@@ -169,6 +169,19 @@ Value VM::run(size_t stopFrames) {
                 --sp;
                 DISPATCH();
             }
+            CASE(IndexLocals) {
+                Value obj = base[pairFirst(ins)], key = base[pairSecond(ins)];
+                if (obj.isObjType(ObjType::Array) && key.isInt()) {
+                    auto* a = obj.as<ArrayObject>();
+                    if (uint64_t(key.asInt()) < a->length) {
+                        *sp++ = a->at(uint32_t(key.asInt()));
+                        DISPATCH();
+                    }
+                }
+                SYNC();
+                *sp++ = getIndex(obj, key);
+                DISPATCH();
+            }
             CASE(SetIndex) {
                 Value obj = sp[-3], key = sp[-2];
                 if (obj.isObjType(ObjType::Array) && key.isInt()) {
@@ -552,38 +565,30 @@ Value VM::run(size_t stopFrames) {
                 *sp++ = Value::integer(0);
                 DISPATCH();
             }
-            CASE(IterNext) {
+            CASE(IterLoop) {
                 Value* slots = base + A;
-                int32_t done = int32_t(*ip++);
+                int32_t back = int32_t(*ip++);
                 int64_t cursor = slots[1].asInt();
                 Obj* src = slots[0].asObj();
                 if (src->type == ObjType::Array) {
                     auto* a = static_cast<ArrayObject*>(src);
-                    if (cursor < a->length) {
-                        *sp++ = a->at(uint32_t(cursor));
-                        slots[1] = Value::integer(cursor + 1);
-                        DISPATCH();
-                    }
+                    if (cursor >= a->length) DISPATCH();
+                    slots[2] = a->at(uint32_t(cursor));
                 } else if (src->type == ObjType::String) {
-                    auto* s = static_cast<StringObject*>(src);
-                    if (cursor < s->length) {
-                        *sp++ = Value::integer(static_cast<unsigned char>(s->chars[cursor]));
-                        slots[1] = Value::integer(cursor + 1);
-                        DISPATCH();
-                    }
+                    auto* str = static_cast<StringObject*>(src);
+                    if (cursor >= str->length) DISPATCH();
+                    slots[2] = Value::integer(static_cast<unsigned char>(str->chars[cursor]));
                 } else {
                     auto* r = static_cast<RangeObject*>(src);
                     int64_t v = r->start + cursor * r->step;
-                    bool more = r->step > 0 ? v < r->end : v > r->end;
-                    if (more && cursor >= 0) {
-                        *sp++ = Value::integer(v);
-                        int64_t next;
-                        if (__builtin_add_overflow(v, r->step, &next)) slots[1] = Value::integer(-1);
-                        else slots[1] = Value::integer(cursor + 1);
-                        DISPATCH();
-                    }
+                    if (cursor < 0 || !(r->step > 0 ? v < r->end : v > r->end)) DISPATCH();
+                    slots[2] = Value::integer(v);
+                    int64_t next;
+                    if (__builtin_add_overflow(v, r->step, &next)) cursor = -2; // stop after this one
                 }
-                ip += done;
+                slots[1] = Value::integer(cursor + 1);
+                ip += back;
+                SAFEPOINT();
                 DISPATCH();
             }
             CASE(RangeInit) {
@@ -591,16 +596,16 @@ Value VM::run(size_t stopFrames) {
                 checkRange(sp - 3);
                 DISPATCH();
             }
-            CASE(RangeNext) {
+            CASE(RangeLoop) {
                 Value* slots = base + A;
-                int32_t done = int32_t(*ip++);
+                int32_t back = int32_t(*ip++);
                 int64_t c = slots[0].asInt(), end = slots[1].asInt(), step = slots[2].asInt();
                 if (step > 0 ? c < end : c > end) {
-                    *sp++ = Value::integer(c);
+                    slots[3] = Value::integer(c);
                     int64_t next;
                     slots[0] = Value::integer(__builtin_add_overflow(c, step, &next) ? end : next);
-                } else {
-                    ip += done;
+                    ip += back;
+                    SAFEPOINT();
                 }
                 DISPATCH();
             }
