@@ -471,14 +471,39 @@ class Parser {
         Context ctx(*this, 0, false);
         while (!check(TokenKind::RBrace) && !check(TokenKind::Eof)) {
             if (match(TokenKind::Semicolon)) continue;
-            if (!check(TokenKind::KwFn)) failExpected("a method ('fn name(...) { }') in the class body");
-            advance();
-            auto decl = std::make_shared<FunctionDecl>();
-            decl->location = peek().location;
-            if (!isNameToken(peek())) failExpected("a method name");
-            decl->name = advance().text;
-            functionRest(*decl, true);
-            s->methods.push_back(std::move(decl));
+            size_t memberStart = pos_;
+            int savedNest = nesting_, savedDepth = depth_, savedLoop = loopDepth_, savedFn = functionDepth_,
+                savedMethod = methodDepth_;
+            try {
+                if (!check(TokenKind::KwFn)) failExpected("a method ('fn name(...) { }') in the class body");
+                advance();
+                auto decl = std::make_shared<FunctionDecl>();
+                decl->location = peek().location;
+                if (!isNameToken(peek())) failExpected("a method name");
+                decl->name = advance().text;
+                functionRest(*decl, true);
+                s->methods.push_back(std::move(decl));
+            } catch (ParseError&) {
+                // Stay in the class body: skip to the next line starting with
+                // 'fn' or to the class's closing brace.
+                nesting_ = savedNest;
+                depth_ = savedDepth;
+                loopDepth_ = savedLoop;
+                functionDepth_ = savedFn;
+                methodDepth_ = savedMethod;
+                groupDepth_ = 0;
+                noStruct_ = false;
+                if (pos_ == memberStart) advance();
+                int braces = 0;
+                while (!check(TokenKind::Eof)) {
+                    if (braces == 0 && (check(TokenKind::RBrace) ||
+                                        (check(TokenKind::KwFn) && peek().newlineBefore)))
+                        break;
+                    if (check(TokenKind::LBrace)) ++braces;
+                    if (check(TokenKind::RBrace)) --braces;
+                    advance();
+                }
+            }
         }
         expectClosing(TokenKind::RBrace, opener);
         return s;
