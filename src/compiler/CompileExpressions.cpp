@@ -140,6 +140,50 @@ void CompilerImpl::storeName(const std::string& name, SourceLocation at) {
     fs_->emit(Opcode::Pop, 0, at);
 }
 
+// The bottom test of a rotated while loop: jumps back to `target` while e
+// is true. Returns false when the distance does not fit.
+void CompilerImpl::loopWhile(const Expr& e, size_t target) {
+    auto back = [&](size_t extraWords) {
+        int64_t offset = int64_t(target) - int64_t(fs_->codeSize()) - 1 - int64_t(extraWords);
+        if (offset < kMinSignedOperand) error(e.location, "loop body is too large");
+        return int32_t(offset);
+    };
+    if (e.kind == ExprKind::True) {
+        fs_->emitLoop(target, e.location);
+        return;
+    }
+    if (e.kind == ExprKind::Binary) {
+        auto& b = static_cast<const BinaryExpr&>(e);
+        Opcode loop = Opcode::Nop, loopK = Opcode::Nop;
+        switch (b.op) {
+        case TokenKind::Less: loop = Opcode::LtLoop; loopK = Opcode::LtLoopK; break;
+        case TokenKind::LessEq: loop = Opcode::LeLoop; loopK = Opcode::LeLoopK; break;
+        case TokenKind::Greater: loop = Opcode::GtLoop; loopK = Opcode::GtLoopK; break;
+        case TokenKind::GreaterEq: loop = Opcode::GeLoop; loopK = Opcode::GeLoopK; break;
+        case TokenKind::Eq: loop = Opcode::EqLoop; loopK = Opcode::EqLoopK; break;
+        case TokenKind::NotEq: loop = Opcode::NeLoop; loopK = Opcode::NeLoopK; break;
+        default: break;
+        }
+        if (loop != Opcode::Nop) {
+            Value k;
+            if (foldConstant(*b.right, k) && k.isInt() && k.asInt() >= INT32_MIN && k.asInt() <= INT32_MAX &&
+                !foldConstant(*b.left, k)) {
+                foldConstant(*b.right, k);
+                expression(*b.left);
+                fs_->emitSigned(loopK, back(1), b.location);
+                fs_->emitWord(uint32_t(int32_t(k.asInt())), b.location);
+                return;
+            }
+            expression(*b.left);
+            expression(*b.right);
+            fs_->emitSigned(loop, back(0), b.location);
+            return;
+        }
+    }
+    expression(e);
+    fs_->emitSigned(Opcode::LoopIfTrue, back(0), e.location);
+}
+
 size_t CompilerImpl::condition(const Expr& e) {
     if (e.kind == ExprKind::True) return SIZE_MAX;
     if (e.kind == ExprKind::Binary) {

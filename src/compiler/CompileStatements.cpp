@@ -335,13 +335,17 @@ void CompilerImpl::ifStatement(const IfStmt& s) {
     }
 }
 
+// Rotated: `Jump test; body: ...; test: <cond> XxLoop body`, so each
+// iteration runs one fused test-and-jump instead of a test plus a Loop.
 void CompilerImpl::whileStatement(const WhileStmt& s) {
-    size_t start = fs_->label();
-    size_t exitJump = condition(*s.condition);
-    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), start, {}, {}, false});
+    size_t entry = fs_->emitJump(Opcode::Jump, s.location);
+    size_t bodyStart = fs_->label();
+    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), 0, {}, {}, true});
     block(*s.body);
-    if (!fs_->emitLoop(start, s.location)) error(s.location, "loop body is too large");
-    if (exitJump != SIZE_MAX) fs_->patchJump(exitJump);
+    for (size_t j : fs_->loops.back().continueJumps) fs_->patchJump(j);
+    fs_->patchJump(entry);
+    loopWhile(*s.condition, bodyStart);
+    fs_->label();
     for (size_t j : fs_->loops.back().breakJumps) fs_->patchJump(j);
     fs_->loops.pop_back();
 }

@@ -66,6 +66,7 @@ class CompilerImpl {
     void expression(const Expr& e);
     // Compiles a condition; returns a jump to patch that is taken when false.
     size_t condition(const Expr& e);
+    void loopWhile(const Expr& e, size_t target);
     void loadName(const std::string& name, SourceLocation at);
     void storeName(const std::string& name, SourceLocation at);
     void emitInt(int64_t value, SourceLocation at);
