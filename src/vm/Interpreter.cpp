@@ -197,6 +197,20 @@ Value VM::run(size_t stopFrames) {
                 sp -= 3;
                 DISPATCH();
             }
+            CASE(SetIndexLocals) {
+                Value obj = base[pairFirst(ins)], key = base[pairSecond(ins)];
+                if (obj.isObjType(ObjType::Array) && key.isInt()) {
+                    auto* a = obj.as<ArrayObject>();
+                    if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
+                        a->at(uint32_t(key.asInt())) = *--sp;
+                        DISPATCH();
+                    }
+                }
+                SYNC();
+                setIndex(obj, key, sp[-1]);
+                --sp;
+                DISPATCH();
+            }
             CASE(Add) {
                 Value a = sp[-2], b = sp[-1];
                 if (a.isInt() && b.isInt()) {

@@ -73,7 +73,7 @@ struct CallFrame {
 class FrameStack {
   public:
     explicit FrameStack(size_t capacity)
-        : data_(std::make_unique<CallFrame[]>(capacity)), top_(data_.get()), capacity_(capacity) {}
+        : data_(std::make_unique_for_overwrite<CallFrame[]>(capacity)), top_(data_.get()), capacity_(capacity) {}
     size_t size() const { return size_t(top_ - data_.get()); }
     bool full() const { return size() >= capacity_; }
     void push(ClosureObject* c, const Instruction* ip, Value* base, const Value* k, Value* globals) {
