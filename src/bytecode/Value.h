@@ -31,39 +31,48 @@ enum class ValueType : uint8_t { Nil = 0, Bool, Int, Float, Obj };
 class Value {
   public:
     Value() = default; // nil (all-zero bits are nil, so zeroed memory is nil)
+    // Copies move the tag and the payload as two 8-byte words. A single
+    // 16-byte vector copy would defeat store-to-load forwarding right after
+    // a handler wrote just the payload (x += 1), stalling the next read.
+    Value(const Value& o) noexcept : tag_(o.tag_), as_(o.as_) {}
+    Value& operator=(const Value& o) noexcept {
+        tag_ = o.tag_;
+        as_ = o.as_;
+        return *this;
+    }
     static Value nil() { return Value(); }
     static Value boolean(bool b) {
         Value v;
-        v.type_ = ValueType::Bool;
+        v.tag_ = uint64_t(ValueType::Bool);
         v.as_.b = b;
         return v;
     }
     static Value integer(int64_t i) {
         Value v;
-        v.type_ = ValueType::Int;
+        v.tag_ = uint64_t(ValueType::Int);
         v.as_.i = i;
         return v;
     }
     static Value number(double d) {
         Value v;
-        v.type_ = ValueType::Float;
+        v.tag_ = uint64_t(ValueType::Float);
         v.as_.d = d;
         return v;
     }
     static Value object(Obj* o) {
         Value v;
-        v.type_ = ValueType::Obj;
+        v.tag_ = uint64_t(ValueType::Obj);
         v.as_.o = o;
         return v;
     }
 
-    ValueType type() const { return type_; }
-    bool isNil() const { return type_ == ValueType::Nil; }
-    bool isBool() const { return type_ == ValueType::Bool; }
-    bool isInt() const { return type_ == ValueType::Int; }
-    bool isFloat() const { return type_ == ValueType::Float; }
+    ValueType type() const { return ValueType(tag_); }
+    bool isNil() const { return tag_ == uint64_t(ValueType::Nil); }
+    bool isBool() const { return tag_ == uint64_t(ValueType::Bool); }
+    bool isInt() const { return tag_ == uint64_t(ValueType::Int); }
+    bool isFloat() const { return tag_ == uint64_t(ValueType::Float); }
     bool isNumber() const { return isInt() || isFloat(); }
-    bool isObj() const { return type_ == ValueType::Obj; }
+    bool isObj() const { return tag_ == uint64_t(ValueType::Obj); }
     bool isObjType(ObjType t) const { return isObj() && as_.o->type == t; }
     bool isString() const { return isObjType(ObjType::String); }
 
@@ -74,12 +83,12 @@ class Value {
     Obj* asObj() const { return as_.o; }
     template <typename T> T* as() const { return static_cast<T*>(as_.o); }
 
-    bool truthy() const { return !(type_ == ValueType::Nil || (type_ == ValueType::Bool && !as_.b)); }
+    bool truthy() const { return !(tag_ == uint64_t(ValueType::Nil) || (tag_ == uint64_t(ValueType::Bool) && !as_.b)); }
     // Bitwise identity: same tag and payload.
-    bool identical(const Value& o) const { return type_ == o.type_ && as_.i == o.as_.i; }
+    bool identical(const Value& o) const { return tag_ == o.tag_ && as_.i == o.as_.i; }
 
   private:
-    ValueType type_ = ValueType::Nil;
+    uint64_t tag_ = 0; // a ValueType, widened to a full word (see the copy constructor)
     union {
         bool b;
         int64_t i;
