@@ -47,7 +47,8 @@ struct FunctionProto {
 
 // The compiled form of one source file.
 struct CompiledModule {
-    std::string path;
+    std::string path; // as shown in diagnostics and traces
+    std::string key;  // identity for imports: the canonical absolute path (empty for stdin/REPL code)
     std::unique_ptr<FunctionProto> main;
     std::vector<std::string> globalNames; // module global slots
     std::vector<std::string> builtinNames; // LoadBuiltin operands index this table

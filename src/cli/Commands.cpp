@@ -8,6 +8,9 @@
 
 #include "bytecode/Disassembler.h"
 #include "compiler/Compiler.h"
+#include "modules/ModuleLoader.h"
+
+#include <filesystem>
 #include "stdlib/Stdlib.h"
 
 namespace langoost {
@@ -22,19 +25,17 @@ std::optional<std::string> readFile(const std::string& path) {
     return buf.str();
 }
 
-// Compiles a file, printing diagnostics; null on any error. `status` gets
-// the exit status to use on failure.
-std::unique_ptr<CompiledModule> compileFile(const std::string& path, int& status) {
-    auto text = readFile(path);
-    if (!text) {
+// Compiles a file and everything it imports, printing diagnostics; null
+// on any error. `status` gets the exit status to use on failure.
+std::shared_ptr<const CompiledModule> compileFile(ModuleLoader& loader, const std::string& path, int& status) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec) || !readFile(path)) {
         std::fprintf(stderr, "error: cannot read '%s'\n", path.c_str());
         status = kExitUsage;
         return nullptr;
     }
-    SourceFile file(path, std::move(*text));
     Diagnostics diags;
-    CompileOptions options{builtinNames()};
-    auto module = compileSource(file, diags, options);
+    auto module = loader.loadEntry(path, diags);
     if (!module) {
         std::fputs(diags.format().c_str(), stderr);
         status = kExitCompileError;
@@ -44,11 +45,24 @@ std::unique_ptr<CompiledModule> compileFile(const std::string& path, int& status
 
 } // namespace
 
+std::shared_ptr<ModuleLoader> makeModuleLoader() {
+    std::vector<NativeModuleInfo> natives;
+    for (const NativeModuleDef* def : standardModules()) natives.push_back({def->name, nativeModuleExports(*def)});
+    return std::make_shared<ModuleLoader>(builtinNames(), std::move(natives));
+}
+
+RuntimeConfig makeRuntime(std::shared_ptr<ModuleLoader> loader, std::vector<std::string> args) {
+    RuntimeConfig config = standardRuntime(std::move(args));
+    config.moduleProvider = std::move(loader);
+    return config;
+}
+
 int runCommand(const std::string& path, const std::vector<std::string>& args) {
     int status = kExitOk;
-    std::shared_ptr<CompiledModule> module = compileFile(path, status);
+    auto loader = makeModuleLoader();
+    auto module = compileFile(*loader, path, status);
     if (!module) return status;
-    VM vm(standardRuntime(args));
+    VM vm(makeRuntime(loader, args));
     try {
         vm.runMain(module);
         vm.flush();
@@ -69,7 +83,8 @@ int runCommand(const std::string& path, const std::vector<std::string>& args) {
 
 int disasmCommand(const std::string& path) {
     int status = kExitOk;
-    auto module = compileFile(path, status);
+    auto loader = makeModuleLoader();
+    auto module = compileFile(*loader, path, status);
     if (!module) return status;
     std::fputs(disassemble(*module).c_str(), stdout);
     return kExitOk;
@@ -77,9 +92,10 @@ int disasmCommand(const std::string& path) {
 
 int checkCommand(const std::vector<std::string>& paths) {
     int worst = kExitOk;
+    auto loader = makeModuleLoader();
     for (const auto& path : paths) {
         int status = kExitOk;
-        if (!compileFile(path, status)) worst = std::max(worst, status);
+        if (!compileFile(*loader, path, status)) worst = std::max(worst, status);
     }
     return worst;
 }

@@ -7,7 +7,7 @@ namespace langoost {
 void Diagnostics::error(const SourceFile& file, SourceLocation at, std::string message) {
     if (errors_.size() >= kMaxErrors) return;
     for (const auto& e : errors_)
-        if (e.location.line == at.line && e.location.column == at.column) return;
+        if (e.location.line == at.line && e.location.column == at.column && e.path == file.path()) return;
     errors_.push_back({file.path(), at, std::move(message), std::string(file.lineText(at.line))});
 }
 
@@ -26,7 +26,13 @@ std::string formatDiagnostic(const Diagnostic& d) {
 std::string Diagnostics::format() const {
     std::vector<const Diagnostic*> sorted;
     for (const auto& e : errors_) sorted.push_back(&e);
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
+    // Files in the order their first error was reported; by position within a file.
+    std::vector<std::string> fileOrder;
+    for (const auto& e : errors_)
+        if (std::find(fileOrder.begin(), fileOrder.end(), e.path) == fileOrder.end()) fileOrder.push_back(e.path);
+    auto rank = [&](const Diagnostic* d) { return std::find(fileOrder.begin(), fileOrder.end(), d->path) - fileOrder.begin(); };
+    std::stable_sort(sorted.begin(), sorted.end(), [&](const Diagnostic* a, const Diagnostic* b) {
+        if (rank(a) != rank(b)) return rank(a) < rank(b);
         if (a->location.line != b->location.line) return a->location.line < b->location.line;
         return a->location.column < b->location.column;
     });

@@ -12,7 +12,12 @@ bool CompilerImpl::isTopLevel() const { return fs_->enclosing() == nullptr && fs
 
 void CompilerImpl::declareGlobals(const Program& program) {
     std::unordered_map<std::string, SourceLocation> seen;
+    for (const auto& name : options_.predeclaredGlobals) {
+        globals_[name] = uint32_t(module_->globalNames.size());
+        module_->globalNames.push_back(name);
+    }
     auto declare = [&](const std::string& name, SourceLocation at) {
+        if (options_.replMode && globals_.count(name)) return; // REPL: redefinition reuses the slot
         auto [it, fresh] = seen.emplace(name, at);
         if (!fresh) {
             error(at, "'" + name + "' is already declared at " + std::to_string(it->second.line) + ":" +
@@ -578,7 +583,19 @@ void CompilerImpl::interfaceStatement(const InterfaceStmt& s) {
 }
 
 void CompilerImpl::importStatement(const ImportStmt& s) {
-    fs_->emit(Opcode::Import, fs_->stringConstant(s.spec), s.location);
+    std::string key = s.spec;
+    if (options_.resolveImport) {
+        ImportResolution r = options_.resolveImport(s.spec, s.location);
+        if (!r.ok) {
+            error(s.location, r.error);
+        } else {
+            key = r.key;
+            for (const auto& [name, at] : s.names)
+                if (std::find(r.exports.begin(), r.exports.end(), name) == r.exports.end())
+                    error(at, "module \"" + s.spec + "\" has no top-level '" + name + "'");
+        }
+    }
+    fs_->emit(Opcode::Import, fs_->stringConstant(key), s.location);
     if (s.names.empty()) {
         defineVariable(s.binding, s.location);
         return;

@@ -28,10 +28,23 @@ std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
 
     declareGlobals(program);
     hoistDeclarations(program);
+    const Stmt* last = nullptr;
     for (const auto& s : program.body) {
         if (s->kind == StmtKind::Function || s->kind == StmtKind::Class || s->kind == StmtKind::Interface ||
             s->kind == StmtKind::Import)
             continue; // hoisted
+        last = s.get();
+    }
+    for (const auto& s : program.body) {
+        if (s->kind == StmtKind::Function || s->kind == StmtKind::Class || s->kind == StmtKind::Interface ||
+            s->kind == StmtKind::Import)
+            continue; // hoisted
+        if (options_.replMode && s.get() == last && s->kind == StmtKind::Expression) {
+            expression(*static_cast<const ExprStmt&>(*s).expr);
+            state.emit(Opcode::Return, 0, s->location);
+            state.adjustStack(-1);
+            continue;
+        }
         statement(*s);
     }
     state.emit(Opcode::ReturnNil, 0, {0, 0});

@@ -4,6 +4,7 @@
 // or builtin), so the VM never looks names up by string, and reports
 // undeclared names and misplaced statements as diagnostics.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,9 +15,25 @@
 
 namespace langoost {
 
+// What an import specifier resolved to (see CompileOptions::resolveImport).
+struct ImportResolution {
+    bool ok = false;
+    std::string key;                  // the Import opcode's constant: a stdlib name or a canonical path
+    std::vector<std::string> exports; // the module's top-level names, to check `import { a } from ...`
+    std::string error;                // when !ok: the whole message (paths tried, cycle, ...)
+};
+
 struct CompileOptions {
     // Global builtin functions, in the order the VM's builtin table uses.
     std::vector<std::string> builtinNames;
+    // Resolves (and compiles) an imported module. Unset: every import is
+    // taken as a standard-library name, checked at run time.
+    std::function<ImportResolution(const std::string& spec, SourceLocation at)> resolveImport;
+    // REPL: globals of earlier entries keep their slots, new ones follow;
+    // redeclaring one is allowed; and a final expression statement's value
+    // is returned from the top level instead of being discarded.
+    std::vector<std::string> predeclaredGlobals;
+    bool replMode = false;
 };
 
 // Returns null when diagnostics were reported.

@@ -13,6 +13,13 @@ const std::vector<const NativeModuleDef*>& standardModules() {
     return modules;
 }
 
+std::vector<std::string> nativeModuleExports(const NativeModuleDef& def) {
+    std::vector<std::string> names;
+    for (const NativeDef& f : def.functions) names.emplace_back(f.name);
+    for (const NativeModuleDef& ns : def.namespaces) names.push_back(ns.name);
+    return names;
+}
+
 RuntimeConfig standardRuntime(std::vector<std::string> scriptArgs) {
     RuntimeConfig config;
     config.builtins = builtinFunctions();

@@ -15,6 +15,9 @@ const std::vector<const NativeModuleDef*>& standardModules();
 
 const NativeModuleDef& stringsModule();
 
+// Top-level member names of a native module (functions and namespaces).
+std::vector<std::string> nativeModuleExports(const NativeModuleDef& def);
+
 // A RuntimeConfig with every builtin and standard module installed.
 RuntimeConfig standardRuntime(std::vector<std::string> scriptArgs = {});
 

@@ -140,26 +140,54 @@ Value VM::call(Value callee, std::span<const Value> args) {
     }
 }
 
-Value VM::runMain(std::shared_ptr<const CompiledModule> compiled) {
+ModuleObject* VM::instantiate(std::shared_ptr<const CompiledModule> compiled) {
     ModuleObject* module = heap_.newModule(internConstant(compiled->path));
-    module->compiled = compiled;
-    module->globals.resize(compiled->globalNames.size());
+    module->compiled = std::move(compiled);
+    module->globals.resize(module->compiled->globalNames.size());
     modules_.push_back(module);
-    ClosureObject* main = heap_.newClosure(compiled->main.get(), module);
+    return module;
+}
+
+Value VM::runTopLevel(ModuleObject* module, const FunctionProto* mainProto) {
+    if (nativeDepth_ >= config_.maxNativeDepth) stackOverflow();
+    ClosureObject* main = heap_.newClosure(mainProto, module);
     Value* slot = sp_;
     *sp_++ = Value::object(main);
     size_t stop = frames_.size();
+    ++nativeDepth_;
     try {
         callClosure(main, slot, 0);
         Value result = run(stop);
         sp_ = slot;
+        --nativeDepth_;
         return result;
     } catch (...) {
         closeUpvalues(slot);
         sp_ = slot;
         frames_.resize(stop);
+        --nativeDepth_;
         throw;
     }
+}
+
+ModuleObject* VM::runMain(std::shared_ptr<const CompiledModule> compiled) {
+    ModuleObject* module = instantiate(compiled);
+    runTopLevel(module, compiled->main.get());
+    return module;
+}
+
+Value VM::runInModule(ModuleObject* module, std::shared_ptr<const CompiledModule> code) {
+    if (code->globalNames.size() > module->globals.size()) module->globals.resize(code->globalNames.size());
+    module->compiled = code;
+    return runTopLevel(module, code->main.get());
+}
+
+Value VM::moduleGlobal(const ModuleObject* module, std::string_view name) const {
+    if (!module->compiled) return Value();
+    const auto& names = module->compiled->globalNames;
+    for (size_t i = 0; i < names.size() && i < module->globals.size(); ++i)
+        if (names[i] == name) return module->globals[i];
+    return Value();
 }
 
 } // namespace langoost

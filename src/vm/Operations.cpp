@@ -239,6 +239,16 @@ void VM::checkRange(Value* slots) {
 }
 
 Value VM::importModule(StringObject* spec) {
+    if (!spec->view().empty() && spec->view()[0] == '/') {
+        for (ModuleObject* m : modules_)
+            if (m->compiled && m->compiled->key == spec->view()) return Value::object(m);
+        std::shared_ptr<const CompiledModule> compiled =
+            config_.moduleProvider ? config_.moduleProvider->compiledModule(spec->view()) : nullptr;
+        if (!compiled) raise("ImportError", "module '" + std::string(spec->view()) + "' is not loaded");
+        ModuleObject* module = instantiate(compiled);
+        runTopLevel(module, compiled->main.get());
+        return Value::object(module);
+    }
     for (auto& [def, module] : nativeModules_)
         if (def->name == spec->view()) return Value::object(module);
     for (const NativeModuleDef* def : config_.modules) {

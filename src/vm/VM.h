@@ -48,10 +48,21 @@ struct NativeModuleDef {
     std::vector<NativeModuleDef> namespaces;
 };
 
+// Where the VM gets compiled file modules from: `Import` of a canonical
+// path (an absolute path) asks this provider. Implemented by the module
+// loader (src/modules), which owns the process-wide module cache.
+class ModuleProvider {
+  public:
+    virtual ~ModuleProvider() = default;
+    // Null when the path was never compiled (a bug in the caller).
+    virtual std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) = 0;
+};
+
 struct RuntimeConfig {
     std::vector<NativeDef> builtins; // the global builtin table, in compiler order
     std::vector<const NativeModuleDef*> modules;
     std::vector<std::string> scriptArgs;
+    std::shared_ptr<ModuleProvider> moduleProvider;
     // Runaway recursion turns into StackOverflowError at this many frames.
     uint32_t maxFrames = 50'000;
     // Value-stack slots (16 bytes each); reserved lazily, so this is virtual size.
@@ -109,9 +120,16 @@ class VM {
     VM(const VM&) = delete;
     VM& operator=(const VM&) = delete;
 
-    // Runs a compiled file's top-level code in a new module instance.
-    // Throws ScriptThrow when an error escapes (see exception()).
-    Value runMain(std::shared_ptr<const CompiledModule> module);
+    // Runs a compiled file's top-level code in a new module instance and
+    // returns that instance. Throws ScriptThrow when an error escapes (see
+    // exception()), ExitRequest on exit().
+    ModuleObject* runMain(std::shared_ptr<const CompiledModule> module);
+    // Runs more code against an existing module's globals (the REPL): the
+    // new code's globals must extend the module's (CompileOptions::
+    // predeclaredGlobals). Returns what the code's top level returned.
+    Value runInModule(ModuleObject* module, std::shared_ptr<const CompiledModule> code);
+    // A module's top-level binding by name; nil when there is none.
+    Value moduleGlobal(const ModuleObject* module, std::string_view name) const;
     // Calls any callable with arguments; usable from natives.
     Value call(Value callee, std::span<const Value> args);
 
@@ -178,6 +196,8 @@ class VM {
     void checkRange(Value* slots);
     ClosureObject* findMethod(ClassObject* c, StringObject* name);
     Value importModule(StringObject* spec);
+    ModuleObject* instantiate(std::shared_ptr<const CompiledModule> compiled);
+    Value runTopLevel(ModuleObject* module, const FunctionProto* main);
     void markRoots(Heap& heap);
     void collectGarbage();
     void captureTrace(std::vector<TraceFrame>& out) const;
@@ -193,7 +213,7 @@ class VM {
     std::vector<Handler> handlers_;
     UpvalueObject* openUpvalues_ = nullptr;
     std::vector<Value> builtins_;
-    std::vector<ModuleObject*> modules_;
+    std::vector<ModuleObject*> modules_; // file modules by load order (GC roots)
     std::vector<std::pair<const NativeModuleDef*, ModuleObject*>> nativeModules_;
     uint32_t nativeDepth_ = 0;
     Value exception_;

@@ -1,0 +1,130 @@
+#include "modules/ModuleLoader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "modules/ModuleResolver.h"
+
+namespace fs = std::filesystem;
+
+namespace langoost {
+namespace {
+
+std::string displayPath(const fs::path& canonical) {
+    std::error_code ec;
+    fs::path rel = fs::relative(canonical, fs::current_path(ec), ec);
+    if (ec || rel.empty() || rel.native().starts_with("..")) return canonical.string();
+    return rel.string();
+}
+
+std::string locationText(const std::string& path, SourceLocation at) {
+    return path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
+} // namespace
+
+ModuleLoader::ModuleLoader(std::vector<std::string> builtinNames, std::vector<NativeModuleInfo> nativeModules)
+    : builtinNames_(std::move(builtinNames)), nativeModules_(std::move(nativeModules)) {}
+
+CompileOptions ModuleLoader::baseOptions() const {
+    CompileOptions options;
+    options.builtinNames = builtinNames_;
+    return options;
+}
+
+CompileOptions ModuleLoader::optionsFor(const fs::path& dir, const std::string& shownPath, Diagnostics& diagnostics) {
+    CompileOptions options = baseOptions();
+    options.resolveImport = [this, dir, shownPath, &diagnostics](const std::string& spec, SourceLocation at) {
+        return resolve(spec, dir, shownPath, at, diagnostics);
+    };
+    return options;
+}
+
+ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& importerDir,
+                                       const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics) {
+    ImportResolution r;
+    for (const auto& native : nativeModules_) {
+        if (native.name == spec) {
+            r.ok = true;
+            r.key = spec;
+            r.exports = native.exports;
+            return r;
+        }
+    }
+    ResolvedPath found = resolveModulePath(spec, importerDir);
+    if (!found.file) {
+        r.error = "cannot find module \"" + spec + "\" imported from " + locationText(importerPath, at) + "; tried:";
+        for (const auto& t : found.tried) r.error += "\n        " + t;
+        return r;
+    }
+    std::string key = found.file->string();
+    auto cycleStart = std::find(loading_.begin(), loading_.end(), key);
+    if (cycleStart != loading_.end()) {
+        r.error = "import cycle: ";
+        for (auto it = cycleStart; it != loading_.end(); ++it) r.error += displayPath(*it) + " -> ";
+        r.error += displayPath(key);
+        return r;
+    }
+    auto module = compileFile(*found.file, displayPath(*found.file), diagnostics);
+    if (!module) {
+        r.error = "module \"" + spec + "\" (" + displayPath(*found.file) + ") failed to compile";
+        return r;
+    }
+    r.ok = true;
+    r.key = key;
+    r.exports = module->globalNames;
+    return r;
+}
+
+std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& canonical, const std::string& shownPath,
+                                                                Diagnostics& diagnostics) {
+    std::string key = canonical.string();
+    std::error_code ec;
+    auto mtime = fs::last_write_time(canonical, ec);
+    {
+        std::shared_lock lock(cacheMutex_);
+        auto it = cache_.find(key);
+        if (it != cache_.end() && !ec && it->second.mtime == mtime) return it->second.module;
+    }
+    std::ifstream in(canonical, std::ios::binary);
+    if (!in) return nullptr;
+    std::stringstream text;
+    text << in.rdbuf();
+    SourceFile file(shownPath, text.str());
+    loading_.push_back(key);
+    std::shared_ptr<CompiledModule> module =
+        compileSource(file, diagnostics, optionsFor(canonical.parent_path(), shownPath, diagnostics));
+    loading_.pop_back();
+    if (!module) return nullptr;
+    module->key = key;
+    std::unique_lock lock(cacheMutex_);
+    cache_[key] = {mtime, module};
+    return module;
+}
+
+std::shared_ptr<const CompiledModule> ModuleLoader::loadEntry(const std::string& path, Diagnostics& diagnostics) {
+    std::lock_guard guard(compileMutex_);
+    std::error_code ec;
+    fs::path canonical = fs::canonical(path, ec);
+    if (ec || !fs::is_regular_file(canonical, ec)) return nullptr;
+    return compileFile(canonical, path, diagnostics);
+}
+
+std::shared_ptr<const CompiledModule> ModuleLoader::loadSource(const SourceFile& file, const fs::path& baseDir,
+                                                               Diagnostics& diagnostics, CompileOptions options) {
+    std::lock_guard guard(compileMutex_);
+    CompileOptions withImports = optionsFor(baseDir, file.path(), diagnostics);
+    options.builtinNames = withImports.builtinNames;
+    options.resolveImport = withImports.resolveImport;
+    std::shared_ptr<CompiledModule> module = compileSource(file, diagnostics, options);
+    return module;
+}
+
+std::shared_ptr<const CompiledModule> ModuleLoader::compiledModule(std::string_view canonicalPath) {
+    std::shared_lock lock(cacheMutex_);
+    auto it = cache_.find(std::string(canonicalPath));
+    return it == cache_.end() ? nullptr : it->second.module;
+}
+
+} // namespace langoost
