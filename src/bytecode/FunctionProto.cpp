@@ -1,1 +1,20 @@
 #include "bytecode/FunctionProto.h"
+
+namespace langoost {
+
+const char* typeKindName(TypeKind kind) {
+    switch (kind) {
+    case TypeKind::Any: return "any";
+    case TypeKind::Int: return "int";
+    case TypeKind::Float: return "float";
+    case TypeKind::String: return "string";
+    case TypeKind::Bool: return "bool";
+    case TypeKind::Object: return "object";
+    case TypeKind::Array: return "array";
+    case TypeKind::Void: return "void";
+    case TypeKind::Class: return "class";
+    }
+    return "?";
+}
+
+} // namespace langoost

@@ -22,6 +22,13 @@ struct TypeCheck {
     bool isArray = false;
 };
 
+// Type codes of CheckParam/CheckReturn: a builtin kind in the low bits,
+// plus flags. `T[]` is checked as Array (elements are not checked).
+enum class TypeKind : uint8_t { Any, Int, Float, String, Bool, Object, Array, Void, Class };
+constexpr uint32_t kTypeEachElement = 1u << 8; // variadic `...rest: T`: check every element
+constexpr uint32_t kTypeKindMask = 0xff;
+const char* typeKindName(TypeKind kind);
+
 // Trailing word of a Closure instruction: bit 23 set = capture the
 // enclosing frame's local slot; clear = reuse the enclosing closure's upvalue.
 constexpr uint32_t kCaptureLocalBit = 1u << 23;

@@ -135,8 +135,18 @@ std::unique_ptr<FunctionProto> CompilerImpl::compileFunction(const FunctionDecl&
     state.beginScope();
     FunctionState* saved = fs_;
     fs_ = &state;
+    state.returnType = decl.returnType;
+    for (size_t i = 0; i < decl.params.size(); ++i)
+        if (decl.params[i].type.present())
+            emitTypeCheck(decl.params[i].type, int(i + 1), decl.variadic && i + 1 == decl.params.size(),
+                          decl.params[i].location);
     statements(decl.body);
-    fs_->emit(Opcode::ReturnNil, 0, decl.endLocation);
+    if (state.returnType.present()) {
+        fs_->emit(Opcode::Nil, 0, decl.endLocation);
+        emitReturn(decl.endLocation);
+    } else {
+        fs_->emit(Opcode::ReturnNil, 0, decl.endLocation);
+    }
     if (state.overflowed()) error(decl.location, "function '" + displayName + "' is too large to compile");
     fs_ = saved;
     emitClosure(std::move(proto), state, decl.location);
@@ -470,12 +480,65 @@ void CompilerImpl::breakOrContinue(const Stmt& s) {
     }
 }
 
+// Type codes for the builtin annotation names; Class means "look the name up".
+static TypeKind typeKindOf(const std::string& name) {
+    if (name == "int") return TypeKind::Int;
+    if (name == "float") return TypeKind::Float;
+    if (name == "string") return TypeKind::String;
+    if (name == "bool") return TypeKind::Bool;
+    if (name == "object") return TypeKind::Object;
+    if (name == "array") return TypeKind::Array;
+    if (name == "any") return TypeKind::Any;
+    if (name == "void") return TypeKind::Void;
+    return TypeKind::Class;
+}
+
+// Emits the check of parameter `slot` (or, with slot < 0, of the value on
+// top of the stack before a return) against an annotation.
+void CompilerImpl::emitTypeCheck(const TypeRef& type, int slot, bool eachElement, SourceLocation at) {
+    TypeKind kind = type.isArray ? TypeKind::Array : typeKindOf(type.name);
+    if (kind == TypeKind::Any || (kind == TypeKind::Void && slot >= 0)) return;
+    uint32_t flags = eachElement ? kTypeEachElement : 0;
+    if (kind != TypeKind::Class) {
+        if (slot >= 0) fs_->emit(Opcode::CheckParam, encodePair(uint32_t(slot), int32_t(uint32_t(kind) | flags)), at);
+        else if (kind != TypeKind::Void) fs_->emit(Opcode::CheckReturn, uint32_t(kind), at);
+        return;
+    }
+    // A class or interface name, possibly dotted (`mod.Shape`): load it.
+    size_t start = 0, dot = type.name.find('.');
+    loadName(type.name.substr(0, dot), at);
+    while (dot != std::string::npos) {
+        start = dot + 1;
+        dot = type.name.find('.', start);
+        fs_->emit(Opcode::GetField, fs_->stringConstant(type.name.substr(start, dot - start)), at);
+    }
+    if (slot >= 0) fs_->emit(Opcode::CheckParamClass, encodePair(uint32_t(slot), int32_t(flags)), at);
+    else fs_->emit(Opcode::CheckReturnClass, 0, at);
+}
+
+// Return of the value on top of the stack, checked against the function's
+// return annotation when it has one.
+void CompilerImpl::emitReturn(SourceLocation at) {
+    if (fs_->returnType.present()) {
+        TypeKind kind = fs_->returnType.isArray ? TypeKind::Array : typeKindOf(fs_->returnType.name);
+        if (kind == TypeKind::Void) {
+            // `: void` promises nothing is returned; a value is allowed but dropped.
+        } else {
+            emitTypeCheck(fs_->returnType, -1, false, at);
+        }
+    }
+    fs_->emit(Opcode::Return, 0, at);
+    fs_->adjustStack(-1);
+}
+
 void CompilerImpl::returnStatement(const ReturnStmt& s) {
     if (fs_->tries.empty()) {
         if (s.value) {
             expression(*s.value);
-            fs_->emit(Opcode::Return, 0, s.location);
-            fs_->adjustStack(-1);
+            emitReturn(s.location);
+        } else if (fs_->returnType.present()) {
+            fs_->emit(Opcode::Nil, 0, s.location);
+            emitReturn(s.location);
         } else {
             fs_->emit(Opcode::ReturnNil, 0, s.location);
         }
@@ -488,8 +551,7 @@ void CompilerImpl::returnStatement(const ReturnStmt& s) {
     uint32_t slot = fs_->declareLocal("(return)").slot;
     unwindTries(0, s.location);
     fs_->emit(Opcode::LoadLocal, slot, s.location);
-    fs_->emit(Opcode::Return, 0, s.location);
-    fs_->adjustStack(-1);
+    emitReturn(s.location);
     fs_->endScope(s.location);
 }
 

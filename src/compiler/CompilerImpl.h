@@ -54,6 +54,8 @@ class CompilerImpl {
     void loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp);
     void breakOrContinue(const Stmt& s);
     void returnStatement(const ReturnStmt& s);
+    void emitTypeCheck(const TypeRef& type, int slot, bool eachElement, SourceLocation at);
+    void emitReturn(SourceLocation at);
     void tryStatement(const TryStmt& s);
     void classStatement(const ClassStmt& s);
     void interfaceStatement(const InterfaceStmt& s);

@@ -96,6 +96,7 @@ class FunctionState {
     std::vector<TryContext> tries;
     std::vector<UpvalueRef> upvalues;
     bool isMethod = false;
+    TypeRef returnType; // the function's return annotation, if any
 
   private:
     int addUpvalue(const std::string& name, bool fromLocal, uint32_t index);

@@ -696,6 +696,29 @@ Value VM::run(size_t stopFrames) {
                 *sp++ = importModule(k[A].as<StringObject>());
                 DISPATCH();
             }
+            CASE(CheckParam) {
+                SYNC();
+                checkType(base[pairFirst(ins)], pairSecond(ins), Value(), frame->closure->proto, int(pairFirst(ins)));
+                DISPATCH();
+            }
+            CASE(CheckParamClass) {
+                SYNC();
+                Value type = *--sp;
+                checkType(base[pairFirst(ins)], uint32_t(TypeKind::Class) | pairSecond(ins), type, frame->closure->proto,
+                          int(pairFirst(ins)));
+                DISPATCH();
+            }
+            CASE(CheckReturn) {
+                SYNC();
+                checkType(sp[-1], A, Value(), frame->closure->proto, -1);
+                DISPATCH();
+            }
+            CASE(CheckReturnClass) {
+                SYNC();
+                Value type = *--sp;
+                checkType(sp[-1], uint32_t(TypeKind::Class), type, frame->closure->proto, -1);
+                DISPATCH();
+            }
 #if !USE_COMPUTED_GOTO
             case Opcode::Count_: break;
             }

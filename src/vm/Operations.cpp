@@ -11,6 +11,8 @@
 #include "vm/ObjectMethods.h"
 #include "vm/VM.h"
 
+#include "bytecode/FunctionProto.h"
+
 namespace langoost {
 namespace {
 
@@ -206,6 +208,66 @@ bool VM::isA(Value v, Value type) {
         return true;
     }
     raise("TypeError", std::string("the right side of 'is' must be a class or interface, got ") + typeName(type));
+}
+
+namespace {
+
+bool isCallable(Value v) {
+    return v.isObjType(ObjType::Closure) || v.isObjType(ObjType::Native) || v.isObjType(ObjType::BoundMethod);
+}
+
+} // namespace
+
+// One value against one annotation (language.md §3 "Type annotations").
+// `float` turns an int into a float in place.
+static bool matchesType(VM& vm, Value& v, TypeKind kind, Value classValue) {
+    switch (kind) {
+    case TypeKind::Any:
+    case TypeKind::Void: return true;
+    case TypeKind::Int: return v.isInt();
+    case TypeKind::Float:
+        if (v.isInt()) v = Value::number(double(v.asInt()));
+        return v.isFloat();
+    case TypeKind::String: return v.isString();
+    case TypeKind::Bool: return v.isBool();
+    case TypeKind::Object: return v.isNil() || v.isObjType(ObjType::Map) || isCallable(v);
+    case TypeKind::Array: return v.isNil() || v.isObjType(ObjType::Array);
+    case TypeKind::Class: return v.isNil() || vm.isA(v, classValue);
+    }
+    return false;
+}
+
+void VM::checkType(Value& v, uint32_t code, Value classValue, const FunctionProto* fn, int slot) {
+    TypeKind kind = TypeKind(code & kTypeKindMask);
+    if (kind == TypeKind::Class && !classValue.isObjType(ObjType::Class) && !classValue.isObjType(ObjType::Interface))
+        raise("TypeError", fn->name + ": the annotation does not name a class or interface (got " +
+                               typeName(classValue) + ")");
+    std::string expected = kind == TypeKind::Class
+                               ? std::string(classValue.isObjType(ObjType::Class)
+                                                 ? classValue.as<ClassObject>()->name->view()
+                                                 : classValue.as<InterfaceObject>()->name->view())
+                               : typeKindName(kind);
+    auto describe = [&](Value actual) {
+        if (actual.isObjType(ObjType::Map) && actual.as<MapObject>()->klass)
+            return std::string(actual.as<MapObject>()->klass->name->view());
+        return std::string(typeName(actual));
+    };
+    auto where = [&]() {
+        if (slot < 0) return fn->name + ": return value";
+        size_t i = size_t(slot - 1);
+        return fn->name + ": parameter '" + (i < fn->paramNames.size() ? fn->paramNames[i] : "?") + "'";
+    };
+    if (code & kTypeEachElement) {
+        if (!v.isObjType(ObjType::Array)) return;
+        auto* a = v.as<ArrayObject>();
+        for (uint32_t i = 0; i < a->length; ++i)
+            if (!matchesType(*this, a->at(i), kind, classValue) || (a->at(i).isNil() && kind != TypeKind::Object &&
+                                                                   kind != TypeKind::Array && kind != TypeKind::Class))
+                raise("TypeError", where() + " element " + std::to_string(i) + " expects " + expected + ", got " +
+                                       describe(a->at(i)));
+        return;
+    }
+    if (!matchesType(*this, v, kind, classValue)) raise("TypeError", where() + " expects " + expected + ", got " + describe(v));
 }
 
 Value VM::iterationSource(Value v) {

@@ -158,6 +158,8 @@ class VM {
     bool equals(Value a, Value b);
     // Orders two numbers or two strings; raises TypeError otherwise.
     int compare(Value a, Value b, const char* op);
+    // `v is type` for a class or interface value (TypeError for anything else).
+    bool isA(Value v, Value type);
     void checkArgs(const char* fn, Value* args, int argc, int index, ValueType expect);
 
     std::vector<Value> tempRoots;
@@ -189,12 +191,13 @@ class VM {
     void setField(Value obj, StringObject* name, Value v);
     Value getIndex(Value obj, Value key);
     void setIndex(Value obj, Value key, Value v);
-    bool isA(Value v, Value type);
     Value iterationSource(Value v);
     Value makeObject(Value* pairs, uint32_t n, ClassObject* klass);
     Value makeInterface(Value* items, uint32_t n);
     void checkRange(Value* slots);
     ClosureObject* findMethod(ClassObject* c, StringObject* name);
+    // Run-time type annotations: `slot` < 0 checks a return value.
+    void checkType(Value& v, uint32_t code, Value classValue, const FunctionProto* fn, int slot);
     Value importModule(StringObject* spec);
     ModuleObject* instantiate(std::shared_ptr<const CompiledModule> compiled);
     Value runTopLevel(ModuleObject* module, const FunctionProto* main);
