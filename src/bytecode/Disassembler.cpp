@@ -52,7 +52,10 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
         std::string operand, note;
         switch (opcodeFormat(op)) {
         case OperandFormat::NONE: break;
-        case OperandFormat::U: operand = std::to_string(a); break;
+        case OperandFormat::U:
+            operand = std::to_string(a);
+            if (op == Opcode::CheckReturn) note = std::string("return value is ") + typeKindName(TypeKind(a & kTypeKindMask));
+            break;
         case OperandFormat::S: operand = std::to_string(decodeSignedA(ins)); break;
         case OperandFormat::CONST:
             operand = std::to_string(a);
@@ -102,7 +105,13 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
             break;
         }
         case OperandFormat::PAIR:
-            if (op == Opcode::IncLocal || op == Opcode::DecLocal) {
+            if (op == Opcode::CheckParam || op == Opcode::CheckParamClass) {
+                uint32_t code = pairSecond(ins);
+                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(code);
+                note = "slot " + std::to_string(pairFirst(ins)) + " is " +
+                       (op == Opcode::CheckParamClass ? "the class on top" : typeKindName(TypeKind(code & kTypeKindMask))) +
+                       ((code & kTypeEachElement) ? " (each element)" : "");
+            } else if (op == Opcode::IncLocal || op == Opcode::DecLocal) {
                 operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecondSigned(ins));
                 note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::IncLocal ? " += " : " -= ") +
                        std::to_string(pairSecondSigned(ins));
