@@ -506,7 +506,14 @@ void CompilerImpl::emitTypeCheck(const TypeRef& type, int slot, bool eachElement
     }
     // A class or interface name, possibly dotted (`mod.Shape`): load it.
     size_t start = 0, dot = type.name.find('.');
-    loadName(type.name.substr(0, dot), at);
+    std::string head = type.name.substr(0, dot);
+    if (fs_->resolveLocal(head) < 0 && fs_->resolveUpvalue(head) < 0 && !globals_.count(head)) {
+        error(type.location, "unknown type '" + type.name +
+                                 "' (expected int, float, string, bool, object, array, any, void, T[], or a class "
+                                 "or interface name)");
+        return;
+    }
+    loadName(head, at);
     while (dot != std::string::npos) {
         start = dot + 1;
         dot = type.name.find('.', start);
