@@ -80,7 +80,7 @@ std::optional<fs::path> tryUnder(const fs::path& root, const std::string& spec, 
 ResolvedPath resolveModulePath(const std::string& spec, const fs::path& importerDir) {
     ResolvedPath out;
     if (spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == "..") {
-        out.file = tryTarget(importerDir / spec, out.tried);
+        out.file = tryTarget((importerDir / spec).lexically_normal(), out.tried);
         return out;
     }
     if (!spec.empty() && spec[0] == '/') {
