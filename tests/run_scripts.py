@@ -106,9 +106,16 @@ def run_one(langoost: str, path: str) -> tuple[bool, list[str]]:
 
     env = dict(os.environ)
     env["NO_COLOR"] = "1"
+    # `// run-flags: --timeout 200` passes limit flags to `langoost run`.
+    flags: list[str] = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.search(r"//\s*run-flags:\s*(.*)$", line)
+            if m:
+                flags += m.group(1).split()
     try:
         proc = subprocess.Popen(
-            [langoost, "run", path],
+            [langoost, "run", *flags, path],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -57,12 +57,18 @@ RuntimeConfig makeRuntime(std::shared_ptr<ModuleLoader> loader, std::vector<std:
     return config;
 }
 
-int runCommand(const std::string& path, const std::vector<std::string>& args) {
+int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits) {
     int status = kExitOk;
     auto loader = makeModuleLoader();
     auto module = compileFile(*loader, path, status);
     if (!module) return status;
-    VM vm(makeRuntime(loader, args));
+    RuntimeConfig config = makeRuntime(loader, args);
+    config.maxHeapBytes = limits.maxHeapBytes;
+    if (limits.maxFrames) config.maxFrames = limits.maxFrames;
+    config.maxSteps = limits.maxSteps;
+    config.timeoutMs = limits.timeoutMs;
+    config.maxOutputBytes = limits.maxOutputBytes;
+    VM vm(config);
     try {
         vm.runMain(module);
         vm.flush();
@@ -74,6 +80,10 @@ int runCommand(const std::string& path, const std::vector<std::string>& args) {
     } catch (ExitRequest& e) {
         vm.flush();
         return e.code;
+    } catch (Terminated& t) {
+        vm.flush();
+        std::fprintf(stderr, "terminated: %s\n", t.message.c_str());
+        return kExitRuntimeError;
     } catch (std::bad_alloc&) {
         vm.flush();
         std::fputs("fatal: out of memory\n", stderr);

@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "modules/ModuleLoader.h"
@@ -18,8 +19,31 @@ constexpr int kExitRuntimeError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitCompileError = 65;
 
-int runCommand(const std::string& path, const std::vector<std::string>& args);
+// Limits for `langoost run` (0 = none; see RuntimeConfig).
+struct RunLimits {
+    uint64_t maxHeapBytes = 0;
+    uint32_t maxFrames = 0;
+    uint64_t maxSteps = 0;
+    uint64_t timeoutMs = 0;
+    uint64_t maxOutputBytes = 0;
+};
+
+int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits = {});
 int disasmCommand(const std::string& path);
 int checkCommand(const std::vector<std::string>& paths);
+
+// `langoost test [PATH...] [--filter SUBSTR] [--json]` (TestRunner.cpp).
+struct TestOptions {
+    std::vector<std::string> paths; // empty: "."
+    std::string filter;             // only tests whose name contains this
+    bool json = false;
+};
+int testCommand(const TestOptions& options);
+
+// `langoost` / `langoost repl` (Repl.cpp).
+int replCommand();
+// Net depth of ( [ { in REPL input, outside strings and comments; sets
+// *inComment when a block comment is still open. Exposed for tests.
+int openBrackets(std::string_view text, bool* inComment);
 
 } // namespace langoost

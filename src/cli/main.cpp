@@ -1,5 +1,6 @@
 // langoost: the command-line entry point. `langoost FILE` is `langoost run
-// FILE`; everything after the script name belongs to the script.
+// FILE`; everything after the script name belongs to the script. `langoost`
+// alone starts the REPL.
 #include <CLI/CLI.hpp>
 #include <set>
 
@@ -8,11 +9,11 @@
 using namespace langoost;
 
 int main(int argc, char** argv) {
-    static const std::set<std::string> commands = {"run", "disasm", "check", "version"};
+    static const std::set<std::string> commands = {"run", "disasm", "check", "test", "repl", "version"};
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !commands.count(args[0]))
         args.insert(args.begin(), "run");
-    if (args.empty()) args.push_back("--help");
+    if (args.empty()) args.push_back("repl");
 
     CLI::App app{"Langoost: a bytecode-compiled scripting language"};
     app.name("langoost");
@@ -20,8 +21,14 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     std::string runFile;
-    auto* run = app.add_subcommand("run", "Compile and run a script: langoost run FILE [ARGS...]");
+    RunLimits limits;
+    auto* run = app.add_subcommand("run", "Compile and run a script: langoost run [LIMITS] FILE [ARGS...]");
     run->add_option("file", runFile, "Script to run")->required();
+    run->add_option("--max-heap", limits.maxHeapBytes, "Heap limit in bytes (MemoryError when exceeded)");
+    run->add_option("--max-depth", limits.maxFrames, "Call depth limit (StackOverflowError)");
+    run->add_option("--max-steps", limits.maxSteps, "Step budget: calls plus loop iterations (LimitError)");
+    run->add_option("--timeout", limits.timeoutMs, "Wall-clock limit in milliseconds (TimeoutError)");
+    run->add_option("--max-output", limits.maxOutputBytes, "Output limit in bytes (LimitError)");
     run->allow_extras();
 
     std::string disasmFile;
@@ -32,13 +39,31 @@ int main(int argc, char** argv) {
     auto* check = app.add_subcommand("check", "Compile only; report every diagnostic");
     check->add_option("files", checkFiles, "Scripts to check")->required();
 
+    TestOptions testOptions;
+    auto* test = app.add_subcommand("test", "Run every top-level fn test_*() in *_test.goost files under each PATH");
+    test->add_option("paths", testOptions.paths, "Files or directories to search (default: .)");
+    test->add_option("--filter", testOptions.filter, "Only run tests whose name contains SUBSTR")->type_name("SUBSTR");
+    test->add_flag("--json", testOptions.json, "Print a machine-readable JSON report instead");
+
+    auto* repl = app.add_subcommand("repl", "Interactive REPL (also: langoost with no arguments)");
+
     app.add_subcommand("version", "Print version and build information");
 
-    // Script arguments are passed through untouched, flags included.
+    // Script arguments (everything after the script name) are passed
+    // through untouched, flags included; limit flags come before the name.
     std::vector<std::string> scriptArgs;
-    if (args.size() >= 2 && args[0] == "run" && args[1] != "--help" && args[1] != "-h") {
-        scriptArgs.assign(args.begin() + 2, args.end());
-        args.resize(2);
+    if (args.size() >= 2 && args[0] == "run") {
+        static const std::set<std::string> valued = {"--max-heap", "--max-depth", "--max-steps", "--timeout",
+                                                     "--max-output"};
+        size_t i = 1;
+        while (i < args.size() && args[i].starts_with("--") && args[i] != "--help") {
+            bool inlineValue = args[i].find('=') != std::string::npos;
+            i += (!inlineValue && valued.count(args[i])) ? 2 : 1;
+        }
+        if (i < args.size() && args[i] != "--help" && args[i] != "-h") {
+            scriptArgs.assign(args.begin() + long(i) + 1, args.end());
+            args.resize(i + 1);
+        }
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
@@ -48,9 +73,11 @@ int main(int argc, char** argv) {
         return code == 0 ? kExitOk : kExitUsage;
     }
 
-    if (*run) return runCommand(runFile, scriptArgs);
+    if (*run) return runCommand(runFile, scriptArgs, limits);
     if (*disasm) return disasmCommand(disasmFile);
     if (*check) return checkCommand(checkFiles);
+    if (*test) return testCommand(testOptions);
+    if (*repl) return replCommand();
     std::printf("langoost %s (C++20, %s dispatch)\n", LANGOOST_VERSION,
 #ifdef LANGOOST_COMPUTED_GOTO
                 "computed-goto"

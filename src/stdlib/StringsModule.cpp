@@ -23,6 +23,7 @@ int64_t integer(VM& vm, const char* fn, Value* args, int argc, int i) {
 
 Value make(VM& vm, std::string_view s) {
     if (s.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+    vm.checkAllocation(s.size());
     return vm.stringValue(s);
 }
 
@@ -197,6 +198,7 @@ Value s_repeat(VM& vm, Value, Value* a, int n) {
     if (count < 0) vm.raise("ValueError", "strings.repeat: negative count");
     if (!s.empty() && uint64_t(count) > kMaxStringLength / s.size())
         vm.raise("ValueError", "string would exceed the maximum length");
+    vm.checkAllocation(s.size() * uint64_t(count));
     std::string out;
     out.reserve(s.size() * size_t(count));
     for (int64_t i = 0; i < count; ++i) out += s;

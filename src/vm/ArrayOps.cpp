@@ -21,6 +21,7 @@ void checkLength(VM& vm, uint64_t length) {
 
 // Moves `a` onto a fresh private buffer with room for `capacity` items.
 void moveToNewStore(VM& vm, ArrayObject* a, uint32_t capacity) {
+    vm.checkAllocation(uint64_t(capacity) * sizeof(Value));
     ArrayStore* store = vm.heap().newStore(capacity);
     if (a->length) std::memcpy(static_cast<void*>(store->items()), a->data(), sizeof(Value) * a->length);
     store->used = a->length;

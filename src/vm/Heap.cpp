@@ -38,7 +38,7 @@ Heap::~Heap() {
 template <typename T> T* Heap::track(T* o, size_t size) {
     o->next = objects_;
     objects_ = o;
-    bytesAllocated_ += size;
+    accountBytes(size);
     return o;
 }
 
@@ -62,7 +62,7 @@ ArrayStore* Heap::newStore(uint32_t capacity) {
     store->refs = 1;
     store->used = 0;
     store->capacity = capacity;
-    bytesAllocated_ += size;
+    accountBytes(size);
     return store;
 }
 
@@ -268,6 +268,7 @@ void Heap::collect(const std::function<void(Heap&)>& markRoots) {
     nextCollection_ = 0;
 #else
     nextCollection_ = std::max(kInitialThreshold, bytesAllocated_ * 2);
+    if (limit_) nextCollection_ = std::min(nextCollection_, std::max(limit_, bytesAllocated_ + bytesAllocated_ / 8));
 #endif
 }
 

@@ -8,6 +8,7 @@
 // With LANGOOST_GC_STRESS every safe point after any allocation collects.
 #pragma once
 #include <cstddef>
+#include <algorithm>
 #include <functional>
 #include <string_view>
 #include <vector>
@@ -41,9 +42,21 @@ class Heap {
     // Array storage management (copy-on-write buffers).
     ArrayStore* newStore(uint32_t capacity);
     void releaseStore(ArrayStore* store);
-    void accountExtra(ptrdiff_t bytes) { bytesAllocated_ += size_t(bytes); }
+    void accountExtra(ptrdiff_t bytes) { accountBytes(size_t(bytes)); }
 
     bool wantsCollection() const { return bytesAllocated_ > nextCollection_; }
+    // The VM's safe-point countdown: decremented at every call and loop
+    // iteration; at zero the VM runs its slow path (limits, collection).
+    // Allocation zeroes it when a collection is due, so one
+    // decrement-and-branch covers both checks.
+    int64_t poll = 0;
+    // With a limit, collections come early enough to notice live data
+    // growing past it; overLimit() is then checked after each collection.
+    void setLimit(size_t bytes) {
+        limit_ = bytes;
+        nextCollection_ = std::min(nextCollection_, limit_);
+    }
+    bool overLimit() const { return limit_ && bytesAllocated_ > limit_; }
     // `markRoots` must call markValue/markObject for every root.
     void collect(const std::function<void(Heap&)>& markRoots);
     void markValue(const Value& v) {
@@ -55,12 +68,17 @@ class Heap {
 
   private:
     template <typename T> T* track(T* o, size_t size);
+    void accountBytes(size_t size) {
+        bytesAllocated_ += size;
+        if (bytesAllocated_ > nextCollection_) poll = 0;
+    }
     void blacken(Obj* o);
     void freeObject(Obj* o);
 
     Obj* objects_ = nullptr;
     size_t bytesAllocated_ = 0;
     size_t nextCollection_;
+    size_t limit_ = 0;
     size_t collections_ = 0;
     std::vector<Obj*> gray_;
 };

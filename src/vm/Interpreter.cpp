@@ -40,9 +40,9 @@ Value VM::run(size_t stopFrames) {
     } while (0)
 #define SAFEPOINT()                                                                                               \
     do {                                                                                                          \
-        if (heap_.wantsCollection()) {                                                                            \
+        if (--heap_.poll <= 0) {                                                                                  \
             SYNC();                                                                                               \
-            collectGarbage();                                                                                     \
+            safepoint();                                                                                          \
         }                                                                                                         \
     } while (0)
 #define A (ins & kMaxOperand)
@@ -494,9 +494,9 @@ Value VM::run(size_t stopFrames) {
                 uint32_t argc = A;
                 Value* slot = sp - argc - 1;
                 frame->ip = ip;
-                if (heap_.wantsCollection()) {
+                if (--heap_.poll <= 0) {
                     sp_ = sp;
-                    collectGarbage();
+                    safepoint();
                 }
                 if (slot->isObjType(ObjType::Closure)) {
                     ClosureObject* c = slot->as<ClosureObject>();
@@ -518,7 +518,7 @@ Value VM::run(size_t stopFrames) {
                 StringObject* name = k[*ip++].as<StringObject>();
                 Value* slot = sp - argc - 1;
                 SYNC();
-                if (heap_.wantsCollection()) collectGarbage();
+                if (--heap_.poll <= 0) safepoint();
                 if (invoke(slot, argc, name)) LOAD_FRAME();
                 sp = sp_;
                 DISPATCH();

@@ -44,6 +44,7 @@ Value VM::concat(Value a, Value b) {
     if (b.isString()) r = b.as<StringObject>()->view();
     else r = right = toString(b);
     if (l.size() + r.size() > kMaxStringLength) raise("ValueError", "string would exceed the maximum length");
+    checkAllocation(l.size() + r.size());
     StringObject* s = heap_.newStringUninitialized(l.size() + r.size());
     if (!l.empty()) std::memcpy(s->chars, l.data(), l.size());
     if (!r.empty()) std::memcpy(s->chars + l.size(), r.data(), r.size());

@@ -12,6 +12,9 @@
 namespace langoost {
 namespace {
 
+// Steps between two limit checks (time is read from the clock only then).
+constexpr int64_t kTickChunk = 4096;
+
 // Deeply nested (or cyclic) containers stop toString here instead of
 // exhausting the C++ stack.
 constexpr int kMaxFormatDepth = 256;
@@ -24,6 +27,43 @@ VM::VM(const RuntimeConfig& config) : config_(config), frames_(config.maxFrames 
     stackEnd_ = stack_ + config_.maxStackSlots;
     sp_ = stack_;
     for (const auto& def : config_.builtins) builtins_.push_back(Value::object(permanentNative(def)));
+    heap_.poll = kTickChunk;
+    if (config_.timeoutMs) deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeoutMs);
+    if (config_.maxHeapBytes) heap_.setLimit(config_.maxHeapBytes);
+}
+
+void VM::checkAllocation(uint64_t bytes) {
+    if (config_.maxHeapBytes && bytes > config_.maxHeapBytes)
+        raise("MemoryError", "allocation of " + std::to_string(bytes) + " bytes exceeds the heap limit of " +
+                                 std::to_string(config_.maxHeapBytes) + " bytes");
+}
+
+void VM::checkLimits() {
+    stepsUsed_ += uint64_t(kTickChunk); // approximate: a collection may cut a chunk short
+    heap_.poll = kTickChunk;
+    if (config_.maxSteps && stepsUsed_ > config_.maxSteps) {
+        stepsUsed_ = 0; // a catch may continue with a fresh budget of the same size
+        raise("LimitError", "step budget of " + std::to_string(config_.maxSteps) + " exceeded");
+    }
+    if (config_.timeoutMs) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline_) {
+            if (timedOut_) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
+            timedOut_ = true;
+            deadline_ = now + std::chrono::milliseconds(kTimeoutGraceMs);
+            raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
+        }
+    }
+}
+
+void VM::safepoint() {
+    checkLimits();
+    if (heap_.wantsCollection()) {
+        collectGarbage();
+        if (heap_.overLimit())
+            raise("MemoryError", "heap limit of " + std::to_string(config_.maxHeapBytes) + " bytes exceeded (" +
+                                     std::to_string(heap_.bytesAllocated()) + " bytes live)");
+    }
 }
 
 VM::~VM() {
@@ -32,6 +72,11 @@ VM::~VM() {
 }
 
 void VM::write(std::string_view bytes) {
+    if (config_.maxOutputBytes) {
+        if (outputBytes_ + bytes.size() > config_.maxOutputBytes)
+            raise("LimitError", "output limit of " + std::to_string(config_.maxOutputBytes) + " bytes exceeded");
+        outputBytes_ += bytes.size();
+    }
     out_.append(bytes);
     if (out_.size() >= 1 << 16) flush();
 }

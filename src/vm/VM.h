@@ -11,6 +11,7 @@
 // unwind with a C++ ScriptThrow; the interpreter loop catches it and jumps
 // to the innermost handler, so natives never check error codes.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string>
@@ -69,6 +70,25 @@ struct RuntimeConfig {
     uint32_t maxStackSlots = 1u << 21;
     // Nested native -> script calls (map callbacks, sort comparators...).
     uint32_t maxNativeDepth = 200;
+    // Optional limits (0 = none). Each raises a catchable error when hit:
+    // MemoryError (live heap bytes after a collection), LimitError (steps:
+    // one step is a call or a loop iteration; output bytes), TimeoutError
+    // (wall-clock milliseconds). A script that keeps running past a hit
+    // time limit for kTimeoutGraceMs more is ended uncatchably.
+    uint64_t maxHeapBytes = 0;
+    uint64_t maxSteps = 0;
+    uint64_t timeoutMs = 0;
+    uint64_t maxOutputBytes = 0;
+};
+
+// After a TimeoutError, how long a script may go on (to clean up) before
+// it is ended for good.
+constexpr uint64_t kTimeoutGraceMs = 100;
+
+// Thrown (not as a script error) when a script ignores a hit time limit;
+// ends the run like an uncaught error.
+struct Terminated {
+    std::string message;
 };
 
 struct CallFrame {
@@ -142,6 +162,8 @@ class VM {
     std::string describeUncaught();
 
     Heap& heap() { return heap_; }
+    // Raises MemoryError when an allocation of `bytes` cannot fit the heap limit.
+    void checkAllocation(uint64_t bytes);
     const RuntimeConfig& config() const { return config_; }
     StringObject* newString(std::string_view s) { return heap_.newString(s); }
     Value stringValue(std::string_view s) { return Value::object(heap_.newString(s)); }
@@ -169,6 +191,10 @@ class VM {
     friend class TempRoot;
 
     Value run(size_t stopFrames);
+    // The slow path of a safe point: budget and time checks, collection,
+    // heap limit. Called when a tick chunk runs out or the heap asks.
+    void safepoint();
+    void checkLimits();
 
     // ---- calls (Calls.cpp): each returns true when it pushed a script
     // frame for the interpreter to run, false when the result is already
@@ -219,6 +245,10 @@ class VM {
     std::vector<ModuleObject*> modules_; // file modules by load order (GC roots)
     std::vector<std::pair<const NativeModuleDef*, ModuleObject*>> nativeModules_;
     uint32_t nativeDepth_ = 0;
+    uint64_t stepsUsed_ = 0;
+    uint64_t outputBytes_ = 0;
+    std::chrono::steady_clock::time_point deadline_;
+    bool timedOut_ = false;
     Value exception_;
     std::vector<TraceFrame> exceptionTrace_;
     std::string out_;
