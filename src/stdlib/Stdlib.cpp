@@ -9,7 +9,8 @@ std::vector<std::string> builtinNames() {
 }
 
 const std::vector<const NativeModuleDef*>& standardModules() {
-    static const std::vector<const NativeModuleDef*> modules = {&stringsModule()};
+    static const std::vector<const NativeModuleDef*> modules = {&stringsModule(),
+        &ioModule(), &osModule(), &timeModule(), &regexModule(), &terminalModule(), &formModule(), &sessionModule()};
     return modules;
 }
 

@@ -14,6 +14,14 @@ std::vector<std::string> builtinNames();
 const std::vector<const NativeModuleDef*>& standardModules();
 
 const NativeModuleDef& stringsModule();
+// io, os, time, regex, terminal, form, session
+const NativeModuleDef& ioModule();
+const NativeModuleDef& osModule();
+const NativeModuleDef& timeModule();
+const NativeModuleDef& regexModule();
+const NativeModuleDef& terminalModule();
+const NativeModuleDef& formModule();
+const NativeModuleDef& sessionModule();
 
 // Top-level member names of a native module (functions and namespaces).
 std::vector<std::string> nativeModuleExports(const NativeModuleDef& def);
