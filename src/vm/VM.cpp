@@ -21,15 +21,20 @@ constexpr int kMaxFormatDepth = 256;
 
 } // namespace
 
-VM::VM(const RuntimeConfig& config) : config_(config), frames_(config.maxFrames + 1) {
+VM::VM(const RuntimeConfig& config) : VM(*new Isolate(config)) {
+    ownedIsolate_.reset(&iso_);
+    iso_.lock.lock();
+}
+
+VM::VM(Isolate& isolate)
+    : iso_(isolate), heap_(isolate.heap), config_(isolate.config()), builtins_(isolate.builtins),
+      modules_(isolate.modules), nativeModules_(isolate.nativeModules), frames_(isolate.config().maxFrames + 1) {
     stack_ = static_cast<Value*>(std::calloc(config_.maxStackSlots, sizeof(Value)));
     if (!stack_) throw std::bad_alloc();
     stackEnd_ = stack_ + config_.maxStackSlots;
     sp_ = stack_;
-    for (const auto& def : config_.builtins) builtins_.push_back(Value::object(permanentNative(def)));
     heap_.poll = kTickChunk;
-    if (config_.timeoutMs) deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeoutMs);
-    if (config_.maxHeapBytes) heap_.setLimit(config_.maxHeapBytes);
+    iso_.threads.push_back(this);
 }
 
 void VM::checkAllocation(uint64_t bytes) {
@@ -39,18 +44,21 @@ void VM::checkAllocation(uint64_t bytes) {
 }
 
 void VM::checkLimits() {
-    stepsUsed_ += uint64_t(kTickChunk); // approximate: a collection may cut a chunk short
+    iso_.stepsUsed += uint64_t(kTickChunk); // approximate: a collection may cut a chunk short
     heap_.poll = kTickChunk;
-    if (config_.maxSteps && stepsUsed_ > config_.maxSteps) {
-        stepsUsed_ = 0; // a catch may continue with a fresh budget of the same size
+    if (iso_.lock.othersWaiting()) {
+        BlockingSection letOthersRun(*this);
+    }
+    if (config_.maxSteps && iso_.stepsUsed > config_.maxSteps) {
+        iso_.stepsUsed = 0; // a catch may continue with a fresh budget of the same size
         raise("LimitError", "step budget of " + std::to_string(config_.maxSteps) + " exceeded");
     }
     if (config_.timeoutMs) {
         auto now = std::chrono::steady_clock::now();
-        if (now >= deadline_) {
-            if (timedOut_) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
-            timedOut_ = true;
-            deadline_ = now + std::chrono::milliseconds(kTimeoutGraceMs);
+        if (now >= iso_.deadline) {
+            if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
+            iso_.timedOut = true;
+            iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
             raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
         }
     }
@@ -67,26 +75,20 @@ void VM::safepoint() {
 }
 
 VM::~VM() {
-    flush();
+    std::erase(iso_.threads, this);
     std::free(stack_);
+    if (ownedIsolate_) iso_.lock.unlock();
+    // ownedIsolate_ (destroyed after this body) flushes the output.
 }
 
 void VM::write(std::string_view bytes) {
     if (config_.maxOutputBytes) {
-        if (outputBytes_ + bytes.size() > config_.maxOutputBytes)
+        if (iso_.outputBytes + bytes.size() > config_.maxOutputBytes)
             raise("LimitError", "output limit of " + std::to_string(config_.maxOutputBytes) + " bytes exceeded");
-        outputBytes_ += bytes.size();
+        iso_.outputBytes += bytes.size();
     }
-    out_.append(bytes);
-    if (out_.size() >= 1 << 16) flush();
-}
-
-void VM::flush() {
-    if (!out_.empty()) {
-        std::fwrite(out_.data(), 1, out_.size(), stdout);
-        out_.clear();
-    }
-    std::fflush(stdout);
+    iso_.out.append(bytes);
+    if (iso_.out.size() >= 1 << 16) iso_.flush();
 }
 
 const char* VM::typeName(Value v) const {
@@ -338,13 +340,7 @@ void VM::markRoots(Heap& heap) {
     for (const CallFrame& f : frames_) heap.markObject(f.closure);
     for (UpvalueObject* u = openUpvalues_; u; u = u->nextOpen) heap.markObject(u);
     for (const Value& v : tempRoots) heap.markValue(v);
-    for (ModuleObject* m : modules_) heap.markObject(m);
-    for (auto& [def, m] : nativeModules_) heap.markObject(m);
     heap.markValue(exception_);
-}
-
-void VM::collectGarbage() {
-    heap_.collect([this](Heap& h) { markRoots(h); });
 }
 
 } // namespace langoost

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "vm/Heap.h"
+#include "vm/Isolate.h"
 
 namespace langoost {
 
@@ -81,6 +82,8 @@ struct RuntimeConfig {
     uint64_t maxOutputBytes = 0;
 };
 
+class Isolate;
+
 // After a TimeoutError, how long a script may go on (to clean up) before
 // it is ended for good.
 constexpr uint64_t kTimeoutGraceMs = 100;
@@ -135,8 +138,13 @@ class TempRoot;
 
 class VM {
   public:
+    // A VM with an isolate of its own; it holds the isolate lock for its
+    // whole life (release it with BlockingSection around blocking calls).
     explicit VM(const RuntimeConfig& config);
+    // A further thread in `isolate`; the caller must hold the isolate lock.
+    explicit VM(Isolate& isolate);
     ~VM();
+    Isolate& isolate() { return iso_; }
     VM(const VM&) = delete;
     VM& operator=(const VM&) = delete;
 
@@ -169,9 +177,9 @@ class VM {
     Value stringValue(std::string_view s) { return Value::object(heap_.newString(s)); }
     MapObject* newError(std::string_view kind, const std::string& message);
 
-    // Output: print/println write here (buffered stdout).
+    // Output: print/println write here (the isolate's buffered stdout).
     void write(std::string_view bytes);
-    void flush();
+    void flush() { iso_.flush(); }
 
     // ---- value semantics shared by the interpreter and natives ----
     std::string toString(Value v);
@@ -186,9 +194,13 @@ class VM {
 
     std::vector<Value> tempRoots;
 
+    // GC roots of this thread: its stack, frames, open upvalues, temporaries.
+    void markRoots(Heap& heap);
+
   private:
     friend class Interpreter;
     friend class TempRoot;
+    friend class BlockingSection;
 
     Value run(size_t stopFrames);
     // The slow path of a safe point: budget and time checks, collection,
@@ -227,31 +239,41 @@ class VM {
     Value importModule(StringObject* spec);
     ModuleObject* instantiate(std::shared_ptr<const CompiledModule> compiled);
     Value runTopLevel(ModuleObject* module, const FunctionProto* main);
-    void markRoots(Heap& heap);
-    void collectGarbage();
+    void collectGarbage() { iso_.collectGarbage(); }
     void captureTrace(std::vector<TraceFrame>& out) const;
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);
 
-    RuntimeConfig config_;
-    Heap heap_;
+    std::unique_ptr<Isolate> ownedIsolate_;
+    Isolate& iso_;
+    Heap& heap_;
+    const RuntimeConfig& config_;
+    std::vector<Value>& builtins_;
+    std::vector<ModuleObject*>& modules_;
+    std::vector<std::pair<const NativeModuleDef*, ModuleObject*>>& nativeModules_;
     Value* stack_ = nullptr;
     Value* stackEnd_ = nullptr;
     Value* sp_ = nullptr;
     FrameStack frames_;
     std::vector<Handler> handlers_;
     UpvalueObject* openUpvalues_ = nullptr;
-    std::vector<Value> builtins_;
-    std::vector<ModuleObject*> modules_; // file modules by load order (GC roots)
-    std::vector<std::pair<const NativeModuleDef*, ModuleObject*>> nativeModules_;
     uint32_t nativeDepth_ = 0;
-    uint64_t stepsUsed_ = 0;
-    uint64_t outputBytes_ = 0;
-    std::chrono::steady_clock::time_point deadline_;
-    bool timedOut_ = false;
     Value exception_;
     std::vector<TraceFrame> exceptionTrace_;
-    std::string out_;
+};
+
+// Releases the isolate lock for a blocking call (sleep, socket I/O, waits,
+// join, file I/O, exec) and takes it back afterwards. Inside, touch no heap
+// object: copy what you need out before, build results after.
+class BlockingSection {
+  public:
+    explicit BlockingSection(VM& vm) : vm_(vm) { vm.iso_.lock.unlock(); }
+    ~BlockingSection() { vm_.iso_.lock.lock(); }
+    BlockingSection(const BlockingSection&) = delete;
+    BlockingSection& operator=(const BlockingSection&) = delete;
+
+  private:
+    VM& vm_;
 };
 
 class TempRoot {

@@ -1,0 +1,95 @@
+// Isolate: what the threads of one program share — the heap, the module
+// instances, the builtins, the output buffer, the limits — and the isolate
+// lock that lets one thread at a time run bytecode. A VM (VM.h) is one
+// thread of execution inside an isolate.
+//
+// Threads hold the lock while they run bytecode or touch the heap, and
+// release it around every blocking call (BlockingSection) and every few
+// thousand steps when another thread is waiting (the lock is fair: FIFO
+// tickets), so I/O-bound threads overlap and a busy loop cannot starve
+// the others. The GC runs under the lock, so every other thread is parked
+// either waiting for the lock or inside a blocking call, its stack synced.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "vm/Heap.h"
+
+namespace langoost {
+
+class VM;
+struct RuntimeConfig;
+struct NativeModuleDef;
+
+// A fair (first come, first served) lock: a thread that releases it to let
+// others run cannot immediately take it back ahead of them.
+class IsolateLock {
+  public:
+    void lock();
+    void unlock();
+    bool othersWaiting() const { return waiting_.load(std::memory_order_relaxed) > 0; }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable turn_;
+    uint64_t nextTicket_ = 0;
+    uint64_t serving_ = 0;
+    std::atomic<int> waiting_{0};
+};
+
+// Per-isolate state owned by a native module (thread handles, channels,
+// sockets...). Values it holds must be reported to the GC in markRoots.
+class IsolateExtension {
+  public:
+    virtual ~IsolateExtension() = default;
+    virtual void markRoots(Heap& heap) { (void)heap; }
+};
+
+class Isolate {
+  public:
+    explicit Isolate(const RuntimeConfig& config);
+    ~Isolate();
+    Isolate(const Isolate&) = delete;
+    Isolate& operator=(const Isolate&) = delete;
+
+    const RuntimeConfig& config() const { return *config_; }
+    Heap heap;
+    std::vector<Value> builtins;
+    std::vector<ModuleObject*> modules; // file modules in load order
+    std::vector<std::pair<const NativeModuleDef*, ModuleObject*>> nativeModules;
+
+    IsolateLock lock;
+    std::vector<VM*> threads; // every live VM of this isolate (GC roots)
+
+    // Limits shared by the isolate's threads.
+    uint64_t stepsUsed = 0;
+    uint64_t outputBytes = 0;
+    std::chrono::steady_clock::time_point deadline;
+    bool timedOut = false;
+
+    // Output of print/println (stdout, buffered; flushed at 64 KiB and at exit).
+    std::string out;
+    void flush();
+
+    // The extension registered under `key`, created on first use.
+    template <typename T> T& extension(const void* key) {
+        auto& slot = extensions_[key];
+        if (!slot) slot = std::make_unique<T>();
+        return static_cast<T&>(*slot);
+    }
+
+    void collectGarbage();
+
+  private:
+    std::unique_ptr<RuntimeConfig> config_;
+    std::unordered_map<const void*, std::unique_ptr<IsolateExtension>> extensions_;
+};
+
+} // namespace langoost
