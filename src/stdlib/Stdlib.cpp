@@ -10,7 +10,8 @@ std::vector<std::string> builtinNames() {
 
 const std::vector<const NativeModuleDef*>& standardModules() {
     static const std::vector<const NativeModuleDef*> modules = {&stringsModule(),
-        &ioModule(), &osModule(), &timeModule(), &regexModule(), &terminalModule(), &formModule(), &sessionModule()};
+        &ioModule(), &osModule(), &timeModule(), &regexModule(), &terminalModule(), &formModule(), &sessionModule(),
+        &jsonModule(), &mathModule(), &encodeModule(), &cryptoModule(), &urlModule(), &httpModule()};
     return modules;
 }
 

@@ -22,6 +22,13 @@ const NativeModuleDef& regexModule();
 const NativeModuleDef& terminalModule();
 const NativeModuleDef& formModule();
 const NativeModuleDef& sessionModule();
+// json, math, encode, crypto, url, http
+const NativeModuleDef& jsonModule();
+const NativeModuleDef& mathModule();
+const NativeModuleDef& encodeModule();
+const NativeModuleDef& cryptoModule();
+const NativeModuleDef& urlModule();
+const NativeModuleDef& httpModule();
 
 // Top-level member names of a native module (functions and namespaces).
 std::vector<std::string> nativeModuleExports(const NativeModuleDef& def);

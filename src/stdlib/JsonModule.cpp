@@ -1,0 +1,526 @@
+// The `json` module (stdlib.md): parse and stringify.
+//
+// Parsing uses simdjson. The fast path is the DOM parser (runtime-dispatched
+// SIMD kernels, full validation). When it rejects the input — or the tree
+// nests deeper than kMaxDepth — the document is walked again with the
+// On-Demand API, which knows where it stopped: that gives the byte offset
+// for the JSONError, and it also accepts integers too large for 64 bits
+// (the DOM parser rejects them; the spec wants them as floats).
+//
+// Stringifying is our own writer: sorted keys, canonical number text
+// (ValueFormat), JSON string escapes with invalid UTF-8 as \ufffd.
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+#include "bytecode/ValueFormat.h"
+#include "stdlib/DataArgs.h"
+#include "stdlib/Stdlib.h"
+#include "vm/ArrayOps.h"
+#include "vm/MapOps.h"
+
+namespace langoost {
+namespace {
+
+constexpr int kMaxDepth = 512;
+
+// ---------------------------------------------------------------- parse
+
+[[noreturn]] void syntaxError(VM& vm, size_t offset, std::string_view what) {
+    vm.raise("JSONError", "json.parse: " + std::string(what) + " at byte " + std::to_string(offset));
+}
+
+// Signals the DOM fast path to hand over to the On-Demand walk.
+struct UseSlowPath {};
+
+class DomBuilder {
+  public:
+    explicit DomBuilder(VM& vm) : vm_(vm) {}
+
+    Value build(simdjson::dom::element e, int depth) {
+        using simdjson::dom::element_type;
+        switch (e.type()) {
+        case element_type::ARRAY: {
+            if (depth >= kMaxDepth) throw UseSlowPath{};
+            simdjson::dom::array a = e.get_array().value_unsafe();
+            ArrayObject* out = vm_.heap().newArray(0, uint32_t(std::min<size_t>(a.size(), 1u << 16)));
+            for (simdjson::dom::element item : a) arrayPush(vm_, out, build(item, depth + 1));
+            return Value::object(out);
+        }
+        case element_type::OBJECT: {
+            if (depth >= kMaxDepth) throw UseSlowPath{};
+            MapObject* out = vm_.heap().newMap();
+            simdjson::dom::object obj = e.get_object().value_unsafe();
+            for (simdjson::dom::key_value_pair kv : obj) {
+                Value v = build(kv.value, depth + 1);
+                mapSet(vm_.heap(), out, vm_.newString(kv.key), v);
+            }
+            return Value::object(out);
+        }
+        case element_type::INT64: return Value::integer(e.get_int64().value_unsafe());
+        case element_type::UINT64: return Value::number(double(e.get_uint64().value_unsafe()));
+        case element_type::DOUBLE: return Value::number(e.get_double().value_unsafe());
+        case element_type::STRING: return vm_.stringValue(e.get_string().value_unsafe());
+        case element_type::BOOL: return Value::boolean(e.get_bool().value_unsafe());
+        case element_type::NULL_VALUE: return Value();
+        }
+        return Value();
+    }
+
+  private:
+    VM& vm_;
+};
+
+// The first byte offset where the input stops being valid UTF-8.
+size_t firstInvalidUtf8(std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return i;
+        uint32_t cp = c & (0x7F >> len);
+        for (size_t k = 1; k < len; ++k) {
+            unsigned char d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += len;
+    }
+    return s.size();
+}
+
+// The first raw control character inside a string literal.
+size_t firstUnescapedControl(std::string_view s) {
+    bool inString = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (!inString) {
+            if (c == '"') inString = true;
+        } else if (c == '\\') {
+            ++i;
+        } else if (c == '"') {
+            inString = false;
+        } else if (c < 0x20) {
+            return i;
+        }
+    }
+    return s.size();
+}
+
+size_t firstNonSpace(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    return i;
+}
+
+bool isPlainInteger(std::string_view token) {
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
+        token.remove_suffix(1);
+    if (!token.empty() && token[0] == '-') token.remove_prefix(1);
+    if (token.empty() || (token[0] == '0' && token.size() > 1)) return false;
+    for (char c : token)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+const char* describe(simdjson::error_code e) {
+    using namespace simdjson;
+    switch (e) {
+    case TAPE_ERROR: return "unexpected character or structure";
+    case NUMBER_ERROR: return "invalid number";
+    case STRING_ERROR: return "invalid string escape";
+    case T_ATOM_ERROR:
+    case F_ATOM_ERROR:
+    case N_ATOM_ERROR:
+    case INCORRECT_TYPE: return "invalid literal";
+    case UNCLOSED_STRING: return "unterminated string";
+    case UNESCAPED_CHARS: return "unescaped control character in string";
+    case UTF8_ERROR: return "invalid UTF-8";
+    case EMPTY: return "unexpected end of input (no JSON value)";
+    case TRAILING_CONTENT: return "unexpected trailing content";
+    case DEPTH_ERROR: return "nesting too deep";
+    default: return error_message(e);
+    }
+}
+
+class OnDemandBuilder {
+  public:
+    OnDemandBuilder(VM& vm, const simdjson::padded_string& text, simdjson::ondemand::document& doc,
+                    simdjson::error_code domError)
+        : vm_(vm), text_(text), doc_(doc), domError_(domError) {}
+    bool scalarDoc_ = false;
+
+    // Reports the error at On-Demand's position; the DOM parser's verdict,
+    // when there is one, names the problem better.
+    [[noreturn]] void fail(simdjson::error_code e) {
+        std::string_view s(text_.data(), text_.size());
+        const char* loc = nullptr;
+        size_t offset = scalarDoc_ ? firstNonSpace(s) : s.size();
+        if (!doc_.current_location().get(loc) && loc >= text_.data() && loc <= text_.data() + text_.size())
+            offset = size_t(loc - text_.data());
+        if (domError_ != simdjson::SUCCESS) e = domError_;
+        syntaxError(vm_, offset, offset >= s.size() ? "unexpected end of input" : describe(e));
+    }
+
+    template <typename V> Value scalar(V& v, simdjson::ondemand::json_type t) {
+        using simdjson::ondemand::json_type;
+        simdjson::error_code e;
+        switch (t) {
+        case json_type::number: {
+            simdjson::ondemand::number n;
+            if ((e = v.get_number().get(n))) {
+                // Integers beyond 64 bits become floats.
+                std::string_view raw = v.raw_json_token();
+                while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))
+                    raw.remove_suffix(1);
+                double d;
+                if (isPlainInteger(raw)) {
+                    auto r = std::from_chars(raw.data(), raw.data() + raw.size(), d);
+                    if (r.ec == std::errc() && r.ptr == raw.data() + raw.size()) return Value::number(d);
+                }
+                fail(e);
+            }
+            if (n.is_int64()) return Value::integer(n.get_int64());
+            if (n.is_uint64()) return Value::number(double(n.get_uint64()));
+            return Value::number(n.get_double());
+        }
+        case json_type::string: {
+            std::string_view s;
+            if ((e = v.get_string().get(s))) fail(e);
+            return vm_.stringValue(s);
+        }
+        case json_type::boolean: {
+            bool b;
+            if ((e = v.get_bool().get(b))) fail(e);
+            return Value::boolean(b);
+        }
+        case json_type::null: {
+            bool isNull = false;
+            if ((e = v.is_null().get(isNull))) fail(e);
+            if (!isNull) fail(simdjson::N_ATOM_ERROR);
+            return Value();
+        }
+        default: fail(simdjson::TAPE_ERROR);
+        }
+    }
+
+    Value build(simdjson::ondemand::value v, int depth) {
+        using simdjson::ondemand::json_type;
+        json_type t;
+        simdjson::error_code e;
+        if ((e = v.type().get(t))) fail(e);
+        switch (t) {
+        case json_type::array: {
+            if (depth >= kMaxDepth) nestingError();
+            simdjson::ondemand::array a;
+            if ((e = v.get_array().get(a))) fail(e);
+            ArrayObject* out = vm_.heap().newArray(0);
+            for (auto item : a) {
+                simdjson::ondemand::value x;
+                if ((e = item.get(x))) fail(e);
+                arrayPush(vm_, out, build(x, depth + 1));
+            }
+            return Value::object(out);
+        }
+        case json_type::object: {
+            if (depth >= kMaxDepth) nestingError();
+            simdjson::ondemand::object o;
+            if ((e = v.get_object().get(o))) fail(e);
+            MapObject* out = vm_.heap().newMap();
+            for (auto field : o) {
+                std::string_view key;
+                if ((e = field.unescaped_key().get(key))) fail(e);
+                StringObject* k = vm_.newString(key);
+                simdjson::ondemand::value x;
+                if ((e = field.value().get(x))) fail(e);
+                mapSet(vm_.heap(), out, k, build(x, depth + 1));
+            }
+            return Value::object(out);
+        }
+        default: return scalar(v, t);
+        }
+    }
+
+    [[noreturn]] void nestingError() {
+        const char* loc = nullptr;
+        size_t offset = doc_.current_location().get(loc) ? 0 : size_t(loc - text_.data());
+        vm_.raise("JSONError", "json.parse: nesting deeper than " + std::to_string(kMaxDepth) + " levels at byte " +
+                                   std::to_string(offset));
+    }
+
+  private:
+    VM& vm_;
+    const simdjson::padded_string& text_;
+    simdjson::ondemand::document& doc_;
+    simdjson::error_code domError_;
+};
+
+Value parseSlow(VM& vm, const simdjson::padded_string& text, simdjson::error_code domError) {
+    std::string_view s(text.data(), text.size());
+    // Errors found while indexing the input have no position in On-Demand.
+    switch (domError) {
+    case simdjson::UTF8_ERROR: syntaxError(vm, firstInvalidUtf8(s), describe(domError));
+    case simdjson::UNESCAPED_CHARS: syntaxError(vm, firstUnescapedControl(s), describe(domError));
+    case simdjson::UNCLOSED_STRING:
+    case simdjson::EMPTY: syntaxError(vm, s.size(), describe(domError));
+    default: break;
+    }
+    static thread_local simdjson::ondemand::parser parser;
+    simdjson::ondemand::document doc;
+    simdjson::error_code e = parser.iterate(text).get(doc);
+    if (e) syntaxError(vm, domError == simdjson::SUCCESS ? 0 : s.size(), describe(e));
+    // Big integers are the one thing On-Demand may accept that DOM rejected.
+    OnDemandBuilder builder(vm, text, doc, domError == simdjson::NUMBER_ERROR ? simdjson::SUCCESS : domError);
+    bool scalarDoc = false;
+    if ((e = doc.is_scalar().get(scalarDoc))) builder.fail(e);
+    builder.scalarDoc_ = scalarDoc;
+    Value result;
+    if (scalarDoc) {
+        simdjson::ondemand::json_type t;
+        if ((e = doc.type().get(t))) builder.fail(e);
+        result = builder.scalar(doc, t);
+    } else {
+        simdjson::ondemand::value root;
+        if ((e = doc.get_value().get(root))) builder.fail(e);
+        result = builder.build(root, 0);
+        const char* loc = nullptr;
+        if (!doc.current_location().get(loc) && loc < text.data() + text.size())
+            syntaxError(vm, size_t(loc - text.data()), describe(simdjson::TRAILING_CONTENT));
+    }
+    // On-Demand accepted it. That is expected for big integers (DOM says
+    // NUMBER_ERROR) and for deep documents handed over by the fast path;
+    // anything else the DOM parser rejected stays rejected.
+    if (domError != simdjson::SUCCESS && domError != simdjson::NUMBER_ERROR)
+        syntaxError(vm, firstNonSpace(s), describe(domError));
+    return result;
+}
+
+Value json_parse(VM& vm, Value, Value* args, int argc) {
+    if (!args[0].isString())
+        vm.raise("TypeError", std::string("json.parse: argument 1 must be a string, got ") +
+                                  (argc > 0 ? vm.typeName(args[0]) : "nothing"));
+    std::string_view s = args[0].as<StringObject>()->view();
+    simdjson::padded_string text(s);
+    static thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    simdjson::error_code e = parser.parse(text).get(root);
+    if (e) return parseSlow(vm, text, e);
+    try {
+        return DomBuilder(vm).build(root, 0);
+    } catch (UseSlowPath&) {
+        return parseSlow(vm, text, simdjson::SUCCESS);
+    }
+}
+
+// ---------------------------------------------------------------- stringify
+
+class Writer {
+  public:
+    Writer(VM& vm, int indent) : vm_(vm), indent_(indent) {}
+
+    void value(Value v, int depth) {
+        switch (v.type()) {
+        case ValueType::Nil: out_ += "null"; return;
+        case ValueType::Bool: out_ += v.asBool() ? "true" : "false"; return;
+        case ValueType::Int: appendInt(out_, v.asInt()); return;
+        case ValueType::Float: {
+            double d = v.asFloat();
+            if (!std::isfinite(d))
+                vm_.raise("ValueError", "json.stringify: " + vm_.toString(v) + " cannot be represented in JSON");
+            appendFloat(out_, d);
+            return;
+        }
+        case ValueType::Obj: break;
+        }
+        Obj* o = v.asObj();
+        switch (o->type) {
+        case ObjType::String: {
+            auto s = v.as<StringObject>()->view();
+            string(s.data(), s.size());
+            return;
+        }
+        case ObjType::Array: {
+            auto* a = v.as<ArrayObject>();
+            enter(o, depth);
+            out_ += '[';
+            for (uint32_t i = 0; i < a->length; ++i) {
+                if (i) out_ += ',';
+                newline(depth + 1);
+                value(a->at(i), depth + 1);
+            }
+            if (a->length) newline(depth);
+            out_ += ']';
+            leave();
+            return;
+        }
+        case ObjType::Map: {
+            auto* m = v.as<MapObject>();
+            enter(o, depth);
+            out_ += '{';
+            // The map's own cached list: stringify never changes a key set.
+            const std::vector<StringObject*>& keys = mapSortedKeys(m);
+            bool first = true;
+            for (StringObject* k : keys) {
+                Value* field = mapFind(m, k);
+                if (!field || field->isNil()) continue;
+                if (!first) out_ += ',';
+                first = false;
+                newline(depth + 1);
+                string(k->chars, k->length);
+                out_ += indent_ > 0 ? ": " : ":";
+                value(*field, depth + 1);
+            }
+            if (!first) newline(depth);
+            out_ += '}';
+            leave();
+            return;
+        }
+        case ObjType::Range: {
+            auto* r = v.as<RangeObject>();
+            out_ += '[';
+            bool first = true;
+            for (int64_t i = r->start; r->step > 0 ? i < r->end : i > r->end; i += r->step) {
+                if (!first) out_ += ',';
+                first = false;
+                newline(depth + 1);
+                appendInt(out_, i);
+                checkSize();
+                if ((r->step > 0 && i > INT64_MAX - r->step) || (r->step < 0 && i < INT64_MIN - r->step)) break;
+            }
+            if (!first) newline(depth);
+            out_ += ']';
+            return;
+        }
+        default:
+            vm_.raise("TypeError", std::string("json.stringify: cannot encode a value of type ") + vm_.typeName(v));
+        }
+    }
+
+    std::string& text() { return out_; }
+
+  private:
+    void enter(Obj* o, int depth) {
+        for (Obj* open : open_)
+            if (open == o) vm_.raise("TypeError", "json.stringify: cyclic structure cannot be encoded");
+        if (depth >= kMaxDepth)
+            vm_.raise("JSONError", "json.stringify: nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+        open_.push_back(o);
+        checkSize();
+    }
+    void leave() { open_.pop_back(); }
+
+    void checkSize() {
+        if (out_.size() > kMaxStringLength) vm_.raise("ValueError", "json.stringify: result would exceed the maximum string length");
+    }
+
+    void newline(int depth) {
+        if (indent_ <= 0) return;
+        out_ += '\n';
+        out_.append(size_t(depth) * size_t(indent_), ' ');
+    }
+
+    void string(const char* p, size_t n) {
+        static const char* hex = "0123456789abcdef";
+        out_ += '"';
+        const auto* s = reinterpret_cast<const unsigned char*>(p);
+        size_t i = 0;
+        while (i < n) {
+            size_t run = i;
+            while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\') ++run;
+            out_.append(p + i, run - i);
+            i = run;
+            if (i >= n) break;
+            unsigned char c = s[i];
+            if (c < 0x80) {
+                switch (c) {
+                case '"': out_ += "\\\""; break;
+                case '\\': out_ += "\\\\"; break;
+                case '\n': out_ += "\\n"; break;
+                case '\r': out_ += "\\r"; break;
+                case '\t': out_ += "\\t"; break;
+                case '\b': out_ += "\\b"; break;
+                case '\f': out_ += "\\f"; break;
+                default:
+                    out_ += "\\u00";
+                    out_ += hex[c >> 4];
+                    out_ += hex[c & 15];
+                }
+                ++i;
+                continue;
+            }
+            size_t len = utf8Length(s + i, n - i);
+            if (len == 0) {
+                out_ += "\\ufffd";
+                ++i;
+            } else {
+                out_.append(p + i, len);
+                i += len;
+            }
+        }
+        out_ += '"';
+        checkSize();
+    }
+
+    // Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0.
+    static size_t utf8Length(const unsigned char* s, size_t avail) {
+        unsigned char c = s[0];
+        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (len == 0 || len > avail) return 0;
+        for (size_t k = 1; k < len; ++k)
+            if ((s[k] & 0xC0) != 0x80) return 0;
+        if (len == 3) {
+            if (c == 0xE0 && s[1] < 0xA0) return 0; // overlong
+            if (c == 0xED && s[1] >= 0xA0) return 0; // surrogate
+        } else if (len == 4) {
+            if (c == 0xF0 && s[1] < 0x90) return 0; // overlong
+            if (c == 0xF4 && s[1] >= 0x90) return 0; // > U+10FFFF
+        }
+        return len;
+    }
+
+    VM& vm_;
+    int indent_;
+    std::string out_;
+    std::vector<Obj*> open_;
+};
+
+Value json_stringify(VM& vm, Value, Value* args, int argc) {
+    int indent = 0;
+    if (argc > 1 && !args[1].isNil()) {
+        vm.checkArgs("json.stringify", args, argc, 1, ValueType::Int);
+        int64_t n = args[1].asInt();
+        if (n < 0 || n > 32) vm.raise("ValueError", "json.stringify: indent must be between 0 and 32, got " + std::to_string(n));
+        indent = int(n);
+    }
+    return vm.stringValue(jsonStringify(vm, args[0], indent));
+}
+
+} // namespace
+
+std::string jsonStringify(VM& vm, Value v, int indent) {
+    Writer w(vm, indent);
+    w.value(v, 0);
+    return std::move(w.text());
+}
+
+const NativeModuleDef& jsonModule() {
+    static const NativeModuleDef def = {
+        "json",
+        {
+            {"parse", json_parse, 1, 1},
+            {"stringify", json_stringify, 1, 2},
+        },
+        {},
+    };
+    return def;
+}
+
+} // namespace langoost
