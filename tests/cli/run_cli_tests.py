@@ -89,12 +89,16 @@ setup_test.goost
 sub/nested_test.goost
 hello from nested
   ok    test_nested_prints (#)
+teardown_fails_test.goost
+  FAIL  test_body_passes (#)
+        teardown: AssertionError: could not clean up
+        at teardown_fails_test.goost:2
 toplevel_throw_test.goost
   FAIL  toplevel_throw_test.goost (#)
         top-level code threw: TypeError: cannot read field 'port' of a value of type void
         at toplevel_throw_test.goost:5
 
-8 passed, 9 failed, 1 skipped
+8 passed, 10 failed, 1 skipped
 """
 
 MS = re.compile(r"\(\d+\.\d\d ms\)")
@@ -114,7 +118,7 @@ def test_runner(binary):
 
     # An explicit directory argument gives the same tests, paths prefixed.
     code, out2, _ = run(binary, ["test", str(FIXTURES.relative_to(HERE.parent.parent))], cwd=HERE.parent.parent)
-    check(out2.splitlines()[-1] == "8 passed, 9 failed, 1 skipped", "test PATH: summary", out2[-200:])
+    check(out2.splitlines()[-1] == "8 passed, 10 failed, 1 skipped", "test PATH: summary", out2[-200:])
     check("tests/cli/test_runner/sub/nested_test.goost\n" in out2, "test PATH: nested file shown with its path")
 
     # Only passing tests: exit 0, no skipped part in the summary.
@@ -144,9 +148,9 @@ def test_runner(binary):
     except ValueError as e:
         check(False, "test --json: valid JSON", f"{e}\n{out}")
         return
-    check((report["passed"], report["failed"], report["skipped"]) == (8, 9, 1), "test --json: counts",
+    check((report["passed"], report["failed"], report["skipped"]) == (8, 10, 1), "test --json: counts",
           str(report)[:300])
-    check(len(report["files"]) == 8, "test --json: discovered files", str(report["files"]))
+    check(len(report["files"]) == 9, "test --json: discovered files", str(report["files"]))
     by_name = {(t["file"], t["name"]): t for t in report["tests"]}
     t = by_name.get(("basic_test.goost", "test_failing_assertion"))
     check(t is not None and t["status"] == "fail" and t["message"] == "AssertionError: expected 7, got 6"
