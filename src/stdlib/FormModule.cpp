@@ -240,8 +240,16 @@ Value form_parseMultipart(VM& vm, Value, Value* a, int n) {
         }
 
         // The content runs up to the next line that starts with the delimiter.
-        size_t next = body.find("\n" + delimiter, pos);
-        if (next == std::string_view::npos) fail("unexpected end of body (no closing boundary)");
+        // As in Go, "--boundary" followed by anything but `-`, blanks or a
+        // line end is still content.
+        std::string marker = "\n" + delimiter;
+        size_t next = pos;
+        for (;; ++next) {
+            next = body.find(marker, next);
+            if (next == std::string_view::npos) fail("unexpected end of body (no closing boundary)");
+            size_t after = next + marker.size();
+            if (after >= body.size() || std::string_view("-\r\n \t").find(body[after]) != std::string_view::npos) break;
+        }
         size_t contentEnd = next > pos && body[next - 1] == '\r' ? next - 1 : next;
         std::string_view data = body.substr(pos, contentEnd - pos);
         pos = next + 1 + delimiter.size();

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""End-to-end tests of stdlib features that need a real child process.
+
+  run_stdlib_process_tests.py --langoost PATH [--only signal|signal-stop|stdin|isatty]
+
+signal:      a child calls os.signal.notify(), prints "ready"; we send SIGINT,
+             SIGTERM and SIGHUP in turn and expect it to report each one via
+             os.signal.trap() and then finish normally.
+signal-stop: after notify() + stop() a SIGTERM ends the child again.
+stdin:       io.readLine() / io.stdin() on piped input (CRLF stripped, EOF).
+isatty:      terminal.isatty() is false on a pipe and true on a pseudo-terminal;
+             NO_COLOR empties the colour escapes.
+Exit status 0 when everything passed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TIMEOUT_S = 15
+
+
+def read_line(proc: subprocess.Popen, deadline: float) -> str:
+    buf = b""
+    fd = proc.stdout.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for a line (partial: {buf!r})")
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            continue
+        ch = os.read(fd, 1)
+        if not ch:
+            raise AssertionError(f"child closed stdout (partial: {buf!r})")
+        if ch == b"\n":
+            return buf.decode()
+        buf += ch
+
+
+def spawn(langoost: str, script: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([langoost, "run", os.path.join(HERE, script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, **kw)
+
+
+def test_signal(langoost: str) -> None:
+    proc = spawn(langoost, "signal_child.goost", stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        line = read_line(proc, deadline)
+        assert line == "ready", f"expected 'ready', got {line!r}"
+        for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM"), (signal.SIGHUP, "SIGHUP")):
+            proc.send_signal(sig)
+            line = read_line(proc, deadline)
+            assert line == f"got {name}", f"after {name}: expected 'got {name}', got {line!r}"
+        line = read_line(proc, deadline)
+        assert line == "done", f"expected 'done', got {line!r}"
+        rc = proc.wait(timeout=TIMEOUT_S)
+        assert rc == 0, f"exit status {rc}, stderr: {proc.stderr.read()!r}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_signal_stop(langoost: str) -> None:
+    proc = spawn(langoost, "signal_stop_child.goost", stdin=subprocess.DEVNULL)
+    try:
+        line = read_line(proc, time.monotonic() + TIMEOUT_S)
+        assert line == "ready", f"expected 'ready', got {line!r}"
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=TIMEOUT_S)
+        assert rc == -signal.SIGTERM, f"expected death by SIGTERM, got status {rc}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_stdin(langoost: str) -> None:
+    proc = subprocess.run([langoost, "run", os.path.join(HERE, "stdin_child.goost")],
+                          input=b"first line\r\nsecond\nthe rest\nof it", stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+    want = "prompt> [first line]\n[second]\n[the rest\nof it]\nvoid\n"
+    got = proc.stdout.decode()
+    assert proc.returncode == 0 and got == want, f"status {proc.returncode}, stdout {got!r}, want {want!r}"
+
+
+def test_isatty(langoost: str) -> None:
+    code = 'import terminal\nprintln(terminal.isatty(), len(terminal.color("red")), len(terminal.reset()))\n'
+    script = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"langoost-isatty-{os.getpid()}.goost")
+    with open(script, "w") as f:
+        f.write(code)
+    try:
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        piped = subprocess.run([langoost, "run", script], stdout=subprocess.PIPE, env=env, timeout=TIMEOUT_S)
+        assert piped.stdout == b"false 5 4\n", f"pipe: {piped.stdout!r}"
+        env["NO_COLOR"] = "1"
+        nocolor = subprocess.run([langoost, "run", script], stdout=subprocess.PIPE, env=env, timeout=TIMEOUT_S)
+        assert nocolor.stdout == b"false 0 0\n", f"NO_COLOR: {nocolor.stdout!r}"
+        env.pop("NO_COLOR")
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([langoost, "run", script], stdout=slave, stderr=slave, env=env)
+        os.close(slave)
+        out = b""
+        deadline = time.monotonic() + TIMEOUT_S
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif proc.poll() is not None:
+                break
+        proc.wait(timeout=TIMEOUT_S)
+        os.close(master)
+        assert out.replace(b"\r", b"") == b"true 5 4\n", f"pty: {out!r}"
+    finally:
+        os.unlink(script)
+
+
+TESTS = {"signal": test_signal, "signal-stop": test_signal_stop, "stdin": test_stdin, "isatty": test_isatty}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--langoost", required=True)
+    ap.add_argument("--only", choices=sorted(TESTS))
+    args = ap.parse_args()
+    failed = 0
+    for name, fn in TESTS.items():
+        if args.only and name != args.only:
+            continue
+        try:
+            fn(args.langoost)
+            print(f"ok   {name}")
+        except Exception as e:  # noqa: BLE001 - report every failure
+            failed += 1
+            print(f"FAIL {name}: {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
