@@ -69,26 +69,32 @@ int runCommand(const std::string& path, const std::vector<std::string>& args, co
     config.timeoutMs = limits.timeoutMs;
     config.maxOutputBytes = limits.maxOutputBytes;
     VM vm(config);
+    int result = kExitOk;
     try {
         vm.runMain(module);
-        vm.flush();
-        return kExitOk;
     } catch (ScriptThrow&) {
         vm.flush();
         std::fputs(vm.describeUncaught().c_str(), stderr);
-        return kExitRuntimeError;
+        result = kExitRuntimeError;
     } catch (ExitRequest& e) {
-        vm.flush();
-        return e.code;
+        result = e.code;
     } catch (Terminated& t) {
         vm.flush();
         std::fprintf(stderr, "terminated: %s\n", t.message.c_str());
-        return kExitRuntimeError;
+        result = kExitRuntimeError;
     } catch (std::bad_alloc&) {
         vm.flush();
         std::fputs("fatal: out of memory\n", stderr);
-        return kExitRuntimeError;
+        result = kExitRuntimeError;
     }
+    vm.flush();
+    // The main thread decides the exit status; threads still running end
+    // with the process (as in Go), without tearing the isolate down under them.
+    if (vm.isolate().busy()) {
+        std::fflush(stderr);
+        std::_Exit(result);
+    }
+    return result;
 }
 
 int disasmCommand(const std::string& path) {

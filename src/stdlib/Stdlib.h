@@ -14,6 +14,7 @@ std::vector<std::string> builtinNames();
 const std::vector<const NativeModuleDef*>& standardModules();
 
 const NativeModuleDef& stringsModule();
+const NativeModuleDef& threadModule();
 // io, os, time, regex, terminal, form, session
 const NativeModuleDef& ioModule();
 const NativeModuleDef& osModule();

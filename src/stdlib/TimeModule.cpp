@@ -40,7 +40,10 @@ Value time_sleep(VM& vm, Value, Value* a, int) {
     double ms = a[0].asNumber();
     if (std::isnan(ms)) vm.raise("ValueError", "time.sleep: NaN milliseconds");
     vm.flush(); // output printed before a pause should be visible during it
-    if (ms > 0) sysSleep(std::min(ms, 1e15));
+    if (ms > 0) {
+        BlockingSection pause(vm); // other threads run meanwhile
+        sysSleep(std::min(ms, 1e15));
+    }
     return Value();
 }
 

@@ -126,18 +126,24 @@ Value VM::call(Value callee, std::span<const Value> args) {
     *sp_++ = callee;
     for (const Value& a : args) *sp_++ = a;
     ++nativeDepth_;
+    size_t stop = frames_.size();
     try {
-        size_t stop = frames_.size();
         Value result = callValue(callee, slot, uint32_t(args.size())) ? run(stop) : slot[0];
         sp_ = slot;
         --nativeDepth_;
         return result;
     } catch (...) {
-        closeUpvalues(slot);
-        sp_ = slot;
+        unwindTo(stop, slot);
         --nativeDepth_;
         throw;
     }
+}
+
+void VM::unwindTo(size_t frameCount, Value* slot) {
+    closeUpvalues(slot);
+    sp_ = slot;
+    frames_.resize(frameCount);
+    while (!handlers_.empty() && handlers_.back().frameCount > frameCount) handlers_.pop_back();
 }
 
 ModuleObject* VM::instantiate(std::shared_ptr<const CompiledModule> compiled) {
@@ -162,9 +168,7 @@ Value VM::runTopLevel(ModuleObject* module, const FunctionProto* mainProto) {
         --nativeDepth_;
         return result;
     } catch (...) {
-        closeUpvalues(slot);
-        sp_ = slot;
-        frames_.resize(stop);
+        unwindTo(stop, slot);
         --nativeDepth_;
         throw;
     }
@@ -178,6 +182,7 @@ ModuleObject* VM::runMain(std::shared_ptr<const CompiledModule> compiled) {
 
 Value VM::runInModule(ModuleObject* module, std::shared_ptr<const CompiledModule> code) {
     if (code->globalNames.size() > module->globals.size()) module->globals.resize(code->globalNames.size());
+    if (module->compiled) module->earlier.push_back(module->compiled);
     module->compiled = code;
     return runTopLevel(module, code->main.get());
 }

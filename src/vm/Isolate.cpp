@@ -45,6 +45,12 @@ void Isolate::flush() {
     std::fflush(stdout);
 }
 
+bool Isolate::busy() const {
+    for (const auto& [key, ext] : extensions_)
+        if (ext->busy()) return true;
+    return false;
+}
+
 void Isolate::collectGarbage() {
     heap.collect([this](Heap& h) {
         for (VM* vm : threads) vm->markRoots(h);

@@ -50,6 +50,8 @@ class IsolateExtension {
   public:
     virtual ~IsolateExtension() = default;
     virtual void markRoots(Heap& heap) { (void)heap; }
+    // Whether OS threads it started are still running (see Isolate::busy).
+    virtual bool busy() const { return false; }
 };
 
 class Isolate {
@@ -86,6 +88,9 @@ class Isolate {
     }
 
     void collectGarbage();
+    // True while spawned threads still run: then the isolate must not be
+    // destroyed (they would touch freed memory); the program exits instead.
+    bool busy() const;
 
   private:
     std::unique_ptr<RuntimeConfig> config_;

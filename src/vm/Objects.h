@@ -119,6 +119,9 @@ struct InterfaceObject : Obj {
 struct ModuleObject : Obj {
     StringObject* name;
     std::shared_ptr<const CompiledModule> compiled; // null for native modules
+    // Earlier code run in this module (REPL entries): their functions may
+    // still be referenced, so their protos must live as long as the module.
+    std::vector<std::shared_ptr<const CompiledModule>> earlier;
     std::vector<Value> globals;
     MapObject* exports = nullptr;
     ModuleObject() : Obj(ObjType::Module) {}

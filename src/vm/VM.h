@@ -220,6 +220,9 @@ class VM {
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
     bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
     [[noreturn]] void stackOverflow();
+    // Drops frames, handlers and stack slots above a call that an exception
+    // (script error, exit, termination) is leaving.
+    void unwindTo(size_t frameCount, Value* slot);
 
     // ---- operations (Operations.cpp): the slow paths of the interpreter ----
     Value arithmetic(Opcode op, Value a, Value b);

@@ -1,0 +1,299 @@
+// The `thread` module (stdlib.md): OS threads sharing the isolate, and
+// the semaphores, mutexes and channels they synchronise with. Handles are
+// positive ints into per-isolate tables (ThreadTables). Every wait happens
+// inside a BlockingSection, with the isolate lock released; values move in
+// and out of channels only while the lock is held, so the GC always sees
+// them (ThreadTables::markRoots).
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "stdlib/Stdlib.h"
+#include "vm/MapOps.h"
+
+namespace langoost {
+namespace {
+
+struct SpawnedThread {
+    std::thread thread;
+    Value fn;     // until the thread's VM holds it on its stack
+    Value result; // its return value
+    Value error;  // the error that escaped it, when `failed`
+    bool failed = false;
+    std::atomic<bool> finished{false};
+};
+
+// A counting semaphore; a mutex is a semaphore of 1, so any thread may
+// unlock it (as in Go's sync.Mutex).
+struct Semaphore {
+    std::mutex m;
+    std::condition_variable changed;
+    int64_t count = 0;
+};
+
+struct Channel {
+    std::mutex m;
+    std::condition_variable changed;
+    std::deque<Value> items;
+    size_t capacity = 1;
+    bool closed = false;
+};
+
+struct ThreadTables : IsolateExtension {
+    std::unordered_map<int64_t, std::unique_ptr<SpawnedThread>> threads;
+    std::unordered_map<int64_t, std::unique_ptr<Semaphore>> semaphores;
+    std::unordered_map<int64_t, std::unique_ptr<Channel>> channels;
+    int64_t nextHandle = 1;
+
+    bool busy() const override {
+        for (const auto& [h, t] : threads)
+            if (!t->finished.load()) return true;
+        return false;
+    }
+    void markRoots(Heap& heap) override {
+        for (auto& [h, t] : threads) {
+            heap.markValue(t->fn);
+            heap.markValue(t->result);
+            heap.markValue(t->error);
+        }
+        for (auto& [h, c] : channels) {
+            std::lock_guard guard(c->m);
+            for (const Value& v : c->items) heap.markValue(v);
+        }
+    }
+    ~ThreadTables() override {
+        // The program is ending (its main thread finished): threads still
+        // running are abandoned with the process, as in Go.
+        for (auto& [h, t] : threads)
+            if (t->thread.joinable()) t->thread.detach();
+    }
+};
+
+const char kTablesKey = 0;
+ThreadTables& tables(VM& vm) { return vm.isolate().extension<ThreadTables>(&kTablesKey); }
+
+int64_t handleArg(VM& vm, const char* fn, Value* args, int argc) {
+    vm.checkArgs(fn, args, argc, 0, ValueType::Int);
+    return args[0].asInt();
+}
+
+template <typename T>
+T& lookup(VM& vm, std::unordered_map<int64_t, std::unique_ptr<T>>& table, int64_t h, const char* what) {
+    auto it = table.find(h);
+    if (it == table.end()) vm.raise("ValueError", std::string("unknown ") + what + " handle " + std::to_string(h));
+    return *it->second;
+}
+
+// Runs on the new OS thread: a VM of its own in the same isolate.
+void threadMain(Isolate* isolate, SpawnedThread* t) {
+    isolate->lock.lock();
+    {
+        VM vm(*isolate);
+        try {
+            Value fn = t->fn;
+            t->result = vm.call(fn, {});
+        } catch (ScriptThrow&) {
+            isolate->flush();
+            std::string report = "error in thread: " + vm.describeUncaught();
+            std::fputs(report.c_str(), stderr);
+            t->error = vm.exception();
+            t->failed = true;
+        } catch (ExitRequest& e) {
+            isolate->flush();
+            std::fflush(stderr);
+            std::_Exit(e.code); // exit() from any thread ends the process
+        } catch (Terminated& e) {
+            isolate->flush();
+            std::fprintf(stderr, "terminated: %s\n", e.message.c_str());
+            std::fflush(stderr);
+            std::_Exit(1);
+        } catch (std::bad_alloc&) {
+            std::fputs("error in thread: out of memory\n", stderr);
+            t->failed = true;
+        }
+        t->fn = Value();
+    }
+    t->finished.store(true);
+    isolate->lock.unlock();
+}
+
+Value core_spawn(VM& vm, Value, Value* args, int) {
+    Value fn = args[0];
+    if (!fn.isObjType(ObjType::Closure) && !fn.isObjType(ObjType::Native) && !fn.isObjType(ObjType::BoundMethod))
+        vm.raise("TypeError", std::string("spawn: expects a function, got ") + vm.typeName(fn));
+    ThreadTables& tt = tables(vm);
+    int64_t h = tt.nextHandle++;
+    auto t = std::make_unique<SpawnedThread>();
+    t->fn = fn;
+    SpawnedThread* raw = t.get();
+    tt.threads.emplace(h, std::move(t));
+    try {
+        raw->thread = std::thread(threadMain, &vm.isolate(), raw);
+    } catch (const std::system_error& e) {
+        tt.threads.erase(h);
+        vm.raise("ThreadError", std::string("spawn: cannot start a thread: ") + e.what());
+    }
+    return Value::integer(h);
+}
+
+Value core_join(VM& vm, Value, Value* args, int argc) {
+    int64_t h = handleArg(vm, "join", args, argc);
+    SpawnedThread& t = lookup(vm, tables(vm).threads, h, "thread");
+    if (t.thread.get_id() == std::this_thread::get_id()) vm.raise("ThreadError", "join: a thread cannot join itself");
+    if (t.thread.joinable()) {
+        BlockingSection wait(vm);
+        t.thread.join();
+    }
+    if (t.failed) {
+        MapObject* err = vm.newError("ThreadError", "thread " + std::to_string(h) + " failed");
+        TempRoot root(vm, Value::object(err));
+        mapSet(vm.heap(), err, internConstant("cause"), t.error);
+        vm.throwValue(Value::object(err));
+    }
+    return t.result;
+}
+
+Value semaphore_new(VM& vm, Value, Value* args, int argc) {
+    int64_t n = argc > 0 ? (vm.checkArgs("semaphore.new", args, argc, 0, ValueType::Int), args[0].asInt()) : 1;
+    if (n < 0) vm.raise("ValueError", "semaphore.new: the count must not be negative");
+    ThreadTables& tt = tables(vm);
+    int64_t h = tt.nextHandle++;
+    auto s = std::make_unique<Semaphore>();
+    s->count = n;
+    tt.semaphores.emplace(h, std::move(s));
+    return Value::integer(h);
+}
+
+void acquire(VM& vm, Semaphore& s) {
+    {
+        std::lock_guard guard(s.m);
+        if (s.count > 0) {
+            --s.count;
+            return;
+        }
+    }
+    BlockingSection wait(vm);
+    std::unique_lock guard(s.m);
+    s.changed.wait(guard, [&] { return s.count > 0; });
+    --s.count;
+}
+
+void release(Semaphore& s) {
+    {
+        std::lock_guard guard(s.m);
+        ++s.count;
+    }
+    s.changed.notify_one();
+}
+
+Value semaphore_acquire(VM& vm, Value, Value* args, int argc) {
+    acquire(vm, lookup(vm, tables(vm).semaphores, handleArg(vm, "acquire", args, argc), "semaphore"));
+    return Value();
+}
+
+Value semaphore_release(VM& vm, Value, Value* args, int argc) {
+    release(lookup(vm, tables(vm).semaphores, handleArg(vm, "release", args, argc), "semaphore"));
+    return Value();
+}
+
+Value mutex_new(VM& vm, Value, Value*, int) {
+    Value one = Value::integer(1);
+    return semaphore_new(vm, Value(), &one, 1);
+}
+
+Value mutex_unlock(VM& vm, Value, Value* args, int argc) {
+    Semaphore& s = lookup(vm, tables(vm).semaphores, handleArg(vm, "unlock", args, argc), "mutex");
+    {
+        std::lock_guard guard(s.m);
+        if (s.count > 0) vm.raise("ThreadError", "unlock of an unlocked mutex");
+    }
+    release(s);
+    return Value();
+}
+
+Value channel_new(VM& vm, Value, Value* args, int argc) {
+    int64_t capacity = argc > 0 ? (vm.checkArgs("channel.new", args, argc, 0, ValueType::Int), args[0].asInt()) : 1;
+    if (capacity < 0) vm.raise("ValueError", "channel.new: capacity must not be negative");
+    ThreadTables& tt = tables(vm);
+    int64_t h = tt.nextHandle++;
+    auto c = std::make_unique<Channel>();
+    c->capacity = size_t(capacity < 1 ? 1 : capacity);
+    tt.channels.emplace(h, std::move(c));
+    return Value::integer(h);
+}
+
+Value channel_send(VM& vm, Value, Value* args, int argc) {
+    Channel& c = lookup(vm, tables(vm).channels, handleArg(vm, "send", args, argc), "channel");
+    for (;;) {
+        {
+            std::lock_guard guard(c.m);
+            if (c.closed) vm.raise("ThreadError", "send on a closed channel");
+            if (c.items.size() < c.capacity) {
+                c.items.push_back(args[1]);
+                c.changed.notify_all();
+                return Value();
+            }
+        }
+        BlockingSection wait(vm);
+        std::unique_lock guard(c.m);
+        c.changed.wait(guard, [&] { return c.items.size() < c.capacity || c.closed; });
+    }
+}
+
+Value channel_recv(VM& vm, Value, Value* args, int argc) {
+    Channel& c = lookup(vm, tables(vm).channels, handleArg(vm, "recv", args, argc), "channel");
+    for (;;) {
+        {
+            std::lock_guard guard(c.m);
+            if (!c.items.empty()) {
+                Value v = c.items.front();
+                c.items.pop_front();
+                c.changed.notify_all();
+                return v;
+            }
+            if (c.closed) return Value();
+        }
+        BlockingSection wait(vm);
+        std::unique_lock guard(c.m);
+        c.changed.wait(guard, [&] { return !c.items.empty() || c.closed; });
+    }
+}
+
+Value channel_close(VM& vm, Value, Value* args, int argc) {
+    Channel& c = lookup(vm, tables(vm).channels, handleArg(vm, "close", args, argc), "channel");
+    {
+        std::lock_guard guard(c.m);
+        c.closed = true;
+    }
+    c.changed.notify_all();
+    return Value();
+}
+
+} // namespace
+
+const NativeModuleDef& threadModule() {
+    static const NativeModuleDef def = {
+        "thread",
+        {},
+        {
+            {"core", {{"spawn", core_spawn, 1, 1}, {"join", core_join, 1, 1}}, {}},
+            {"semaphore",
+             {{"new", semaphore_new, 0, 1}, {"acquire", semaphore_acquire, 1, 1}, {"release", semaphore_release, 1, 1}},
+             {}},
+            {"mutex", {{"new", mutex_new, 0, 0}, {"lock", semaphore_acquire, 1, 1}, {"unlock", mutex_unlock, 1, 1}}, {}},
+            {"channel",
+             {{"new", channel_new, 0, 1},
+              {"send", channel_send, 2, 2},
+              {"recv", channel_recv, 1, 1},
+              {"close", channel_close, 1, 1}},
+             {}},
+        },
+    };
+    return def;
+}
+
+} // namespace langoost
