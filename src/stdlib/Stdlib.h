@@ -15,6 +15,7 @@ const std::vector<const NativeModuleDef*>& standardModules();
 
 const NativeModuleDef& stringsModule();
 const NativeModuleDef& threadModule();
+const NativeModuleDef& netModule();
 // io, os, time, regex, terminal, form, session
 const NativeModuleDef& ioModule();
 const NativeModuleDef& osModule();
