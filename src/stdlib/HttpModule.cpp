@@ -168,7 +168,11 @@ Value perform(VM& vm, const char* fn, std::string method, std::string_view url, 
     }
     if (method == "POST" && !hasBody) curl_easy_setopt(c.h, CURLOPT_POSTFIELDSIZE, 0L);
 
-    CURLcode rc = curl_easy_perform(c.h);
+    CURLcode rc;
+    {
+        BlockingSection io(vm); // the transfer touches only C++ buffers
+        rc = curl_easy_perform(c.h);
+    }
     if (t.tooLarge) vm.raise("IOError", std::string(fn) + ": response body exceeds the maximum string length");
     if (rc != CURLE_OK) vm.raise("IOError", std::string(fn) + ": " + curl_easy_strerror(rc) + " (" + urlCopy + ")");
     long status = 0;

@@ -220,21 +220,36 @@ Value io_isDir(VM& vm, Value, Value* a, int n) {
 Value io_read(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "read", a, n, 0);
     std::string data;
-    if (int e = sysReadFile(path, data)) ioFail(vm, "read", path, e);
+    int e;
+    {
+        BlockingSection io(vm); // other threads run during file I/O
+        e = sysReadFile(path, data);
+    }
+    if (e) ioFail(vm, "read", path, e);
     return vm.stringValue(data);
 }
 
 Value io_write(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "write", a, n, 0);
     std::string_view data = strArg(vm, "write", a, n, 1);
-    if (int e = sysWriteAtomic(path, data)) ioFail(vm, "write", path, e);
+    int e;
+    {
+        BlockingSection io(vm); // other threads run during file I/O
+        e = sysWriteAtomic(path, data);
+    }
+    if (e) ioFail(vm, "write", path, e);
     return Value();
 }
 
 Value io_append(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "append", a, n, 0);
     std::string_view data = strArg(vm, "append", a, n, 1);
-    if (int e = sysWriteDirect(path, data, O_APPEND)) ioFail(vm, "append", path, e);
+    int e;
+    {
+        BlockingSection io(vm); // other threads run during file I/O
+        e = sysWriteDirect(path, data, O_APPEND);
+    }
+    if (e) ioFail(vm, "append", path, e);
     return Value();
 }
 

@@ -195,7 +195,11 @@ Value os_exec(VM& vm, Value, Value* a, int n) {
         }
     }
     vm.flush(); // our buffered output must come before the child's
-    ExecResult r = sysExec(argv);
+    ExecResult r;
+    {
+        BlockingSection wait(vm); // other threads run while the child does
+        r = sysExec(argv);
+    }
     if (r.spawnError) {
         // Like a shell: 127 when the program is missing, 126 when it cannot run.
         r.status = r.spawnError == ENOENT ? 127 : 126;
