@@ -10,6 +10,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <mutex>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,6 +100,14 @@ int sysWriteDirect(const std::string& path, std::string_view data, int flags) {
     return e;
 }
 
+// The process umask, read once before main() runs: reading it means setting
+// it, which must not race with other threads creating files.
+const mode_t kUmask = [] {
+    mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
+}();
+
 // Writes through a temporary file in the same directory, then renames it
 // over `path`. Targets that are not regular files (devices, FIFOs), and
 // directories where no temporary file can be created, are written in place.
@@ -134,9 +143,7 @@ int sysWriteAtomic(const std::string& requested, std::string_view data) {
     if (exists) {
         mode = st.st_mode & 07777;
     } else {
-        mode_t mask = ::umask(0);
-        ::umask(mask);
-        mode = 0666 & ~mask;
+        mode = 0666 & ~kUmask;
     }
     ::fchmod(fd, mode);
     int e = writeAll(fd, data);
@@ -175,8 +182,18 @@ int sysList(const std::string& path, std::vector<std::string>& names) {
     return e;
 }
 
-// Buffered stdin shared by readLine() and stdin().
+int sysRemove(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) return errno;
+    int rc = S_ISDIR(st.st_mode) ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
+    return rc == 0 ? 0 : errno;
+}
+
+// Buffered stdin shared by readLine() and stdin() of every thread. Its
+// mutex is only ever taken with the isolate lock released (inside a
+// BlockingSection), so a thread waiting for input never blocks the others.
 struct StdinReader {
+    std::mutex mutex;
     std::string buffer;
     bool eof = false;
     // Reads more bytes; false at EOF or on error.
@@ -193,6 +210,39 @@ struct StdinReader {
             buffer.append(buf, size_t(n));
             return true;
         }
+    }
+    // One line without its "\n" / "\r\n"; false at EOF, or when the line is too long (tooLong).
+    bool readLine(std::string& line, bool& tooLong) {
+        std::lock_guard lock(mutex);
+        size_t scanned = 0;
+        for (;;) {
+            size_t nl = buffer.find('\n', scanned);
+            if (nl != std::string::npos) {
+                size_t end = nl > 0 && buffer[nl - 1] == '\r' ? nl - 1 : nl;
+                line.assign(buffer, 0, end);
+                buffer.erase(0, nl + 1);
+                return true;
+            }
+            scanned = buffer.size();
+            if (scanned > kMaxStringLength) {
+                tooLong = true;
+                return false;
+            }
+            if (!fill()) break;
+        }
+        if (buffer.empty()) return false; // EOF
+        line.swap(buffer);
+        buffer.clear();
+        return true;
+    }
+    // Everything left; false when it is too long for a string.
+    bool readAll(std::string& out) {
+        std::lock_guard lock(mutex);
+        while (fill())
+            if (buffer.size() > kMaxStringLength) return false;
+        out.swap(buffer);
+        buffer.clear();
+        return true;
     }
 };
 
@@ -255,23 +305,35 @@ Value io_append(VM& vm, Value, Value* a, int n) {
 
 Value io_remove(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "remove", a, n, 0);
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) ioFail(vm, "remove", path, errno);
-    int rc = S_ISDIR(st.st_mode) ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
-    if (rc != 0) ioFail(vm, "remove", path, errno);
+    int e;
+    {
+        BlockingSection io(vm);
+        e = sysRemove(path);
+    }
+    if (e) ioFail(vm, "remove", path, e);
     return Value();
 }
 
 Value io_mkdir(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "mkdir", a, n, 0);
-    if (int e = sysMkdirAll(path)) ioFail(vm, "mkdir", path, e);
+    int e;
+    {
+        BlockingSection io(vm);
+        e = sysMkdirAll(path);
+    }
+    if (e) ioFail(vm, "mkdir", path, e);
     return Value();
 }
 
 Value io_list(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "list", a, n, 0);
     std::vector<std::string> names;
-    if (int e = sysList(path, names)) ioFail(vm, "list", path, e);
+    int e;
+    {
+        BlockingSection io(vm);
+        e = sysList(path, names);
+    }
+    if (e) ioFail(vm, "list", path, e);
     ArrayObject* out = vm.heap().newArray(0, uint32_t(std::min<size_t>(names.size(), kMaxArrayLength)));
     for (const std::string& name : names) arrayPush(vm, out, vm.stringValue(name));
     return Value::object(out);
@@ -280,7 +342,12 @@ Value io_list(VM& vm, Value, Value* a, int n) {
 Value io_stat(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "stat", a, n, 0);
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) ioFail(vm, "stat", path, errno);
+    int e;
+    {
+        BlockingSection io(vm);
+        e = ::stat(path.c_str(), &st) == 0 ? 0 : errno;
+    }
+    if (e) ioFail(vm, "stat", path, e);
     MapObject* m = vm.heap().newMap();
     int64_t mtimeMs = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
     mapSet(vm.heap(), m, internConstant("size"), Value::integer(int64_t(st.st_size)));
@@ -291,34 +358,26 @@ Value io_stat(VM& vm, Value, Value* a, int n) {
 
 Value io_readLine(VM& vm, Value, Value*, int) {
     vm.flush(); // a prompt printed just before must be visible
-    StdinReader& in = stdinReader();
-    size_t scanned = 0;
-    for (;;) {
-        size_t nl = in.buffer.find('\n', scanned);
-        if (nl != std::string::npos) {
-            size_t end = nl > 0 && in.buffer[nl - 1] == '\r' ? nl - 1 : nl;
-            Value line = vm.stringValue(std::string_view(in.buffer).substr(0, end));
-            in.buffer.erase(0, nl + 1);
-            return line;
-        }
-        scanned = in.buffer.size();
-        if (scanned > kMaxStringLength) vm.raise("IOError", "io.readLine: line too long");
-        if (!in.fill()) break;
+    std::string line;
+    bool tooLong = false, got;
+    {
+        BlockingSection wait(vm); // other threads run while we wait for input
+        got = stdinReader().readLine(line, tooLong);
     }
-    if (in.buffer.empty()) return Value(); // EOF
-    Value line = vm.stringValue(in.buffer);
-    in.buffer.clear();
-    return line;
+    if (tooLong) vm.raise("IOError", "io.readLine: line too long");
+    return got ? vm.stringValue(line) : Value();
 }
 
 Value io_stdin(VM& vm, Value, Value*, int) {
     vm.flush();
-    StdinReader& in = stdinReader();
-    while (in.fill())
-        if (in.buffer.size() > kMaxStringLength) vm.raise("IOError", "io.stdin: input too long");
-    Value all = vm.stringValue(in.buffer);
-    in.buffer.clear();
-    return all;
+    std::string all;
+    bool ok;
+    {
+        BlockingSection wait(vm);
+        ok = stdinReader().readAll(all);
+    }
+    if (!ok) vm.raise("IOError", "io.stdin: input too long");
+    return vm.stringValue(all);
 }
 
 Value io_flush(VM& vm, Value, Value*, int) {

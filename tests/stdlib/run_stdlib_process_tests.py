@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """End-to-end tests of stdlib features that need a real child process.
 
-  run_stdlib_process_tests.py --langoost PATH [--only signal|signal-stop|stdin|isatty]
+  run_stdlib_process_tests.py --langoost PATH [--only signal|signal-stop|stdin|stdin-thread|isatty]
 
 signal:      a child calls os.signal.notify(), prints "ready"; we send SIGINT,
              SIGTERM and SIGHUP in turn and expect it to report each one via
              os.signal.trap() and then finish normally.
 signal-stop: after notify() + stop() a SIGTERM ends the child again.
 stdin:       io.readLine() / io.stdin() on piped input (CRLF stripped, EOF).
+stdin-thread: a thread blocked in io.readLine() lets the main thread run.
 isatty:      terminal.isatty() is false on a pipe and true on a pseudo-terminal;
              NO_COLOR empties the colour escapes.
 Exit status 0 when everything passed.
@@ -93,6 +94,24 @@ def test_stdin(langoost: str) -> None:
     assert proc.returncode == 0 and got == want, f"status {proc.returncode}, stdout {got!r}, want {want!r}"
 
 
+def test_stdin_thread(langoost: str) -> None:
+    proc = spawn(langoost, "stdin_thread_child.goost", stdin=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        line = read_line(proc, deadline)
+        assert line == "main still runs", f"expected 'main still runs', got {line!r}"
+        proc.stdin.write(b"typed later\n")
+        proc.stdin.close()
+        line = read_line(proc, deadline)
+        assert line == "[typed later]", f"expected '[typed later]', got {line!r}"
+        rc = proc.wait(timeout=TIMEOUT_S)
+        assert rc == 0, f"exit status {rc}, stderr: {proc.stderr.read()!r}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_isatty(langoost: str) -> None:
     code = 'import terminal\nprintln(terminal.isatty(), len(terminal.color("red")), len(terminal.reset()))\n'
     script = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"langoost-isatty-{os.getpid()}.goost")
@@ -131,7 +150,8 @@ def test_isatty(langoost: str) -> None:
         os.unlink(script)
 
 
-TESTS = {"signal": test_signal, "signal-stop": test_signal_stop, "stdin": test_stdin, "isatty": test_isatty}
+TESTS = {"signal": test_signal, "signal-stop": test_signal_stop, "stdin": test_stdin,
+         "stdin-thread": test_stdin_thread, "isatty": test_isatty}
 
 
 def main() -> int:
