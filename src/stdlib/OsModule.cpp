@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,9 +100,47 @@ struct ExecResult {
     int spawnError = 0; // errno when the program could not be started
 };
 
-// Runs argv[0] (searched in PATH) with stdin from /dev/null, collecting its
-// stdout and stderr. Blocks until the child exits.
-ExecResult sysExec(const std::vector<std::string>& argv) {
+// What a child needs, copied while the isolate lock is held: os.setenv may
+// change the environment from another thread once the lock is released.
+struct ExecPlan {
+    std::string program; // resolved path of argv[0]
+    int resolveError = 0;
+    std::vector<std::string> argv, env;
+};
+
+// argv[0] searched in PATH like execvp: a name with '/' is used as is;
+// ENOENT when nothing matches, EACCES when only non-executable files do.
+void resolveProgram(ExecPlan& plan) {
+    const std::string& cmd = plan.argv[0];
+    if (cmd.find('/') != std::string::npos) {
+        plan.program = cmd;
+        return;
+    }
+    const char* envPath = std::getenv("PATH");
+    std::string_view path = envPath ? envPath : "/usr/local/bin:/usr/bin:/bin";
+    plan.resolveError = ENOENT;
+    for (size_t start = 0; start <= path.size();) {
+        size_t colon = path.find(':', start);
+        if (colon == std::string_view::npos) colon = path.size();
+        std::string dir(path.substr(start, colon - start));
+        start = colon + 1;
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
+        struct stat st;
+        if (::stat(candidate.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+        if (::access(candidate.c_str(), X_OK) != 0) {
+            plan.resolveError = EACCES;
+            continue;
+        }
+        plan.program = candidate;
+        plan.resolveError = 0;
+        return;
+    }
+}
+
+// Runs the planned program with stdin from /dev/null, collecting its stdout
+// and stderr. Blocks until the child exits; touches no shared state.
+ExecResult sysExec(const ExecPlan& plan) {
+    const std::vector<std::string>& argv = plan.argv;
     ExecResult r;
     int outPipe[2], errPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0) {
@@ -135,7 +174,10 @@ ExecResult sysExec(const std::vector<std::string>& argv) {
     for (const std::string& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
     cargv.push_back(nullptr);
     pid_t pid;
-    int rc = ::posix_spawnp(&pid, cargv[0], &actions, &attr, cargv.data(), environ);
+    std::vector<char*> cenv;
+    for (const std::string& e : plan.env) cenv.push_back(const_cast<char*>(e.c_str()));
+    cenv.push_back(nullptr);
+    int rc = ::posix_spawn(&pid, plan.program.c_str(), &actions, &attr, cargv.data(), cenv.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(outPipe[1]);
@@ -182,7 +224,8 @@ ExecResult sysExec(const std::vector<std::string>& argv) {
 }
 
 Value os_exec(VM& vm, Value, Value* a, int n) {
-    std::vector<std::string> argv;
+    ExecPlan plan;
+    std::vector<std::string>& argv = plan.argv;
     argv.push_back(cString(vm, "exec", strArg(vm, "exec", a, n, 0)));
     if (argv[0].empty()) vm.raise("ValueError", "os.exec: empty program name");
     if (n > 1 && !a[1].isNil()) {
@@ -195,10 +238,14 @@ Value os_exec(VM& vm, Value, Value* a, int n) {
         }
     }
     vm.flush(); // our buffered output must come before the child's
+    resolveProgram(plan);
+    for (char** e = environ; *e; ++e) plan.env.emplace_back(*e);
     ExecResult r;
-    {
+    if (plan.resolveError) {
+        r.spawnError = plan.resolveError;
+    } else {
         BlockingSection wait(vm); // other threads run while the child does
-        r = sysExec(argv);
+        r = sysExec(plan);
     }
     if (r.spawnError) {
         // Like a shell: 127 when the program is missing, 126 when it cannot run.
