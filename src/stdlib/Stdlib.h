@@ -16,6 +16,7 @@ const std::vector<const NativeModuleDef*>& standardModules();
 const NativeModuleDef& stringsModule();
 const NativeModuleDef& threadModule();
 const NativeModuleDef& netModule();
+const NativeModuleDef& httpServerModule();
 // io, os, time, regex, terminal, form, session
 const NativeModuleDef& ioModule();
 const NativeModuleDef& osModule();
