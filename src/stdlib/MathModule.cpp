@@ -174,6 +174,8 @@ const NativeModuleDef& mathModule() {
              },
              {}},
         },
+        {{"pi", Value::number(M_PI)}, {"e", Value::number(M_E)},
+         {"inf", Value::number(INFINITY)}, {"nan", Value::number(NAN)}},
     };
     return def;
 }

@@ -19,6 +19,7 @@ std::vector<std::string> nativeModuleExports(const NativeModuleDef& def) {
     std::vector<std::string> names;
     for (const NativeDef& f : def.functions) names.emplace_back(f.name);
     for (const NativeModuleDef& ns : def.namespaces) names.push_back(ns.name);
+    for (const auto& [name, value] : def.values) names.push_back(name);
     return names;
 }
 

@@ -324,6 +324,7 @@ Value VM::importModule(StringObject* spec) {
                 mapSet(heap_, m->exports, internConstant(f.name), Value::object(permanentNative(f)));
             for (const NativeModuleDef& ns : d.namespaces)
                 mapSet(heap_, m->exports, internConstant(ns.name), Value::object(self(ns, self)));
+            for (const auto& [name, value] : d.values) mapSet(heap_, m->exports, internConstant(name), value);
             return m;
         };
         ModuleObject* module = build(*def, build);
