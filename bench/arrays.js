@@ -1,7 +1,7 @@
 // arrays: push, indexed read/write and summation over large arrays.
 function main() {
-  const n = 2000000;
-  const passes = 20;
+  const n = 2000000; // @size 1000
+  const passes = 20; // @size 2
   const a = [];
   for (let i = 0; i < n; i++) {
     a.push((i * 7919) % 10007);

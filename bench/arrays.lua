@@ -1,7 +1,7 @@
 -- arrays: push, indexed read/write and summation over large arrays.
 local function main()
-  local n = 2000000
-  local passes = 20
+  local n = 2000000 -- @size 1000
+  local passes = 20 -- @size 2
   local a = {}
   for i = 0, n - 1 do
     a[#a + 1] = (i * 7919) % 10007

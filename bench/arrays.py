@@ -2,8 +2,8 @@
 
 
 def main():
-    n = 2000000
-    passes = 20
+    n = 2000000  # @size 1000
+    passes = 20  # @size 2
     a = []
     for i in range(n):
         a.append((i * 7919) % 10007)

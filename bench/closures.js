@@ -16,7 +16,7 @@ function compose(f, g) {
 }
 
 function main() {
-  const n = 3000000;
+  const n = 3000000; // @size 500
   const adders = [];
   for (let k = 0; k < 10; k++) {
     adders.push(makeAdder(k));

@@ -16,7 +16,7 @@ local function compose(f, g)
 end
 
 local function main()
-  local n = 3000000
+  local n = 3000000 -- @size 500
   local adders = {}
   for k = 0, 9 do
     adders[k + 1] = makeAdder(k)

@@ -21,7 +21,7 @@ def compose(f, g):
 
 
 def main():
-    n = 3000000
+    n = 3000000  # @size 500
     adders = []
     for k in range(10):
         adders.append(makeAdder(k))

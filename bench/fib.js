@@ -5,7 +5,8 @@ function fib(n) {
 }
 
 function main() {
-  console.log(String(fib(36)));
+  const n = 36; // @size 15
+  console.log(String(fib(n)));
 }
 
 main();

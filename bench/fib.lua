@@ -5,7 +5,8 @@ local function fib(n)
 end
 
 local function main()
-  print(fib(36))
+  local n = 36 -- @size 15
+  print(fib(n))
 end
 
 main()

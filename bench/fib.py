@@ -9,7 +9,8 @@ def fib(n):
 
 
 def main():
-    print(fib(36))
+    n = 36  # @size 15
+    print(fib(n))
 
 
 sys.setrecursionlimit(10000)

@@ -1,6 +1,6 @@
 // loop: integer arithmetic in a plain while loop.
 function main() {
-  const n = 50000000;
+  const n = 50000000; // @size 1000
   let s = 0;
   let i = 0;
   while (i < n) {

@@ -1,6 +1,6 @@
 -- loop: integer arithmetic in a plain while loop.
 local function main()
-  local n = 50000000
+  local n = 50000000 -- @size 1000
   local s = 0
   local i = 0
   while i < n do

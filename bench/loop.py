@@ -2,7 +2,7 @@
 
 
 def main():
-    n = 50000000
+    n = 50000000  # @size 1000
     s = 0
     i = 0
     while i < n:

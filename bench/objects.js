@@ -1,6 +1,6 @@
 // objects: string-keyed map insert, lookup (half misses) and update.
 function main() {
-  const n = 200000;
+  const n = 200000; // @size 1000
   const o = {};
   for (let i = 0; i < n; i++) {
     o["k" + i] = i;

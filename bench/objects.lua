@@ -1,6 +1,6 @@
 -- objects: string-keyed map insert, lookup (half misses) and update.
 local function main()
-  local n = 200000
+  local n = 200000 -- @size 1000
   local o = {}
   for i = 0, n - 1 do
     o["k" .. i] = i

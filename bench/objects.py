@@ -2,7 +2,7 @@
 
 
 def main():
-    n = 200000
+    n = 200000  # @size 1000
     o = {}
     for i in range(n):
         o["k" + str(i)] = i

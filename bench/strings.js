@@ -1,6 +1,6 @@
 // strings: build a line by concatenation, split it, join it, compare pieces.
 function main() {
-  const rounds = 60000;
+  const rounds = 60000; // @size 20
   let total = 0;
   for (let r = 0; r < rounds; r++) {
     let s = "";

@@ -17,7 +17,7 @@ local function split(s, sep)
 end
 
 local function main()
-  local rounds = 60000
+  local rounds = 60000 -- @size 20
   local total = 0
   for r = 0, rounds - 1 do
     local s = ""

@@ -2,7 +2,7 @@
 
 
 def main():
-    rounds = 60000
+    rounds = 60000  # @size 20
     total = 0
     for r in range(rounds):
         s = ""

@@ -1,0 +1,1 @@
+// empty: nothing at all, to measure start-up time.
