@@ -30,6 +30,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+# Per-script timeout; sanitizer builds pass a longer one (--timeout).
 TIMEOUT_S = 10
 EXCERPT_LINES = 20
 
@@ -214,9 +215,13 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description="Run Langoost script tests.")
     ap.add_argument("--langoost", required=True, help="path to the langoost binary")
     ap.add_argument("--update", action="store_true", help="accepted and ignored")
+    ap.add_argument("--timeout", type=float, default=None, help="per-script timeout in seconds (default 10)")
     ap.add_argument("--mode", default="", help="build mode; files marked `// MODE: skip` are skipped")
     ap.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     args = ap.parse_args(argv)
+    global TIMEOUT_S
+    if args.timeout:
+        TIMEOUT_S = args.timeout
 
     langoost = args.langoost
     if os.sep in langoost or os.path.exists(langoost):
