@@ -88,6 +88,7 @@ def main():
     ap.add_argument("--binary", default=str(ROOT / "build/release/langoost"))
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
+    args.binary = str(pathlib.Path(args.binary).resolve())
     files = [pathlib.Path(f) for f in args.files] or sorted((ROOT / "docs").glob("*.md"))
     failures = sum(check_file(f, args.binary, args.update) for f in files)
     print(f"{failures} failing example(s)")

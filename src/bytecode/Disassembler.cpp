@@ -106,11 +106,11 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
         }
         case OperandFormat::PAIR:
             if (op == Opcode::CheckParam || op == Opcode::CheckParamClass) {
-                uint32_t code = pairSecond(ins);
-                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(code);
+                uint32_t typeCode = pairSecond(ins);
+                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(typeCode);
                 note = "slot " + std::to_string(pairFirst(ins)) + " is " +
-                       (op == Opcode::CheckParamClass ? "the class on top" : typeKindName(TypeKind(code & kTypeKindMask))) +
-                       ((code & kTypeEachElement) ? " (each element)" : "");
+                       (op == Opcode::CheckParamClass ? "the class on top" : typeKindName(TypeKind(typeCode & kTypeKindMask))) +
+                       ((typeCode & kTypeEachElement) ? " (each element)" : "");
             } else if (op == Opcode::IncLocal || op == Opcode::DecLocal) {
                 operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecondSigned(ins));
                 note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::IncLocal ? " += " : " -= ") +

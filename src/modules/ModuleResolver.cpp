@@ -1,5 +1,6 @@
 #include "modules/ModuleResolver.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <simdjson.h>
@@ -75,9 +76,22 @@ std::optional<fs::path> tryUnder(const fs::path& root, const std::string& spec, 
     return std::nullopt;
 }
 
+ResolvedPath resolveWithDuplicates(const std::string& spec, const fs::path& importerDir);
+
 } // namespace
 
 ResolvedPath resolveModulePath(const std::string& spec, const fs::path& importerDir) {
+    ResolvedPath out = resolveWithDuplicates(spec, importerDir);
+    std::vector<std::string> unique;
+    for (auto& t : out.tried)
+        if (std::find(unique.begin(), unique.end(), t) == unique.end()) unique.push_back(std::move(t));
+    out.tried = std::move(unique);
+    return out;
+}
+
+namespace {
+
+ResolvedPath resolveWithDuplicates(const std::string& spec, const fs::path& importerDir) {
     ResolvedPath out;
     if (spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == "..") {
         out.file = tryTarget((importerDir / spec).lexically_normal(), out.tried);
@@ -110,5 +124,7 @@ ResolvedPath resolveModulePath(const std::string& spec, const fs::path& importer
     }
     return out;
 }
+
+} // namespace
 
 } // namespace langoost

@@ -49,7 +49,7 @@ struct NativeModuleDef {
     std::vector<NativeDef> functions;
     std::vector<NativeModuleDef> namespaces;
     // Constant members (numbers and other non-heap values: math.pi, math.inf).
-    std::vector<std::pair<std::string, Value>> values = {};
+    std::vector<std::pair<std::string, Value>> values;
 };
 
 // Where the VM gets compiled file modules from: `Import` of a canonical
