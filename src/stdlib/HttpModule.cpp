@@ -8,7 +8,7 @@
 //
 // Network failures (refused, DNS, timeout, bad URL) raise IOError; any HTTP
 // status, 4xx and 5xx included, is a normal result.
-#include <curl/curl.h>
+#include "stdlib/CurlLibrary.h"
 
 #include <algorithm>
 #include <mutex>
@@ -61,17 +61,22 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
     return n;
 }
 
-void globalInit() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// libcurl, loaded on first use (see CurlLibrary.h).
+const CurlLibrary& curl(VM& vm) {
+    const char* error = nullptr;
+    const CurlLibrary* lib = curlLibrary(&error);
+    if (!lib) vm.raise("IOError", std::string("http: ") + error);
+    return *lib;
 }
 
 struct CurlHandle {
-    CURL* h = curl_easy_init();
+    const CurlLibrary* lib;
+    CURL* h;
     curl_slist* headers = nullptr;
+    explicit CurlHandle(const CurlLibrary& library) : lib(&library), h(library.easy_init()) {}
     ~CurlHandle() {
-        curl_slist_free_all(headers);
-        if (h) curl_easy_cleanup(h);
+        lib->slist_free_all(headers);
+        if (h) lib->easy_cleanup(h);
     }
 };
 
@@ -82,8 +87,8 @@ Value optionField(MapObject* options, const char* name) {
 }
 
 Value perform(VM& vm, const char* fn, std::string method, std::string_view url, Value body, MapObject* options) {
-    globalInit();
-    CurlHandle c;
+    const CurlLibrary* lib = &curl(vm);
+    CurlHandle c(*lib);
     if (!c.h) vm.raise("IOError", std::string(fn) + ": could not create a transfer");
     std::string urlCopy(url);
     std::transform(method.begin(), method.end(), method.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
@@ -119,12 +124,12 @@ Value perform(VM& vm, const char* fn, std::string method, std::string_view url, 
             std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
             if (lower == "content-type") hasContentType = true;
             line += value.empty() ? ";" : ": " + value; // "Name;" sends an empty header in curl
-            c.headers = curl_slist_append(c.headers, line.c_str());
+            c.headers = lib->slist_append(c.headers, line.c_str());
         }
     }
-    if (jsonBody && !hasContentType) c.headers = curl_slist_append(c.headers, "Content-Type: application/json");
+    if (jsonBody && !hasContentType) c.headers = lib->slist_append(c.headers, "Content-Type: application/json");
     // Do not wait for "100 Continue" on large bodies.
-    c.headers = curl_slist_append(c.headers, "Expect:");
+    c.headers = lib->slist_append(c.headers, "Expect:");
 
     int64_t timeoutMs = 30000;
     Value timeout = optionField(options, "timeout");
@@ -137,46 +142,46 @@ Value perform(VM& vm, const char* fn, std::string method, std::string_view url, 
     bool followRedirects = follow.isNil() ? true : follow.truthy();
 
     Transfer t;
-    curl_easy_setopt(c.h, CURLOPT_URL, urlCopy.c_str());
-    curl_easy_setopt(c.h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c.h, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(c.h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, long(timeoutMs));
-    curl_easy_setopt(c.h, CURLOPT_FOLLOWLOCATION, followRedirects ? 1L : 0L);
-    curl_easy_setopt(c.h, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(c.h, CURLOPT_USERAGENT, "langoost");
-    curl_easy_setopt(c.h, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
-    curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, onBody);
-    curl_easy_setopt(c.h, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(c.h, CURLOPT_HEADERFUNCTION, onHeader);
-    curl_easy_setopt(c.h, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
+    lib->easy_setopt(c.h, CURLOPT_URL, urlCopy.c_str());
+    lib->easy_setopt(c.h, CURLOPT_PROTOCOLS_STR, "http,https");
+    lib->easy_setopt(c.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lib->easy_setopt(c.h, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1));
+    lib->easy_setopt(c.h, CURLOPT_NOSIGNAL, 1L);
+    lib->easy_setopt(c.h, CURLOPT_TIMEOUT_MS, long(timeoutMs));
+    lib->easy_setopt(c.h, CURLOPT_FOLLOWLOCATION, followRedirects ? 1L : 0L);
+    lib->easy_setopt(c.h, CURLOPT_MAXREDIRS, 10L);
+    lib->easy_setopt(c.h, CURLOPT_USERAGENT, "langoost");
+    lib->easy_setopt(c.h, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
+    lib->easy_setopt(c.h, CURLOPT_WRITEFUNCTION, onBody);
+    lib->easy_setopt(c.h, CURLOPT_WRITEDATA, &t);
+    lib->easy_setopt(c.h, CURLOPT_HEADERFUNCTION, onHeader);
+    lib->easy_setopt(c.h, CURLOPT_HEADERDATA, &t);
+    lib->easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
     if (method == "GET") {
-        curl_easy_setopt(c.h, CURLOPT_HTTPGET, 1L);
+        lib->easy_setopt(c.h, CURLOPT_HTTPGET, 1L);
     } else if (method == "HEAD") {
-        curl_easy_setopt(c.h, CURLOPT_NOBODY, 1L);
+        lib->easy_setopt(c.h, CURLOPT_NOBODY, 1L);
     } else {
         for (char ch : method)
             if (!std::isalpha(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
                 vm.raise("ValueError", std::string(fn) + ": invalid method \"" + method + "\"");
-        curl_easy_setopt(c.h, CURLOPT_CUSTOMREQUEST, method.c_str());
+        lib->easy_setopt(c.h, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
     if (hasBody) {
-        curl_easy_setopt(c.h, CURLOPT_POSTFIELDS, payload.data());
-        curl_easy_setopt(c.h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.size()));
+        lib->easy_setopt(c.h, CURLOPT_POSTFIELDS, payload.data());
+        lib->easy_setopt(c.h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.size()));
     }
-    if (method == "POST" && !hasBody) curl_easy_setopt(c.h, CURLOPT_POSTFIELDSIZE, 0L);
+    if (method == "POST" && !hasBody) lib->easy_setopt(c.h, CURLOPT_POSTFIELDSIZE, 0L);
 
     CURLcode rc;
     {
         BlockingSection io(vm); // the transfer touches only C++ buffers
-        rc = curl_easy_perform(c.h);
+        rc = lib->easy_perform(c.h);
     }
     if (t.tooLarge) vm.raise("IOError", std::string(fn) + ": response body exceeds the maximum string length");
-    if (rc != CURLE_OK) vm.raise("IOError", std::string(fn) + ": " + curl_easy_strerror(rc) + " (" + urlCopy + ")");
+    if (rc != CURLE_OK) vm.raise("IOError", std::string(fn) + ": " + lib->easy_strerror(rc) + " (" + urlCopy + ")");
     long status = 0;
-    curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &status);
+    lib->easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &status);
 
     MapObject* result = vm.heap().newMap();
     MapObject* hm = vm.heap().newMap();
