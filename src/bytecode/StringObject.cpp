@@ -20,7 +20,7 @@ uint32_t hashBytes(std::string_view bytes) {
 }
 
 StringObject* StringObject::construct(void* memory, std::string_view bytes) {
-    auto* s = new (memory) StringObject{Obj(ObjType::String), 0, 0, {0}};
+    auto* s = new (memory) StringObject{Obj(ObjType::String), 0, 0, 0, {0}};
     s->length = uint32_t(bytes.size());
     if (!bytes.empty()) std::memcpy(s->chars, bytes.data(), bytes.size());
     s->chars[bytes.size()] = '\0';
@@ -38,6 +38,7 @@ StringObject* internConstant(std::string_view bytes) {
     if (!memory) throw std::bad_alloc();
     StringObject* s = StringObject::construct(memory, bytes);
     s->permanent = true;
+    s->hash(); // computed before the string is shared: never written again
     table.emplace(s->view(), s);
     return s;
 }

@@ -16,6 +16,11 @@ uint32_t hashBytes(std::string_view bytes);
 struct StringObject : Obj {
     uint32_t hashCache; // 0: not computed yet (a real hash of 0 is stored as 1)
     uint32_t length;
+    // Where this key was last found in a map's table: objects built the same
+    // way share a layout, so `o.x` usually hits the same slot — a one-compare
+    // inline cache without hidden classes. Read and written with relaxed
+    // atomics (constants are shared by isolates running in parallel).
+    uint32_t slotHint;
     char chars[1]; // length bytes follow, plus a NUL for C APIs
 
     std::string_view view() const { return {chars, length}; }

@@ -49,7 +49,7 @@ StringObject* Heap::newString(std::string_view bytes) {
 
 StringObject* Heap::newStringUninitialized(size_t length) {
     size_t size = StringObject::allocationSize(length);
-    auto* s = new (allocate(size)) StringObject{Obj(ObjType::String), 0, uint32_t(length), {0}};
+    auto* s = new (allocate(size)) StringObject{Obj(ObjType::String), 0, uint32_t(length), 0, {0}};
     s->chars[length] = '\0';
     return track(s, size);
 }
