@@ -18,13 +18,17 @@
 namespace langoost {
 namespace {
 
+// A spawned thread's record. The OS thread is detached (its resources go
+// back to the system when it ends, joined or not); join waits on `done`.
 struct SpawnedThread {
-    std::thread thread;
     Value fn;     // until the thread's VM holds it on its stack
     Value result; // its return value
     Value error;  // the error that escaped it, when `failed`
     bool failed = false;
-    std::atomic<bool> finished{false};
+    std::mutex m;
+    std::condition_variable done;
+    bool finished = false;
+    std::thread::id id;
 };
 
 // A counting semaphore; a mutex is a semaphore of 1, so any thread may
@@ -45,15 +49,14 @@ struct Channel {
 
 struct ThreadTables : IsolateExtension {
     std::unordered_map<int64_t, std::unique_ptr<SpawnedThread>> threads;
+    // OS threads still running; each decrements it as its very last act, so
+    // at zero no thread will touch the isolate again.
+    std::atomic<int> running{0};
     std::unordered_map<int64_t, std::unique_ptr<Semaphore>> semaphores;
     std::unordered_map<int64_t, std::unique_ptr<Channel>> channels;
     int64_t nextHandle = 1;
 
-    bool busy() const override {
-        for (const auto& [h, t] : threads)
-            if (!t->finished.load()) return true;
-        return false;
-    }
+    bool busy() const override { return running.load() > 0; }
     void markRoots(Heap& heap) override {
         for (auto& [h, t] : threads) {
             heap.markValue(t->fn);
@@ -65,12 +68,7 @@ struct ThreadTables : IsolateExtension {
             for (const Value& v : c->items) heap.markValue(v);
         }
     }
-    ~ThreadTables() override {
-        // The program is ending (its main thread finished): threads still
-        // running are abandoned with the process, as in Go.
-        for (auto& [h, t] : threads)
-            if (t->thread.joinable()) t->thread.detach();
-    }
+
 };
 
 const char kTablesKey = 0;
@@ -89,10 +87,10 @@ T& lookup(VM& vm, std::unordered_map<int64_t, std::unique_ptr<T>>& table, int64_
 }
 
 // Runs on the new OS thread: a VM of its own in the same isolate.
-void threadMain(Isolate* isolate, SpawnedThread* t) {
+void threadMain(Isolate* isolate, ThreadTables* tables, SpawnedThread* t) {
     isolate->lock.lock();
     {
-        VM vm(*isolate);
+        VM vm(*isolate, true);
         try {
             Value fn = t->fn;
             t->result = vm.call(fn, {});
@@ -117,8 +115,13 @@ void threadMain(Isolate* isolate, SpawnedThread* t) {
         }
         t->fn = Value();
     }
-    t->finished.store(true);
+    {
+        std::lock_guard guard(t->m);
+        t->finished = true;
+    }
+    t->done.notify_all();
     isolate->lock.unlock();
+    tables->running.fetch_sub(1); // last touch of shared state
 }
 
 Value core_spawn(VM& vm, Value, Value* args, int) {
@@ -131,9 +134,13 @@ Value core_spawn(VM& vm, Value, Value* args, int) {
     t->fn = fn;
     SpawnedThread* raw = t.get();
     tt.threads.emplace(h, std::move(t));
+    tt.running.fetch_add(1);
     try {
-        raw->thread = std::thread(threadMain, &vm.isolate(), raw);
+        std::thread worker(threadMain, &vm.isolate(), &tt, raw);
+        raw->id = worker.get_id();
+        worker.detach();
     } catch (const std::system_error& e) {
+        tt.running.fetch_sub(1);
         tt.threads.erase(h);
         vm.raise("ThreadError", std::string("spawn: cannot start a thread: ") + e.what());
     }
@@ -143,10 +150,11 @@ Value core_spawn(VM& vm, Value, Value* args, int) {
 Value core_join(VM& vm, Value, Value* args, int argc) {
     int64_t h = handleArg(vm, "join", args, argc);
     SpawnedThread& t = lookup(vm, tables(vm).threads, h, "thread");
-    if (t.thread.get_id() == std::this_thread::get_id()) vm.raise("ThreadError", "join: a thread cannot join itself");
-    if (t.thread.joinable()) {
+    if (t.id == std::this_thread::get_id()) vm.raise("ThreadError", "join: a thread cannot join itself");
+    {
         BlockingSection wait(vm);
-        t.thread.join();
+        std::unique_lock guard(t.m);
+        t.done.wait(guard, [&] { return t.finished; });
     }
     if (t.failed) {
         MapObject* err = vm.newError("ThreadError", "thread " + std::to_string(h) + " failed");

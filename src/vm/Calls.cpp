@@ -31,7 +31,7 @@ bool VM::callClosure(ClosureObject* c, Value* slot, uint32_t argc) {
         raise("ArityError", p->name + " expects " + std::to_string(p->arity) + " argument" +
                                 (p->arity == 1 ? "" : "s") + ", got " + std::to_string(argc));
     }
-    if (frames_.size() >= config_.maxFrames || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
+    if (frames_.size() >= maxFrames_ || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
     pushFrame(c, slot);
     return true;
 }

@@ -502,7 +502,7 @@ Value VM::run(size_t stopFrames) {
                     ClosureObject* c = slot->as<ClosureObject>();
                     const FunctionProto* p = c->proto;
                     if (argc == p->arity && !p->variadic && !frames_.full() && slot + p->maxStack + 1 < stackEnd_ &&
-                        frames_.size() < config_.maxFrames) {
+                        frames_.size() < maxFrames_) {
                         pushFrame(c, slot);
                         LOAD_FRAME();
                         DISPATCH();

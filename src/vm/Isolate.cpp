@@ -9,20 +9,28 @@ namespace langoost {
 
 void IsolateLock::lock() {
     std::unique_lock guard(mutex_);
-    uint64_t ticket = nextTicket_++;
-    if (serving_ != ticket) {
-        waiting_.fetch_add(1, std::memory_order_relaxed);
-        turn_.wait(guard, [&] { return serving_ == ticket; });
-        waiting_.fetch_sub(1, std::memory_order_relaxed);
+    if (!held_ && queue_.empty()) {
+        held_ = true;
+        return;
     }
+    Waiter me;
+    queue_.push_back(&me);
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+    me.wake.wait(guard, [&] { return me.granted; });
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    // Ownership was handed over: held_ stayed true.
 }
 
 void IsolateLock::unlock() {
-    {
-        std::lock_guard guard(mutex_);
-        ++serving_;
+    std::lock_guard guard(mutex_);
+    if (queue_.empty()) {
+        held_ = false;
+        return;
     }
-    turn_.notify_all();
+    Waiter* next = queue_.front();
+    queue_.pop_front();
+    next->granted = true;
+    next->wake.notify_one();
 }
 
 Isolate::Isolate(const RuntimeConfig& config) : config_(std::make_unique<RuntimeConfig>(config)) {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -28,8 +29,10 @@ class VM;
 struct RuntimeConfig;
 struct NativeModuleDef;
 
-// A fair (first come, first served) lock: a thread that releases it to let
-// others run cannot immediately take it back ahead of them.
+// A fair (first come, first served) lock with direct hand-off: unlock
+// passes ownership to the longest waiter and wakes only that thread, so a
+// thread that releases it to let others run cannot take it straight back,
+// and thousands of waiting threads cost no thundering herd.
 class IsolateLock {
   public:
     void lock();
@@ -37,10 +40,13 @@ class IsolateLock {
     bool othersWaiting() const { return waiting_.load(std::memory_order_relaxed) > 0; }
 
   private:
+    struct Waiter {
+        std::condition_variable wake;
+        bool granted = false;
+    };
     std::mutex mutex_;
-    std::condition_variable turn_;
-    uint64_t nextTicket_ = 0;
-    uint64_t serving_ = 0;
+    bool held_ = false;
+    std::deque<Waiter*> queue_;
     std::atomic<int> waiting_{0};
 };
 

@@ -26,12 +26,15 @@ VM::VM(const RuntimeConfig& config) : VM(*new Isolate(config)) {
     iso_.lock.lock();
 }
 
-VM::VM(Isolate& isolate)
+VM::VM(Isolate& isolate, bool spawnedThread)
     : iso_(isolate), heap_(isolate.heap), config_(isolate.config()), builtins_(isolate.builtins),
-      modules_(isolate.modules), nativeModules_(isolate.nativeModules), frames_(isolate.config().maxFrames + 1) {
-    stack_ = static_cast<Value*>(std::calloc(config_.maxStackSlots, sizeof(Value)));
+      modules_(isolate.modules), nativeModules_(isolate.nativeModules),
+      maxFrames_(spawnedThread ? std::min(config_.threadMaxFrames, config_.maxFrames) : config_.maxFrames),
+      frames_(maxFrames_ + 1) {
+    uint32_t slots = spawnedThread ? std::min(config_.threadStackSlots, config_.maxStackSlots) : config_.maxStackSlots;
+    stack_ = static_cast<Value*>(std::calloc(slots, sizeof(Value)));
     if (!stack_) throw std::bad_alloc();
-    stackEnd_ = stack_ + config_.maxStackSlots;
+    stackEnd_ = stack_ + slots;
     sp_ = stack_;
     heap_.poll = kTickChunk;
     iso_.threads.push_back(this);

@@ -71,6 +71,9 @@ struct RuntimeConfig {
     uint32_t maxFrames = 50'000;
     // Value-stack slots (16 bytes each); reserved lazily, so this is virtual size.
     uint32_t maxStackSlots = 1u << 21;
+    // The same two limits for threads started with thread.core.spawn.
+    uint32_t threadStackSlots = 1u << 18;
+    uint32_t threadMaxFrames = 10'000;
     // Nested native -> script calls (map callbacks, sort comparators...).
     uint32_t maxNativeDepth = 200;
     // Optional limits (0 = none). Each raises a catchable error when hit:
@@ -144,7 +147,9 @@ class VM {
     // whole life (release it with BlockingSection around blocking calls).
     explicit VM(const RuntimeConfig& config);
     // A further thread in `isolate`; the caller must hold the isolate lock.
-    explicit VM(Isolate& isolate);
+    // Spawned threads get a smaller reservation (RuntimeConfig::threadStackSlots,
+    // threadMaxFrames): a thread per connection must be cheap to start.
+    explicit VM(Isolate& isolate, bool spawnedThread = false);
     ~VM();
     Isolate& isolate() { return iso_; }
     VM(const VM&) = delete;
@@ -256,6 +261,7 @@ class VM {
     std::vector<Value>& builtins_;
     std::vector<ModuleObject*>& modules_;
     std::vector<std::pair<const NativeModuleDef*, ModuleObject*>>& nativeModules_;
+    uint32_t maxFrames_;
     Value* stack_ = nullptr;
     Value* stackEnd_ = nullptr;
     Value* sp_ = nullptr;
