@@ -17,6 +17,7 @@ const NativeModuleDef& stringsModule();
 const NativeModuleDef& threadModule();
 const NativeModuleDef& netModule();
 const NativeModuleDef& httpServerModule();
+const NativeModuleDef& assertModule();
 // io, os, time, regex, terminal, form, session
 const NativeModuleDef& ioModule();
 const NativeModuleDef& osModule();

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "modules/ModuleLoader.h"
+#include "stdlib/Stdlib.h"
+
+using namespace langoost;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("langoost-cache-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+    fs::path write(const std::string& name, const std::string& text) {
+        std::ofstream(path / name) << text;
+        return path / name;
+    }
+};
+
+ModuleLoader makeLoader() { return ModuleLoader(builtinNames(), {}); }
+
+} // namespace
+
+TEST(ModuleCache, UnchangedFileIsCompiledOnce) {
+    TempDir dir;
+    dir.write("lib.goost", "let x = 1\n");
+    auto main = dir.write("main.goost", "import { x } from \"./lib\"\nprintln(x)\n");
+    ModuleLoader loader = makeLoader();
+    Diagnostics d1, d2;
+    auto first = loader.loadEntry(main.string(), d1);
+    auto second = loader.loadEntry(main.string(), d2);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first, second); // the same immutable chunk, not a recompile
+    auto lib = loader.compiledModule(fs::canonical(dir.path / "lib.goost").string());
+    ASSERT_TRUE(lib);
+    EXPECT_EQ(lib->globalNames.size(), 1u);
+}
+
+TEST(ModuleCache, EditedFileIsRecompiled) {
+    TempDir dir;
+    auto file = dir.write("m.goost", "let a = 1\n");
+    ModuleLoader loader = makeLoader();
+    Diagnostics d1, d2;
+    auto before = loader.loadEntry(file.string(), d1);
+    dir.write("m.goost", "let a = 1\nlet b = 2\n");
+    fs::last_write_time(file, fs::last_write_time(file) + std::chrono::seconds(2));
+    auto after = loader.loadEntry(file.string(), d2);
+    ASSERT_TRUE(before && after);
+    EXPECT_NE(before, after);
+    EXPECT_EQ(after->globalNames.size(), 2u);
+}
+
+// Many readers look modules up while a writer keeps recompiling an edited
+// file: readers never block each other and always see a whole module.
+// Run under the tsan preset, this is the cache's race check.
+TEST(ModuleCache, ConcurrentReadersAndAWriter) {
+    TempDir dir;
+    auto file = dir.write("hot.goost", "let v = 0\n");
+    ModuleLoader loader = makeLoader();
+    Diagnostics d;
+    ASSERT_TRUE(loader.loadEntry(file.string(), d));
+    std::string key = fs::canonical(file).string();
+    std::atomic<bool> stop{false};
+    std::atomic<long> lookups{0};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 4; ++i)
+        readers.emplace_back([&] {
+            while (!stop.load()) {
+                auto m = loader.compiledModule(key);
+                if (m) EXPECT_FALSE(m->globalNames.empty());
+                lookups.fetch_add(1);
+            }
+        });
+    for (int round = 1; round <= 20; ++round) {
+        dir.write("hot.goost", "let v = " + std::to_string(round) + "\nlet w = 1\n");
+        fs::last_write_time(file, fs::last_write_time(file) + std::chrono::seconds(round));
+        Diagnostics dr;
+        EXPECT_TRUE(loader.loadEntry(file.string(), dr));
+    }
+    stop.store(true);
+    for (auto& t : readers) t.join();
+    EXPECT_GT(lookups.load(), 0);
+    EXPECT_EQ(loader.compiledModule(key)->globalNames.size(), 2u);
+}
