@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sys/mman.h>
 #include <new>
 
 #include "bytecode/ValueFormat.h"
@@ -32,8 +33,12 @@ VM::VM(Isolate& isolate, bool spawnedThread)
       maxFrames_(spawnedThread ? std::min(config_.threadMaxFrames, config_.maxFrames) : config_.maxFrames),
       frames_(maxFrames_ + 1) {
     uint32_t slots = spawnedThread ? std::min(config_.threadStackSlots, config_.maxStackSlots) : config_.maxStackSlots;
-    stack_ = static_cast<Value*>(std::calloc(slots, sizeof(Value)));
-    if (!stack_) throw std::bad_alloc();
+    // Reserved straight from the OS: pages are zero (nil) and committed only
+    // when touched, whatever malloc the process uses.
+    stackBytes_ = size_t(slots) * sizeof(Value);
+    void* mem = ::mmap(nullptr, stackBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED) throw std::bad_alloc();
+    stack_ = static_cast<Value*>(mem);
     stackEnd_ = stack_ + slots;
     sp_ = stack_;
     heap_.poll = kTickChunk;
@@ -79,7 +84,7 @@ void VM::safepoint() {
 
 VM::~VM() {
     std::erase(iso_.threads, this);
-    std::free(stack_);
+    ::munmap(stack_, stackBytes_);
     if (ownedIsolate_) iso_.lock.unlock();
     // ownedIsolate_ (destroyed after this body) flushes the output.
 }

@@ -262,6 +262,7 @@ class VM {
     std::vector<ModuleObject*>& modules_;
     std::vector<std::pair<const NativeModuleDef*, ModuleObject*>>& nativeModules_;
     uint32_t maxFrames_;
+    size_t stackBytes_ = 0;
     Value* stack_ = nullptr;
     Value* stackEnd_ = nullptr;
     Value* sp_ = nullptr;
