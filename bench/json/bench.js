@@ -1,0 +1,12 @@
+const fs = require("fs");
+const text = fs.readFileSync(process.argv[2], "utf8");
+const mb = Buffer.byteLength(text) / 1e6, reps = 5;
+let doc, out;
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < reps; i++) doc = JSON.parse(text);
+const t1 = process.hrtime.bigint();
+for (let i = 0; i < reps; i++) out = JSON.stringify(doc);
+const t2 = process.hrtime.bigint();
+console.log("parse", mb * reps / (Number(t1 - t0) / 1e9));
+console.log("stringify", Buffer.byteLength(out) / 1e6 * reps / (Number(t2 - t1) / 1e9));
+console.log("count", doc.count);
