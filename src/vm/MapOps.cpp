@@ -28,7 +28,7 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
 }
 
 void grow(Heap& heap, MapObject* map) {
-    uint32_t newCapacity = map->capacity ? map->capacity * 2 : 8;
+    uint32_t newCapacity = map->capacity ? map->capacity * 2 : 4; // small objects (2-3 fields) are common
     auto* entries = static_cast<MapEntry*>(std::calloc(newCapacity, sizeof(MapEntry)));
     if (!entries) throw std::bad_alloc();
     uint32_t count = 0;
