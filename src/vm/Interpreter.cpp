@@ -379,105 +379,48 @@ Value VM::run(size_t stopFrames) {
                 if ((--sp)->truthy()) ip += SA;
                 DISPATCH();
             }
-            CASE(LtJump) {
-                Value a = sp[-2], b = sp[-1];
-                sp -= 2;
-                bool less;
-                if (a.isInt() && b.isInt()) {
-                    less = a.asInt() < b.asInt();
-                } else {
-                    SYNC();
-                    less = compare(a, b, "<") == -1;
-                }
-                if (!less) ip += SA;
-                DISPATCH();
-            }
-#define COMPARE_JUMP(name, op, text, test)                                                                         \
+// Fused compare-and-branch handlers, one macro for all 24: OPERANDS pops
+// two values (or one plus the int constant in the next word), the int case
+// is inline, everything else goes through compare()/equals(), and BRANCH
+// is either "jump unless true" (a condition) or "jump back while true, a
+// safe point" (the bottom test of a rotated loop).
+#define TWO_VALUES()                                                                                              \
+    Value a = sp[-2], b = sp[-1];                                                                                 \
+    sp -= 2;
+#define VALUE_AND_CONSTANT()                                                                                      \
+    Value a = sp[-1], b = Value::integer(int32_t(*ip++));                                                         \
+    --sp;
+#define JUMP_UNLESS(yes)                                                                                          \
+    if (!(yes)) ip += SA;
+#define LOOP_WHILE(yes)                                                                                           \
+    if (yes) {                                                                                                    \
+        ip += SA;                                                                                                 \
+        SAFEPOINT();                                                                                              \
+    }
+#define COMPARE_BRANCH(name, OPERANDS, BRANCH, op, test)                                                          \
     CASE(name) {                                                                                                  \
-        Value a = sp[-2], b = sp[-1];                                                                             \
-        sp -= 2;                                                                                                  \
-        bool yes;                                                                                                 \
+        OPERANDS() bool yes;                                                                                      \
         if (a.isInt() && b.isInt()) {                                                                             \
             yes = a.asInt() op b.asInt();                                                                         \
         } else {                                                                                                  \
             SYNC();                                                                                               \
             yes = test;                                                                                           \
         }                                                                                                         \
-        if (!yes) ip += SA;                                                                                       \
-        DISPATCH();                                                                                               \
-    }
-#define COMPARE_JUMPK(name, op, text, test)                                                                        \
-    CASE(name) {                                                                                                  \
-        Value a = sp[-1], b = Value::integer(int32_t(*ip++));                                                     \
-        --sp;                                                                                                     \
-        bool yes;                                                                                                 \
-        if (a.isInt()) {                                                                                          \
-            yes = a.asInt() op b.asInt();                                                                         \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            yes = test;                                                                                           \
-        }                                                                                                         \
-        if (!yes) ip += SA;                                                                                       \
-        DISPATCH();                                                                                               \
-    }
-#define COMPARE_LOOP(name, op, text, test)                                                                         \
-    CASE(name) {                                                                                                  \
-        Value a = sp[-2], b = sp[-1];                                                                             \
-        sp -= 2;                                                                                                  \
-        bool yes;                                                                                                 \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            yes = a.asInt() op b.asInt();                                                                         \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            yes = test;                                                                                           \
-        }                                                                                                         \
-        if (yes) {                                                                                                \
-            ip += SA;                                                                                             \
-            SAFEPOINT();                                                                                          \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
-    }
-#define COMPARE_LOOPK(name, op, text, test)                                                                        \
-    CASE(name) {                                                                                                  \
-        Value a = sp[-1], b = Value::integer(int32_t(*ip++));                                                     \
-        --sp;                                                                                                     \
-        bool yes;                                                                                                 \
-        if (a.isInt()) {                                                                                          \
-            yes = a.asInt() op b.asInt();                                                                         \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            yes = test;                                                                                           \
-        }                                                                                                         \
-        if (yes) {                                                                                                \
-            ip += SA;                                                                                             \
-            SAFEPOINT();                                                                                          \
-        }                                                                                                         \
+        BRANCH(yes)                                                                                               \
         DISPATCH();                                                                                               \
     }
 #define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
-            COMPARE_JUMP(LeJump, <=, "<=", ORDERED(<=, "<="))
-            COMPARE_JUMP(GtJump, >, ">", ORDERED(>, ">"))
-            COMPARE_JUMP(GeJump, >=, ">=", ORDERED(>=, ">="))
-            COMPARE_JUMP(EqJump, ==, "==", equals(a, b))
-            COMPARE_JUMP(NeJump, !=, "!=", !equals(a, b))
-            COMPARE_JUMPK(LtJumpK, <, "<", ORDERED(<, "<"))
-            COMPARE_JUMPK(LeJumpK, <=, "<=", ORDERED(<=, "<="))
-            COMPARE_JUMPK(GtJumpK, >, ">", ORDERED(>, ">"))
-            COMPARE_JUMPK(GeJumpK, >=, ">=", ORDERED(>=, ">="))
-            COMPARE_JUMPK(EqJumpK, ==, "==", equals(a, b))
-            COMPARE_JUMPK(NeJumpK, !=, "!=", !equals(a, b))
-            COMPARE_LOOP(LtLoop, <, "<", ORDERED(<, "<"))
-            COMPARE_LOOP(LeLoop, <=, "<=", ORDERED(<=, "<="))
-            COMPARE_LOOP(GtLoop, >, ">", ORDERED(>, ">"))
-            COMPARE_LOOP(GeLoop, >=, ">=", ORDERED(>=, ">="))
-            COMPARE_LOOP(EqLoop, ==, "==", equals(a, b))
-            COMPARE_LOOP(NeLoop, !=, "!=", !equals(a, b))
-            COMPARE_LOOPK(LtLoopK, <, "<", ORDERED(<, "<"))
-            COMPARE_LOOPK(LeLoopK, <=, "<=", ORDERED(<=, "<="))
-            COMPARE_LOOPK(GtLoopK, >, ">", ORDERED(>, ">"))
-            COMPARE_LOOPK(GeLoopK, >=, ">=", ORDERED(>=, ">="))
-            COMPARE_LOOPK(EqLoopK, ==, "==", equals(a, b))
-            COMPARE_LOOPK(NeLoopK, !=, "!=", !equals(a, b))
+#define COMPARE_FAMILY(suffix, OPERANDS, BRANCH)                                                                  \
+    COMPARE_BRANCH(Lt##suffix, OPERANDS, BRANCH, <, ORDERED(<, "<"))                                              \
+    COMPARE_BRANCH(Le##suffix, OPERANDS, BRANCH, <=, ORDERED(<=, "<="))                                           \
+    COMPARE_BRANCH(Gt##suffix, OPERANDS, BRANCH, >, ORDERED(>, ">"))                                              \
+    COMPARE_BRANCH(Ge##suffix, OPERANDS, BRANCH, >=, ORDERED(>=, ">="))                                           \
+    COMPARE_BRANCH(Eq##suffix, OPERANDS, BRANCH, ==, equals(a, b))                                                \
+    COMPARE_BRANCH(Ne##suffix, OPERANDS, BRANCH, !=, !equals(a, b))
+            COMPARE_FAMILY(Jump, TWO_VALUES, JUMP_UNLESS)
+            COMPARE_FAMILY(JumpK, VALUE_AND_CONSTANT, JUMP_UNLESS)
+            COMPARE_FAMILY(Loop, TWO_VALUES, LOOP_WHILE)
+            COMPARE_FAMILY(LoopK, VALUE_AND_CONSTANT, LOOP_WHILE)
             CASE(LoopIfTrue) {
                 if ((--sp)->truthy()) {
                     ip += SA;
