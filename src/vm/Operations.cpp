@@ -146,15 +146,20 @@ void VM::setField(Value obj, StringObject* name, Value v) {
     raise("TypeError", "cannot set field '" + std::string(name->view()) + "' on a value of type " + typeName(obj));
 }
 
+// An int index within 0..length-1, else TypeError / IndexError.
+uint32_t VM::checkedIndex(Value key, uint32_t length, const char* what) {
+    if (!key.isInt()) raise("TypeError", std::string(what) + " index must be an int, got " + typeName(key));
+    int64_t i = key.asInt();
+    if (i < 0 || i >= length)
+        raise("IndexError", "index " + std::to_string(i) + " out of range for " + what + " of length " +
+                                std::to_string(length));
+    return uint32_t(i);
+}
+
 Value VM::getIndex(Value obj, Value key) {
     if (obj.isObjType(ObjType::Array)) {
         auto* a = obj.as<ArrayObject>();
-        if (!key.isInt()) raise("TypeError", std::string("array index must be an int, got ") + typeName(key));
-        int64_t i = key.asInt();
-        if (i < 0 || i >= a->length)
-            raise("IndexError", "index " + std::to_string(i) + " out of range for array of length " +
-                                    std::to_string(a->length));
-        return a->at(uint32_t(i));
+        return a->at(checkedIndex(key, a->length, "array"));
     }
     if (obj.isObjType(ObjType::Map)) {
         auto* m = obj.as<MapObject>();
@@ -163,12 +168,7 @@ Value VM::getIndex(Value obj, Value key) {
     }
     if (obj.isString()) {
         auto* s = obj.as<StringObject>();
-        if (!key.isInt()) raise("TypeError", std::string("string index must be an int, got ") + typeName(key));
-        int64_t i = key.asInt();
-        if (i < 0 || i >= s->length)
-            raise("IndexError", "index " + std::to_string(i) + " out of range for string of length " +
-                                    std::to_string(s->length));
-        return Value::integer(static_cast<unsigned char>(s->chars[i]));
+        return Value::integer(static_cast<unsigned char>(s->chars[checkedIndex(key, s->length, "string")]));
     }
     if (obj.isObjType(ObjType::Module) && key.isString()) return getField(obj, key.as<StringObject>());
     raise("TypeError", std::string("cannot index a value of type ") + typeName(obj));
@@ -177,13 +177,9 @@ Value VM::getIndex(Value obj, Value key) {
 void VM::setIndex(Value obj, Value key, Value v) {
     if (obj.isObjType(ObjType::Array)) {
         auto* a = obj.as<ArrayObject>();
-        if (!key.isInt()) raise("TypeError", std::string("array index must be an int, got ") + typeName(key));
-        int64_t i = key.asInt();
-        if (i < 0 || i >= a->length)
-            raise("IndexError", "index " + std::to_string(i) + " out of range for array of length " +
-                                    std::to_string(a->length));
+        uint32_t i = checkedIndex(key, a->length, "array");
         arrayEnsureUnique(*this, a);
-        a->at(uint32_t(i)) = v;
+        a->at(i) = v;
         return;
     }
     if (obj.isObjType(ObjType::Map)) {

@@ -238,6 +238,7 @@ class VM {
     Value getField(Value obj, StringObject* name);
     void setField(Value obj, StringObject* name, Value v);
     Value getIndex(Value obj, Value key);
+    uint32_t checkedIndex(Value key, uint32_t length, const char* what);
     void setIndex(Value obj, Value key, Value v);
     Value iterationSource(Value v);
     Value makeObject(Value* pairs, uint32_t n, ClassObject* klass);
