@@ -43,6 +43,17 @@ std::string pathArg(VM& vm, const char* fn, Value* args, int argc, int i) {
     vm.raise("IOError", std::string("io.") + fn + ": " + path + ": " + std::strerror(err));
 }
 
+// Runs a blocking file-system call with the isolate lock released; a
+// non-zero errno result becomes an IOError naming the function and path.
+template <typename Call> void blockingIo(VM& vm, const char* fn, const std::string& path, Call call) {
+    int e;
+    {
+        BlockingSection io(vm); // other threads run during file I/O
+        e = call();
+    }
+    if (e) ioFail(vm, fn, path, e);
+}
+
 // ---- blocking helpers (each returns 0 or an errno) ----
 
 int sysReadFile(const std::string& path, std::string& out) {
@@ -270,70 +281,40 @@ Value io_isDir(VM& vm, Value, Value* a, int n) {
 Value io_read(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "read", a, n, 0);
     std::string data;
-    int e;
-    {
-        BlockingSection io(vm); // other threads run during file I/O
-        e = sysReadFile(path, data);
-    }
-    if (e) ioFail(vm, "read", path, e);
+    blockingIo(vm, "read", path, [&] { return sysReadFile(path, data); });
     return vm.stringValue(data);
 }
 
 Value io_write(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "write", a, n, 0);
     std::string_view data = strArg(vm, "write", a, n, 1);
-    int e;
-    {
-        BlockingSection io(vm); // other threads run during file I/O
-        e = sysWriteAtomic(path, data);
-    }
-    if (e) ioFail(vm, "write", path, e);
+    blockingIo(vm, "write", path, [&] { return sysWriteAtomic(path, data); });
     return Value();
 }
 
 Value io_append(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "append", a, n, 0);
     std::string_view data = strArg(vm, "append", a, n, 1);
-    int e;
-    {
-        BlockingSection io(vm); // other threads run during file I/O
-        e = sysWriteDirect(path, data, O_APPEND);
-    }
-    if (e) ioFail(vm, "append", path, e);
+    blockingIo(vm, "append", path, [&] { return sysWriteDirect(path, data, O_APPEND); });
     return Value();
 }
 
 Value io_remove(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "remove", a, n, 0);
-    int e;
-    {
-        BlockingSection io(vm);
-        e = sysRemove(path);
-    }
-    if (e) ioFail(vm, "remove", path, e);
+    blockingIo(vm, "remove", path, [&] { return sysRemove(path); });
     return Value();
 }
 
 Value io_mkdir(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "mkdir", a, n, 0);
-    int e;
-    {
-        BlockingSection io(vm);
-        e = sysMkdirAll(path);
-    }
-    if (e) ioFail(vm, "mkdir", path, e);
+    blockingIo(vm, "mkdir", path, [&] { return sysMkdirAll(path); });
     return Value();
 }
 
 Value io_list(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "list", a, n, 0);
     std::vector<std::string> names;
-    int e;
-    {
-        BlockingSection io(vm);
-        e = sysList(path, names);
-    }
-    if (e) ioFail(vm, "list", path, e);
+    blockingIo(vm, "list", path, [&] { return sysList(path, names); });
     ArrayObject* out = vm.heap().newArray(0, uint32_t(std::min<size_t>(names.size(), kMaxArrayLength)));
     for (const std::string& name : names) arrayPush(vm, out, vm.stringValue(name));
     return Value::object(out);
@@ -342,12 +323,7 @@ Value io_list(VM& vm, Value, Value* a, int n) {
 Value io_stat(VM& vm, Value, Value* a, int n) {
     std::string path = pathArg(vm, "stat", a, n, 0);
     struct stat st;
-    int e;
-    {
-        BlockingSection io(vm);
-        e = ::stat(path.c_str(), &st) == 0 ? 0 : errno;
-    }
-    if (e) ioFail(vm, "stat", path, e);
+    blockingIo(vm, "stat", path, [&] { return ::stat(path.c_str(), &st) == 0 ? 0 : errno; });
     MapObject* m = vm.heap().newMap();
     int64_t mtimeMs = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
     mapSet(vm.heap(), m, internConstant("size"), Value::integer(int64_t(st.st_size)));
