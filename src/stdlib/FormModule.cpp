@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "stdlib/HttpMessage.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -21,60 +22,11 @@ std::string_view strArg(VM& vm, const char* fn, Value* args, int argc, int i) {
     return args[i].as<StringObject>()->view();
 }
 
-// Adds `value` under `name`; a second value turns the entry into an array.
-// Stored values are strings or file objects, never arrays, so an array
-// found here is always one this function made.
-void addValue(VM& vm, MapObject* map, std::string_view name, Value value) {
-    StringObject* key = vm.newString(name);
-    Value* existing = mapFind(map, key);
-    if (!existing) {
-        mapSet(vm.heap(), map, key, value);
-        return;
-    }
-    if (existing->isObjType(ObjType::Array)) {
-        arrayPush(vm, existing->as<ArrayObject>(), value);
-        return;
-    }
-    ArrayObject* arr = vm.heap().newArray(0, 2);
-    arrayPush(vm, arr, *existing);
-    arrayPush(vm, arr, value);
-    mapSet(vm.heap(), map, key, Value::object(arr));
-}
-
 Value result(VM& vm, MapObject* fields, MapObject* files) {
     MapObject* out = vm.heap().newMap();
     mapSet(vm.heap(), out, internConstant("fields"), Value::object(fields));
     mapSet(vm.heap(), out, internConstant("files"), Value::object(files));
     return Value::object(out);
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Percent-decoding; `plusIsSpace` for form bodies. False on a bad escape.
-bool percentDecode(std::string_view s, bool plusIsSpace, std::string& out) {
-    out.clear();
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '+' && plusIsSpace) {
-            out += ' ';
-        } else if (c == '%') {
-            if (i + 2 >= s.size()) return false;
-            int hi = hexValue(s[i + 1]);
-            int lo = hexValue(s[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out += char(hi * 16 + lo);
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return true;
 }
 
 Value form_parseURLEncoded(VM& vm, Value, Value* a, int n) {
@@ -92,11 +44,12 @@ Value form_parseURLEncoded(VM& vm, Value, Value* a, int n) {
         size_t eq = pair.find('=');
         std::string_view rawKey = pair.substr(0, eq);
         std::string_view rawValue = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-        if (!percentDecode(rawKey, true, key) || !percentDecode(rawValue, true, value)) {
+        if (percentDecode(rawKey, true, key) != std::string_view::npos ||
+            percentDecode(rawValue, true, value) != std::string_view::npos) {
             std::string shown(pair.substr(0, 80));
             vm.raise("ValueError", "form.parseURLEncoded: invalid percent-escape in \"" + shown + "\"");
         }
-        addValue(vm, fields, key, vm.stringValue(value));
+        addRepeatedValue(vm, fields, key, vm.stringValue(value));
     }
     return result(vm, fields, files);
 }
@@ -173,7 +126,7 @@ bool decodeExtValue(const std::string& v, std::string& out) {
     std::string charset = v.substr(0, q1);
     for (char& c : charset) c = lower(c);
     if (charset != "utf-8" && charset != "us-ascii") return false;
-    return percentDecode(std::string_view(v).substr(q2 + 1), false, out);
+    return percentDecode(std::string_view(v).substr(q2 + 1), false, out) == std::string_view::npos;
 }
 
 std::string baseName(std::string_view name) {
@@ -273,7 +226,7 @@ Value form_parseMultipart(VM& vm, Value, Value* a, int n) {
         filename = baseName(filename);
         if (!hasFilename || filename.empty()) {
             // A field (an empty file input also arrives as one, as in Go).
-            addValue(vm, fields, *name, vm.stringValue(data));
+            addRepeatedValue(vm, fields, *name, vm.stringValue(data));
             continue;
         }
         MapObject* file = vm.heap().newMap();
@@ -281,7 +234,7 @@ Value form_parseMultipart(VM& vm, Value, Value* a, int n) {
         mapSet(vm.heap(), file, internConstant("contentType"),
                vm.stringValue(partType.empty() ? std::string_view("application/octet-stream") : std::string_view(partType)));
         mapSet(vm.heap(), file, internConstant("data"), vm.stringValue(data));
-        addValue(vm, files, *name, Value::object(file));
+        addRepeatedValue(vm, files, *name, Value::object(file));
     }
     return result(vm, fields, files);
 }

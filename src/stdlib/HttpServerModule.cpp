@@ -15,6 +15,7 @@
 #include <string>
 
 #include "stdlib/DataArgs.h"
+#include "stdlib/HttpMessage.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -35,28 +36,6 @@ std::string lower(std::string s) {
     for (char& c : s)
         if (c >= 'A' && c <= 'Z') c = char(c + 32);
     return s;
-}
-
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percentDecode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 && hexDigit(s[i + 2]) >= 0) {
-            out += char(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
 }
 
 // Reads one request; returns an HTTP status to answer with on failure, 0 on success.
@@ -117,25 +96,6 @@ int readRequest(int fd, RawRequest& req) {
     return 0;
 }
 
-const char* reason(int status) {
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 413: return "Payload Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    default: return "Status";
-    }
-}
-
 void sendAll(int fd, const std::string& data) {
     size_t sent = 0;
     while (sent < data.size()) {
@@ -146,85 +106,32 @@ void sendAll(int fd, const std::string& data) {
     }
 }
 
-std::string response(int status, const std::string& contentType, const std::string& body,
-                     const std::vector<std::pair<std::string, std::string>>& extra, bool head) {
-    std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
-    bool hasType = false;
-    for (const auto& [k, v] : extra) {
-        out += k + ": " + v + "\r\n";
-        if (lower(k) == "content-type") hasType = true;
-    }
-    if (!hasType) out += "Content-Type: " + contentType + "\r\n";
-    out += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
-    if (!head) out += body;
+// The wire form of a response (one request per connection: always closes).
+std::string serialize(const HttpResponseData& r, bool head) {
+    std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + httpReason(r.status) + "\r\n";
+    for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
+    if (!head) out += r.body;
     return out;
 }
 
-Value buildRequest(VM& vm, const RawRequest& raw) {
-    MapObject* req = vm.heap().newMap();
-    TempRoot root(vm, Value::object(req));
-    auto set = [&](MapObject* m, std::string_view k, Value v) { mapSet(vm.heap(), m, vm.newString(k), v); };
-    set(req, "method", vm.stringValue(raw.method));
-    size_t q = raw.target.find('?');
-    set(req, "path", vm.stringValue(percentDecode(raw.target.substr(0, q))));
-    MapObject* query = vm.heap().newMap();
-    set(req, "query", Value::object(query));
-    if (q != std::string::npos) {
-        std::string_view qs(raw.target);
-        qs.remove_prefix(q + 1);
-        while (!qs.empty()) {
-            size_t amp = qs.find('&');
-            std::string_view pair = qs.substr(0, amp);
-            size_t eq = pair.find('=');
-            std::string key = percentDecode(pair.substr(0, eq));
-            Value value = vm.stringValue(eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1)));
-            if (!key.empty()) {
-                Value* existing = mapFind(query, key);
-                if (!existing) {
-                    set(query, key, value);
-                } else if (existing->isObjType(ObjType::Array)) {
-                    arrayPush(vm, existing->as<ArrayObject>(), value);
-                } else {
-                    ArrayObject* both = vm.heap().newArray(0, 2);
-                    arrayPush(vm, both, *existing);
-                    arrayPush(vm, both, value);
-                    set(query, key, Value::object(both));
-                }
-            }
-            if (amp == std::string_view::npos) break;
-            qs.remove_prefix(amp + 1);
-        }
-    }
-    MapObject* headers = vm.heap().newMap();
-    set(req, "headers", Value::object(headers));
-    for (const auto& [k, v] : raw.headers) set(headers, k, vm.stringValue(v));
-    set(req, "body", vm.stringValue(raw.body));
-    return Value::object(req);
+std::string plainResponse(int status) {
+    HttpResponseData r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+    r.body = httpReason(status);
+    return serialize(r, false);
 }
 
-// Turns the handler's result into a response.
-std::string render(VM& vm, Value result, bool head) {
-    if (result.isString()) return response(200, "text/plain; charset=utf-8", std::string(result.as<StringObject>()->view()), {}, head);
-    if (result.isObjType(ObjType::Map)) {
-        auto* m = result.as<MapObject>();
-        Value* status = mapFind(m, "status");
-        if (status && status->isInt()) {
-            std::vector<std::pair<std::string, std::string>> extra;
-            if (Value* hs = mapFind(m, "headers"); hs && hs->isObjType(ObjType::Map))
-                for (StringObject* k : mapSortedKeys(hs->as<MapObject>())) {
-                    std::string v = vm.toString(*mapFind(hs->as<MapObject>(), k));
-                    if (v.find_first_of("\r\n") != std::string::npos) continue; // no header injection
-                    extra.emplace_back(std::string(k->view()), v);
-                }
-            Value* body = mapFind(m, "body");
-            if (!body || body->isNil()) return response(int(status->asInt()), "text/plain; charset=utf-8", "", extra, head);
-            if (body->isString())
-                return response(int(status->asInt()), "text/plain; charset=utf-8", std::string(body->as<StringObject>()->view()), extra, head);
-            return response(int(status->asInt()), "application/json", jsonStringify(vm, *body, 0), extra, head);
-        }
-    }
-    if (result.isNil()) return response(204, "text/plain", "", {}, head);
-    return response(200, "application/json", jsonStringify(vm, result, 0), {}, head);
+HttpRequestData toRequestData(RawRequest& raw) {
+    HttpRequestData data;
+    size_t q = raw.target.find('?');
+    data.method = std::move(raw.method);
+    data.path = percentDecodeLenient(std::string_view(raw.target).substr(0, q), false);
+    if (q != std::string::npos) data.rawQuery = raw.target.substr(q + 1);
+    data.headers = std::move(raw.headers);
+    data.body = std::move(raw.body);
+    return data;
 }
 
 Value serve(VM& vm, Value, Value* args, int argc) {
@@ -271,7 +178,7 @@ Value serve(VM& vm, Value, Value* args, int argc) {
             ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
             failure = readRequest(client, raw);
             if (failure != 0) {
-                if (failure > 0) sendAll(client, response(failure, "text/plain", reason(failure), {}, false));
+                if (failure > 0) sendAll(client, plainResponse(failure));
                 ::close(client);
                 continue;
             }
@@ -279,14 +186,17 @@ Value serve(VM& vm, Value, Value* args, int argc) {
         bool head = raw.method == "HEAD";
         std::string out;
         try {
-            Value req = buildRequest(vm, raw);
+            Value req = buildRequestValue(vm, toRequestData(raw));
             Value result = vm.call(handler, std::span(&req, 1));
-            out = render(vm, result, head);
+            HttpResponseData response;
+            applyHandlerResult(vm, result, response);
+            if (result.isNil()) response.status = 204;
+            out = serialize(response, head);
         } catch (ScriptThrow&) {
             vm.flush();
             std::string report = "http_server: handler failed: " + vm.describeUncaught();
             std::fputs(report.c_str(), stderr);
-            out = response(500, "text/plain", "Internal Server Error", {}, head);
+            out = plainResponse(500);
         }
         {
             BlockingSection io(vm);

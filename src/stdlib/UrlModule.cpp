@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "stdlib/DataArgs.h"
+#include "stdlib/HttpMessage.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -28,32 +29,12 @@ void percentEncode(std::string& out, std::string_view s) {
     }
 }
 
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Percent-decoding; `plusIsSpace` for query strings (form encoding).
-std::string percentDecode(VM& vm, const char* fn, std::string_view s, bool plusIsSpace) {
+std::string decodeOrRaise(VM& vm, const char* fn, std::string_view s, bool plusIsSpace) {
     std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '%') {
-            int hi = i + 1 < s.size() ? hexDigit(s[i + 1]) : -1;
-            int lo = i + 2 < s.size() ? hexDigit(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                vm.raise("ValueError", std::string(fn) + ": malformed percent escape at byte " + std::to_string(i));
-            out += char(hi << 4 | lo);
-            i += 2;
-        } else if (c == '+' && plusIsSpace) {
-            out += ' ';
-        } else {
-            out += c;
-        }
-    }
+    size_t bad = percentDecode(s, plusIsSpace, out);
+    if (bad != std::string_view::npos)
+        vm.raise("ValueError", std::string(fn) + ": malformed percent escape at byte " + std::to_string(bad));
     return out;
 }
 
@@ -67,7 +48,7 @@ Value u_encode(VM& vm, Value, Value* a, int n) {
 }
 
 Value u_decode(VM& vm, Value, Value* a, int n) {
-    return makeString(vm, percentDecode(vm, "url.decode", argString(vm, "url.decode", a, n, 0), false));
+    return makeString(vm, decodeOrRaise(vm, "url.decode", argString(vm, "url.decode", a, n, 0), false));
 }
 
 void setString(VM& vm, MapObject* m, const char* key, std::string_view v) {
@@ -175,22 +156,10 @@ Value u_parseQuery(VM& vm, Value, Value* a, int n) {
         q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
         if (pair.empty()) continue;
         size_t eq = pair.find('=');
-        std::string key = percentDecode(vm, "url.parseQuery", pair.substr(0, eq), true);
+        std::string key = decodeOrRaise(vm, "url.parseQuery", pair.substr(0, eq), true);
         std::string value =
-            eq == std::string_view::npos ? std::string() : percentDecode(vm, "url.parseQuery", pair.substr(eq + 1), true);
-        StringObject* k = vm.newString(key);
-        Value v = vm.stringValue(value);
-        Value* existing = mapFind(m, k);
-        if (!existing) {
-            mapSet(vm.heap(), m, k, v);
-        } else if (existing->isObjType(ObjType::Array)) {
-            arrayPush(vm, existing->as<ArrayObject>(), v);
-        } else {
-            ArrayObject* arr = vm.heap().newArray(0, 2);
-            arrayPush(vm, arr, *existing);
-            arrayPush(vm, arr, v);
-            mapSet(vm.heap(), m, k, Value::object(arr));
-        }
+            eq == std::string_view::npos ? std::string() : decodeOrRaise(vm, "url.parseQuery", pair.substr(eq + 1), true);
+        addRepeatedValue(vm, m, key, vm.stringValue(value));
     }
     return Value::object(m);
 }
