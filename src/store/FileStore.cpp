@@ -1,0 +1,406 @@
+// The file backend: the embedded StripedMap plus an append-only log.
+//
+// Log format, one JSON record per line (v always last, x = absolute expiry
+// in epoch ms, 0 = none):
+//   {"k":"KEY","x":0,"v":VALUE}     the key now holds VALUE
+//   {"k":"KEY","d":1}               the key was deleted
+// incr and cas are logged as the set they amount to. Records are appended
+// under the key's stripe lock, so per key the log order is the memory
+// order, and write() happens before the call returns: a killed process
+// loses no acknowledged write. Replay at open applies the records in order;
+// a torn last line (a crash mid-write) is dropped and truncated away, but
+// a bad line followed by good ones is corruption and refuses to open.
+//
+// Compaction: when the log outgrows the live data (kCompactRatio and
+// kCompactMinBytes), a snapshot of the live entries is written to PATH.tmp,
+// fsynced and renamed over PATH, and the directory fsynced. Writers wait
+// while the snapshot is written; readers do not.
+#include <fcntl.h>
+#include <simdjson.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <thread>
+
+#include "store/Backends.h"
+#include "store/StripedMap.h"
+
+namespace langoost::store {
+namespace {
+
+// Compact when the log is this many times the live data...
+constexpr int64_t kCompactRatio = 2;
+// ...and at least this big: small logs replay in no time anyway.
+constexpr int64_t kCompactMinBytes = 1 << 20;
+// FsyncPolicy::Interval's period: at most this much is lost to a power cut.
+constexpr auto kFsyncInterval = std::chrono::seconds(1);
+
+[[noreturn]] void ioError(const std::string& what) { throw CoreError("IOError", what + ": " + std::strerror(errno)); }
+
+void writeAll(int fd, const char* p, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            throw errno;
+        }
+        p += w;
+        n -= size_t(w);
+    }
+}
+
+void appendRecord(std::string& out, std::string_view key, const Entry* e) {
+    out += "{\"k\":";
+    appendJsonString(out, key);
+    if (!e) {
+        out += ",\"d\":1}\n";
+        return;
+    }
+    out += ",\"x\":";
+    out += std::to_string(e->expiresAt);
+    out += ",\"v\":";
+    out += e->json;
+    out += "}\n";
+}
+
+// One parsed log line. `value` points into the line.
+struct Record {
+    std::string key;
+    bool deleted = false;
+    int64_t expiresAt = 0;
+    std::string_view value;
+};
+
+// Parses a line (without its '\n'); false when it is not a valid record.
+bool parseRecord(simdjson::dom::parser& parser, std::string_view line, Record& r) {
+    simdjson::dom::element root;
+    if (parser.parse(line.data(), line.size()).get(root)) return false;
+    std::string_view key;
+    if (root["k"].get(key)) return false;
+    r.key = key;
+    r.deleted = !root["d"].error();
+    if (r.deleted) return true;
+    if (root["x"].get(r.expiresAt) || root["v"].error()) return false;
+    // The value's own text: after `{"k":"...","x":N,"v":` up to the final '}'.
+    size_t i = 6;
+    while (i < line.size() && line[i] != '"') i += line[i] == '\\' ? 2 : 1;
+    std::string_view rest = line.substr(std::min(i + 1, line.size()));
+    if (!rest.starts_with(",\"x\":")) return false;
+    size_t v = rest.find(",\"v\":");
+    if (v == std::string_view::npos || !line.ends_with('}')) return false;
+    size_t start = size_t(rest.data() - line.data()) + v + 5;
+    r.value = line.substr(start, line.size() - 1 - start);
+    return !r.value.empty();
+}
+
+class FileStore final : public CoreStore {
+    // The StripedMap log callback: appends the record, notes its sequence number.
+    struct Logger {
+        FileStore* store;
+        uint64_t& seq;
+        void operator()(std::string_view key, const Entry* e) const {
+            std::string record;
+            appendRecord(record, key, e);
+            seq = store->append(record);
+        }
+    };
+    Logger logger(uint64_t& seq) { return Logger{this, seq}; }
+
+  public:
+    FileStore(std::string path, FsyncPolicy policy) : path_(std::move(path)), policy_(policy) {
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd_ < 0) ioError("cannot open core store file:" + path_);
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            int err = errno;
+            ::close(fd_);
+            errno = err;
+            if (err == EWOULDBLOCK) throw CoreError("IOError", "core store file:" + path_ + " is in use by another process");
+            ioError("cannot lock core store file:" + path_);
+        }
+        try {
+            replay();
+            if (needsCompaction()) compact();
+        } catch (...) {
+            ::close(fd_);
+            throw;
+        }
+        if (policy_ == FsyncPolicy::Interval) syncer_ = std::thread([this] { syncPeriodically(); });
+    }
+
+    ~FileStore() override {
+        {
+            std::lock_guard lock(logMutex_);
+            stopping_ = true;
+        }
+        stopCv_.notify_all();
+        if (syncer_.joinable()) syncer_.join();
+        ::fdatasync(fd_);
+        ::close(fd_);
+    }
+
+    std::optional<std::string> get(std::string_view key) override {
+        checkKey(key);
+        return map_.get(key);
+    }
+
+    void set(std::string_view key, std::string_view json, int64_t ttlMs) override {
+        checkKey(key);
+        checkJson(json);
+        uint64_t seq = 0;
+        map_.set(key, json, expiryFor(ttlMs), logger(seq));
+        afterWrite(seq);
+    }
+
+    bool remove(std::string_view key) override {
+        checkKey(key);
+        uint64_t seq = 0;
+        bool existed = map_.remove(key, logger(seq));
+        afterWrite(seq);
+        return existed;
+    }
+
+    int64_t incr(std::string_view key, int64_t by) override {
+        checkKey(key);
+        uint64_t seq = 0;
+        int64_t n = map_.incr(key, by, logger(seq));
+        afterWrite(seq);
+        return n;
+    }
+
+    bool cas(std::string_view key, std::optional<std::string_view> expected, std::string_view json) override {
+        checkKey(key);
+        checkJson(json);
+        uint64_t seq = 0;
+        bool replaced = map_.cas(key, expected, json, logger(seq));
+        afterWrite(seq);
+        return replaced;
+    }
+
+    std::vector<std::string> keys(std::string_view prefix) override { return map_.keys(prefix); }
+
+    void flush() override {
+        uint64_t seq;
+        {
+            std::lock_guard lock(logMutex_);
+            seq = writtenSeq_;
+        }
+        waitDurable(seq);
+    }
+
+    std::string describe() const override { return "file:" + path_; }
+
+  private:
+    // The log must stay parseable, so values are validated here.
+    static void checkJson(std::string_view json) {
+        checkValue(json);
+        static thread_local simdjson::dom::parser parser;
+        simdjson::dom::element root;
+        if (parser.parse(json.data(), json.size()).get(root))
+            throw CoreError("ValueError", "runtime.core: value is not valid JSON");
+    }
+
+
+    // Called under the key's stripe lock. A failed write is cut off again,
+    // so the next record starts on a line of its own.
+    uint64_t append(const std::string& record) {
+        std::lock_guard lock(logMutex_);
+        try {
+            writeAll(fd_, record.data(), record.size());
+        } catch (int err) {
+            if (::ftruncate(fd_, logBytes_) != 0) {}
+            errno = err;
+            ioError("cannot write core store file:" + path_);
+        }
+        logBytes_ += int64_t(record.size());
+        return ++writtenSeq_;
+    }
+
+    void afterWrite(uint64_t seq) {
+        if (seq == 0) return;
+        if (policy_ == FsyncPolicy::Always) waitDurable(seq);
+        if (needsCompaction() && !compacting_.exchange(true)) {
+            try {
+                compact();
+            } catch (const CoreError&) {
+                // The write itself succeeded; try again when the log has doubled.
+                std::lock_guard lock(logMutex_);
+                compactFloor_ = logBytes_ * 2;
+            }
+            compacting_ = false;
+        }
+    }
+
+    // Group commit: one caller runs fdatasync for everything written so far
+    // while the others wait for it instead of issuing their own.
+    void waitDurable(uint64_t seq) {
+        std::unique_lock lock(logMutex_);
+        while (syncedSeq_ < seq) {
+            if (syncing_) {
+                syncedCv_.wait(lock);
+                continue;
+            }
+            syncing_ = true;
+            uint64_t target = writtenSeq_;
+            int fd = fd_;
+            lock.unlock();
+            int rc = ::fdatasync(fd);
+            int err = errno;
+            lock.lock();
+            syncing_ = false;
+            if (rc == 0) syncedSeq_ = std::max(syncedSeq_, target);
+            syncedCv_.notify_all();
+            if (rc != 0) {
+                errno = err;
+                ioError("cannot sync core store file:" + path_);
+            }
+        }
+    }
+
+    void syncPeriodically() {
+        std::unique_lock lock(logMutex_);
+        while (!stopping_) {
+            stopCv_.wait_for(lock, kFsyncInterval);
+            if (stopping_ || syncedSeq_ == writtenSeq_) continue;
+            uint64_t seq = writtenSeq_;
+            lock.unlock();
+            try {
+                waitDurable(seq);
+            } catch (const CoreError&) {
+            }
+            lock.lock();
+        }
+    }
+
+    bool needsCompaction() {
+        std::lock_guard lock(logMutex_);
+        return logBytes_ > kCompactMinBytes && logBytes_ > compactFloor_ && logBytes_ > kCompactRatio * map_.liveBytes();
+    }
+
+    void replay() {
+        struct stat st;
+        if (::fstat(fd_, &st) != 0) ioError("cannot read core store file:" + path_);
+        std::string text(size_t(st.st_size), '\0');
+        for (size_t got = 0; got < text.size();) {
+            ssize_t n = ::pread(fd_, text.data() + got, text.size() - got, off_t(got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) ioError("cannot read core store file:" + path_);
+            if (n == 0) {
+                text.resize(got);
+                break;
+            }
+            got += size_t(n);
+        }
+        simdjson::dom::parser parser;
+        int64_t now = nowEpochMs();
+        size_t goodEnd = 0, pos = 0, line = 0, firstBadLine = 0;
+        Record r;
+        while (pos < text.size()) {
+            size_t nl = text.find('\n', pos);
+            ++line;
+            bool complete = nl != std::string::npos;
+            std::string_view l(text.data() + pos, (complete ? nl : text.size()) - pos);
+            bool ok = complete && parseRecord(parser, l, r);
+            pos = complete ? nl + 1 : text.size();
+            if (!ok) {
+                if (!firstBadLine) firstBadLine = line;
+                continue;
+            }
+            if (firstBadLine)
+                throw CoreError("IOError", "core store file:" + path_ + " is corrupt at line " +
+                                               std::to_string(firstBadLine) + " (records follow it)");
+            goodEnd = pos;
+            if (r.deleted || (r.expiresAt != 0 && r.expiresAt <= now)) map_.unload(r.key);
+            else map_.load(r.key, Entry{std::string(r.value), r.expiresAt});
+        }
+        if (goodEnd < text.size()) {
+            // A torn tail: the crash came mid-write, so it was never acknowledged.
+            if (::ftruncate(fd_, off_t(goodEnd)) != 0 || ::fdatasync(fd_) != 0)
+                ioError("cannot truncate the torn tail of core store file:" + path_);
+        }
+        logBytes_ = int64_t(goodEnd);
+    }
+
+    void syncDirectory() {
+        size_t slash = path_.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
+        int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) ioError("cannot open directory of core store file:" + path_);
+        int rc = ::fsync(dfd);
+        ::close(dfd);
+        if (rc != 0) ioError("cannot sync directory of core store file:" + path_);
+    }
+
+    // Writes the live entries to PATH.tmp and renames it over PATH.
+    void compact() {
+        auto stripes = map_.lockAllShared();
+        std::unique_lock lock(logMutex_);
+        syncedCv_.wait(lock, [&] { return !syncing_; });
+        std::string tmp = path_ + ".tmp";
+        int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) ioError("cannot create " + tmp);
+        int64_t bytes = 0;
+        try {
+            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) ioError("cannot lock " + tmp);
+            std::string chunk;
+            auto spill = [&] {
+                try {
+                    writeAll(fd, chunk.data(), chunk.size());
+                } catch (int err) {
+                    errno = err;
+                    ioError("cannot write " + tmp);
+                }
+                bytes += int64_t(chunk.size());
+                chunk.clear();
+            };
+            map_.forEachLocked([&](const std::string& key, const Entry& e) {
+                appendRecord(chunk, key, &e);
+                if (chunk.size() >= (1u << 16)) spill();
+            });
+            spill();
+            if (::fdatasync(fd) != 0) ioError("cannot sync " + tmp);
+            if (::rename(tmp.c_str(), path_.c_str()) != 0) ioError("cannot rename " + tmp + " over " + path_);
+        } catch (...) {
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw;
+        }
+        ::close(fd_);
+        fd_ = fd;
+        logBytes_ = bytes;
+        compactFloor_ = 0;
+        syncedSeq_ = writtenSeq_;
+        syncDirectory();
+    }
+
+    const std::string path_;
+    const FsyncPolicy policy_;
+    StripedMap map_;
+    int fd_ = -1;
+
+    // Guards the fd, the byte and sequence counters and the sync state.
+    std::mutex logMutex_;
+    std::condition_variable syncedCv_;
+    int64_t logBytes_ = 0;
+    int64_t compactFloor_ = 0;
+    uint64_t writtenSeq_ = 0;
+    uint64_t syncedSeq_ = 0;
+    bool syncing_ = false;
+    std::atomic<bool> compacting_{false};
+
+    bool stopping_ = false;
+    std::condition_variable stopCv_;
+    std::thread syncer_;
+};
+
+} // namespace
+
+std::unique_ptr<CoreStore> openFileStore(const std::string& path, FsyncPolicy policy) {
+    return std::make_unique<FileStore>(path, policy);
+}
+
+} // namespace langoost::store
