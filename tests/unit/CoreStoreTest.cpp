@@ -129,12 +129,12 @@ TEST(CoreStore, TtlExpires) {
     EXPECT_EQ(s->get("t2"), "1");
 }
 
-void hammer(CoreStore& s, int kIncrements = 5000) {
+void hammer(CoreStore& s, int increments = 5000) {
     constexpr int kThreads = 8;
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t)
-        threads.emplace_back([&s, t] {
-            for (int i = 0; i < kIncrements; ++i) {
+        threads.emplace_back([&s, t, increments] {
+            for (int i = 0; i < increments; ++i) {
                 s.incr("shared", 1);
                 s.incr("own:" + std::to_string(t), 2);
                 // A cas loop: read, compute, swap; retried until it wins.
@@ -147,9 +147,9 @@ void hammer(CoreStore& s, int kIncrements = 5000) {
             }
         });
     for (auto& th : threads) th.join();
-    EXPECT_EQ(s.get("shared"), std::to_string(kThreads * kIncrements));
-    EXPECT_EQ(s.get("casCounter"), std::to_string(kThreads * kIncrements));
-    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(s.get("own:" + std::to_string(t)), std::to_string(2 * kIncrements));
+    EXPECT_EQ(s.get("shared"), std::to_string(kThreads * increments));
+    EXPECT_EQ(s.get("casCounter"), std::to_string(kThreads * increments));
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(s.get("own:" + std::to_string(t)), std::to_string(2 * increments));
 }
 
 TEST(CoreStore, ConcurrentIncrAndCasAreExact) {
