@@ -28,8 +28,12 @@ inline Value makeString(VM& vm, std::string_view s) {
     return vm.stringValue(s);
 }
 
-// json.stringify's writer (JsonModule.cpp).
-std::string jsonStringify(VM& vm, Value v, int indent);
+// json.stringify's writer (JsonModule.cpp); `who` names the function in
+// error messages. Compact output (indent 0) is canonical: the same value
+// always gives the same text (runtime.core relies on it).
+std::string jsonStringify(VM& vm, Value v, int indent, const char* who = "json.stringify");
+// json.parse's parser: JSONError on bad text.
+Value jsonParse(VM& vm, std::string_view text);
 
 // Lowercase hex of bytes (EncodeModule.cpp).
 std::string hexEncode(std::string_view bytes);

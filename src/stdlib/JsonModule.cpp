@@ -307,24 +307,14 @@ Value json_parse(VM& vm, Value, Value* args, int argc) {
     if (!args[0].isString())
         vm.raise("TypeError", std::string("json.parse: argument 1 must be a string, got ") +
                                   (argc > 0 ? vm.typeName(args[0]) : "nothing"));
-    std::string_view s = args[0].as<StringObject>()->view();
-    simdjson::padded_string text(s);
-    static thread_local simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    simdjson::error_code e = parser.parse(text).get(root);
-    if (e) return parseSlow(vm, text, e);
-    try {
-        return DomBuilder(vm).build(root, 0);
-    } catch (UseSlowPath&) {
-        return parseSlow(vm, text, simdjson::SUCCESS);
-    }
+    return jsonParse(vm, args[0].as<StringObject>()->view());
 }
 
 // ---------------------------------------------------------------- stringify
 
 class Writer {
   public:
-    Writer(VM& vm, int indent) : vm_(vm), indent_(indent) {}
+    Writer(VM& vm, int indent, const char* who) : vm_(vm), indent_(indent), who_(who) {}
 
     void value(Value v, int depth) {
         switch (v.type()) {
@@ -334,7 +324,7 @@ class Writer {
         case ValueType::Float: {
             double d = v.asFloat();
             if (!std::isfinite(d))
-                vm_.raise("ValueError", "json.stringify: " + vm_.toString(v) + " cannot be represented in JSON");
+                vm_.raise("ValueError", std::string(who_) + ": " + vm_.toString(v) + " cannot be represented in JSON");
             appendFloat(out_, d);
             return;
         }
@@ -400,7 +390,7 @@ class Writer {
             return;
         }
         default:
-            vm_.raise("TypeError", std::string("json.stringify: cannot encode a value of type ") + vm_.typeName(v));
+            vm_.raise("TypeError", std::string(who_) + ": cannot encode a value of type " + vm_.typeName(v));
         }
     }
 
@@ -409,16 +399,16 @@ class Writer {
   private:
     void enter(Obj* o, int depth) {
         for (Obj* open : open_)
-            if (open == o) vm_.raise("TypeError", "json.stringify: cyclic structure cannot be encoded");
+            if (open == o) vm_.raise("TypeError", std::string(who_) + ": cyclic structure cannot be encoded");
         if (depth >= kMaxDepth)
-            vm_.raise("JSONError", "json.stringify: nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+            vm_.raise("JSONError", std::string(who_) + ": nesting deeper than " + std::to_string(kMaxDepth) + " levels");
         open_.push_back(o);
         checkSize();
     }
     void leave() { open_.pop_back(); }
 
     void checkSize() {
-        if (out_.size() > kMaxStringLength) vm_.raise("ValueError", "json.stringify: result would exceed the maximum string length");
+        if (out_.size() > kMaxStringLength) vm_.raise("ValueError", std::string(who_) + ": result would exceed the maximum string length");
     }
 
     void newline(int depth) {
@@ -488,6 +478,7 @@ class Writer {
 
     VM& vm_;
     int indent_;
+    const char* who_; // the function named in error messages
     std::string out_;
     std::vector<Obj*> open_;
 };
@@ -505,8 +496,21 @@ Value json_stringify(VM& vm, Value, Value* args, int argc) {
 
 } // namespace
 
-std::string jsonStringify(VM& vm, Value v, int indent) {
-    Writer w(vm, indent);
+Value jsonParse(VM& vm, std::string_view s) {
+    simdjson::padded_string text(s);
+    static thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    simdjson::error_code e = parser.parse(text).get(root);
+    if (e) return parseSlow(vm, text, e);
+    try {
+        return DomBuilder(vm).build(root, 0);
+    } catch (UseSlowPath&) {
+        return parseSlow(vm, text, simdjson::SUCCESS);
+    }
+}
+
+std::string jsonStringify(VM& vm, Value v, int indent, const char* who) {
+    Writer w(vm, indent, who);
     w.value(v, 0);
     return std::move(w.text());
 }

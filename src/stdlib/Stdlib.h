@@ -18,6 +18,8 @@ const NativeModuleDef& threadModule();
 const NativeModuleDef& netModule();
 const NativeModuleDef& httpServerModule();
 const NativeModuleDef& assertModule();
+// runtime (runtime.core, the shared key-value store; src/store)
+const NativeModuleDef& runtimeModule();
 // io, os, time, regex, terminal, form, session
 const NativeModuleDef& ioModule();
 const NativeModuleDef& osModule();
