@@ -9,6 +9,7 @@
 #include "bytecode/Disassembler.h"
 #include "compiler/Compiler.h"
 #include "modules/ModuleLoader.h"
+#include "server/ServerModule.h"
 
 #include <filesystem>
 #include "stdlib/Stdlib.h"
@@ -48,13 +49,20 @@ std::shared_ptr<const CompiledModule> compileFile(ModuleLoader& loader, const st
 std::shared_ptr<ModuleLoader> makeModuleLoader() {
     std::vector<NativeModuleInfo> natives;
     for (const NativeModuleDef* def : standardModules()) natives.push_back({def->name, nativeModuleExports(*def)});
+    natives.push_back({serverModule().name, nativeModuleExports(serverModule())});
     return std::make_shared<ModuleLoader>(builtinNames(), std::move(natives));
 }
 
 RuntimeConfig makeRuntime(std::shared_ptr<ModuleLoader> loader, std::vector<std::string> args) {
     RuntimeConfig config = standardRuntime(std::move(args));
+    config.modules.push_back(&serverModule());
     config.moduleProvider = std::move(loader);
     return config;
+}
+
+int serveCommand(const ServerOptions& options) {
+    auto loader = makeModuleLoader();
+    return runServer(options, loader, makeRuntime(loader, {}));
 }
 
 int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "modules/ModuleLoader.h"
+#include "server/ServerOptions.h"
 
 namespace langoost {
 
@@ -31,6 +32,8 @@ struct RunLimits {
 int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits = {});
 int disasmCommand(const std::string& path);
 int checkCommand(const std::vector<std::string>& paths);
+// `langoost serve TARGET [options]` (src/server).
+int serveCommand(const ServerOptions& options);
 
 // `langoost test [PATH...] [--filter SUBSTR] [--json]` (TestRunner.cpp).
 struct TestOptions {

@@ -9,7 +9,7 @@
 using namespace langoost;
 
 int main(int argc, char** argv) {
-    static const std::set<std::string> commands = {"run", "disasm", "check", "test", "repl", "version"};
+    static const std::set<std::string> commands = {"run", "disasm", "check", "test", "repl", "serve", "version"};
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !commands.count(args[0]))
         args.insert(args.begin(), "run");
@@ -47,6 +47,30 @@ int main(int argc, char** argv) {
 
     auto* repl = app.add_subcommand("repl", "Interactive REPL (also: langoost with no arguments)");
 
+    ServerOptions serve;
+    uint64_t maxMemoryMb = serve.limits.maxMemoryBytes >> 20;
+    auto* serveCmd = app.add_subcommand("serve", "Serve HTTP: every request runs a script in a fresh isolate");
+    serveCmd->add_option("target", serve.target, "A script (runs for every request) or a directory (routed)")->required();
+    serveCmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+    serveCmd->add_option("--port", serve.port, "Port to listen on (0: any free port)")->capture_default_str();
+    serveCmd->add_option("--workers", serve.workers, "Worker threads (default: one per core)");
+    serveCmd->add_option("--core", serve.core, "runtime.core backend: file:PATH or redis://HOST:PORT/DB (default: embedded)");
+    serveCmd->add_option("--access-log", serve.accessLog, "Log one line per request to FILE ('-': stdout)")->type_name("FILE");
+    serveCmd->add_flag("--dev", serve.dev, "Show error details and stack traces in 500 responses");
+    serveCmd->add_option("--timeout-ms", serve.limits.timeoutMs, "Per-request time limit (503 when exceeded)")->capture_default_str();
+    serveCmd->add_option("--max-memory-mb", maxMemoryMb, "Per-request heap limit (503 when exceeded)")->capture_default_str();
+    serveCmd->add_option("--max-body-bytes", serve.maxBodyBytes, "Request body limit (413 when exceeded)")->capture_default_str();
+    serveCmd->add_option("--max-output-bytes", serve.limits.maxOutputBytes, "Response body limit for scripts (500 when exceeded)")
+        ->capture_default_str();
+    serveCmd->add_option("--max-header-bytes", serve.maxHeaderBytes, "Request line + headers limit (431 when exceeded)")
+        ->capture_default_str();
+    serveCmd->add_option("--header-timeout-ms", serve.headerTimeoutMs, "Time allowed to send the request headers (408)")
+        ->capture_default_str();
+    serveCmd->add_option("--idle-timeout-ms", serve.idleTimeoutMs, "Keep-alive idle / stalled transfer limit")->capture_default_str();
+    serveCmd->add_option("--grace-ms", serve.graceMs, "On SIGTERM/SIGINT, time given to in-flight requests")->capture_default_str();
+    serveCmd->add_option("--max-connections", serve.maxConnections, "Open connections per worker (503 beyond)")
+        ->capture_default_str();
+
     app.add_subcommand("version", "Print version and build information");
 
     // Script arguments (everything after the script name) are passed
@@ -78,6 +102,10 @@ int main(int argc, char** argv) {
     if (*check) return checkCommand(checkFiles);
     if (*test) return testCommand(testOptions);
     if (*repl) return replCommand();
+    if (*serveCmd) {
+        serve.limits.maxMemoryBytes = maxMemoryMb << 20;
+        return serveCommand(serve);
+    }
     std::printf("langoost %s (C++20, %s dispatch)\n", LANGOOST_VERSION,
 #ifdef LANGOOST_COMPUTED_GOTO
                 "computed-goto"

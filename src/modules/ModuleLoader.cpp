@@ -71,6 +71,7 @@ ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& 
         r.error = "module \"" + spec + "\" (" + displayPath(*found.file) + ") failed to compile";
         return r;
     }
+    if (!importsOfLoading_.empty()) importsOfLoading_.back().push_back(key);
     r.ok = true;
     r.key = key;
     r.exports = module->globalNames;
@@ -80,26 +81,30 @@ ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& 
 std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& canonical, const std::string& shownPath,
                                                                 Diagnostics& diagnostics) {
     std::string key = canonical.string();
-    std::error_code ec;
-    auto mtime = fs::last_write_time(canonical, ec);
     {
         std::shared_lock lock(cacheMutex_);
-        auto it = cache_.find(key);
-        if (it != cache_.end() && !ec && it->second.mtime == mtime) return it->second.module;
+        if (isFresh(key)) return cache_.find(key)->second.module;
     }
+    // Read the time before the text: an edit racing with this compile then
+    // leaves a stale mtime, so the next load compiles again.
+    std::error_code ec;
+    auto mtime = fs::last_write_time(canonical, ec);
     std::ifstream in(canonical, std::ios::binary);
     if (!in) return nullptr;
     std::stringstream text;
     text << in.rdbuf();
     SourceFile file(shownPath, text.str());
     loading_.push_back(key);
+    importsOfLoading_.emplace_back();
     std::shared_ptr<CompiledModule> module =
         compileSource(file, diagnostics, optionsFor(canonical.parent_path(), shownPath, diagnostics));
+    std::vector<std::string> imports = std::move(importsOfLoading_.back());
+    importsOfLoading_.pop_back();
     loading_.pop_back();
     if (!module) return nullptr;
     module->key = key;
     std::unique_lock lock(cacheMutex_);
-    cache_[key] = {mtime, module};
+    cache_[key] = {mtime, module, std::move(imports)};
     return module;
 }
 
@@ -109,6 +114,27 @@ std::shared_ptr<const CompiledModule> ModuleLoader::loadEntry(const std::string&
     fs::path canonical = fs::canonical(path, ec);
     if (ec || !fs::is_regular_file(canonical, ec)) return nullptr;
     return compileFile(canonical, path, diagnostics);
+}
+
+std::shared_ptr<const CompiledModule> ModuleLoader::loadCanonical(const std::string& canonicalPath,
+                                                                  Diagnostics& diagnostics) {
+    {
+        std::shared_lock lock(cacheMutex_);
+        if (isFresh(canonicalPath)) return cache_.find(canonicalPath)->second.module;
+    }
+    std::lock_guard guard(compileMutex_);
+    return compileFile(canonicalPath, displayPath(canonicalPath), diagnostics);
+}
+
+bool ModuleLoader::isFresh(const std::string& key) const {
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return false;
+    std::error_code ec;
+    auto mtime = fs::last_write_time(key, ec);
+    if (ec || mtime != it->second.mtime) return false;
+    for (const std::string& dep : it->second.imports)
+        if (!isFresh(dep)) return false;
+    return true;
 }
 
 std::shared_ptr<const CompiledModule> ModuleLoader::loadSource(const SourceFile& file, const fs::path& baseDir,

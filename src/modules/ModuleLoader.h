@@ -30,6 +30,10 @@ class ModuleLoader : public ModuleProvider {
     // Compiles `path` (shown in diagnostics as given) and its imports.
     // Null when any diagnostic was reported.
     std::shared_ptr<const CompiledModule> loadEntry(const std::string& path, Diagnostics& diagnostics);
+    // The same for an already canonical path, without the compile lock
+    // when the file and everything it imports are unchanged (the server's
+    // per-request path: one stat per module file, readers never block).
+    std::shared_ptr<const CompiledModule> loadCanonical(const std::string& canonicalPath, Diagnostics& diagnostics);
     // Compiles source text that is not a file (the REPL, `-e`), resolving
     // its imports against `baseDir`.
     std::shared_ptr<const CompiledModule> loadSource(const SourceFile& file, const std::filesystem::path& baseDir,
@@ -42,7 +46,12 @@ class ModuleLoader : public ModuleProvider {
     struct CacheEntry {
         std::filesystem::file_time_type mtime;
         std::shared_ptr<const CompiledModule> module;
+        std::vector<std::string> imports; // canonical paths of the file modules it imports
     };
+
+    // Whether `key` is cached and neither it nor anything it imports has
+    // changed on disk since. Caller holds cacheMutex_ (shared is enough).
+    bool isFresh(const std::string& key) const;
 
     ImportResolution resolve(const std::string& spec, const std::filesystem::path& importerDir,
                              const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics);
@@ -56,6 +65,7 @@ class ModuleLoader : public ModuleProvider {
     std::unordered_map<std::string, CacheEntry> cache_;
     std::recursive_mutex compileMutex_; // one program's module graph is compiled at a time
     std::vector<std::string> loading_;  // files being compiled, outermost first (cycle detection)
+    std::vector<std::vector<std::string>> importsOfLoading_; // file imports found so far, per loading_ entry
 };
 
 } // namespace langoost

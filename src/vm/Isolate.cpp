@@ -46,6 +46,7 @@ Isolate::~Isolate() {
 }
 
 void Isolate::flush() {
+    if (config_->captureOutput) return;
     if (!out.empty()) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         out.clear();

@@ -325,6 +325,7 @@ Value VM::importModule(StringObject* spec) {
         };
         ModuleObject* module = build(*def, build);
         nativeModules_.emplace_back(def, module);
+        if (def->onImport) def->onImport(*this, module->exports);
         return Value::object(module);
     }
     raise("ImportError", "cannot find module '" + std::string(spec->view()) + "'");

@@ -3,6 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
 #include <new>
 
 #include "bytecode/ValueFormat.h"
@@ -20,6 +24,58 @@ constexpr int64_t kTickChunk = 4096;
 // exhausting the C++ stack.
 constexpr int kMaxFormatDepth = 256;
 
+// Value stacks are reserved straight from the OS (pages are zero, i.e. nil,
+// and committed only when touched). Server mode creates a VM per request,
+// thousands a second, and munmap in a multi-threaded process costs a TLB
+// shoot-down on every core, so each thread keeps a few released stacks
+// for reuse, re-zeroing only the pages that were touched.
+class StackCache {
+  public:
+    ~StackCache() {
+        for (auto [mem, bytes] : free_) ::munmap(mem, bytes);
+    }
+    void* acquire(size_t bytes) {
+        for (size_t i = 0; i < free_.size(); ++i)
+            if (free_[i].second == bytes) {
+                void* mem = free_[i].first;
+                free_.erase(free_.begin() + long(i));
+                return mem;
+            }
+        void* mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (mem == MAP_FAILED) throw std::bad_alloc();
+        return mem;
+    }
+    void release(void* mem, size_t bytes) {
+        if (free_.size() >= kKept || !zeroTouchedPages(mem, bytes)) {
+            ::munmap(mem, bytes);
+            return;
+        }
+        free_.emplace_back(mem, bytes);
+    }
+
+  private:
+    // A stack that grew past this is returned to the OS rather than re-zeroed.
+    static constexpr size_t kMaxRezeroBytes = 1 << 20;
+    static constexpr size_t kKept = 4;
+
+    static bool zeroTouchedPages(void* mem, size_t bytes) {
+        const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+        size_t pages = (bytes + page - 1) / page;
+        std::vector<unsigned char> resident(pages);
+        if (::mincore(mem, bytes, resident.data()) != 0) return false;
+        size_t touched = 0;
+        for (unsigned char r : resident) touched += r & 1;
+        if (touched * page > kMaxRezeroBytes) return false;
+        for (size_t i = 0; i < pages; ++i)
+            if (resident[i] & 1) std::memset(static_cast<char*>(mem) + i * page, 0, page);
+        return true;
+    }
+
+    std::vector<std::pair<void*, size_t>> free_;
+};
+
+thread_local StackCache stackCache;
+
 } // namespace
 
 VM::VM(const RuntimeConfig& config) : VM(*new Isolate(config)) {
@@ -36,9 +92,7 @@ VM::VM(Isolate& isolate, bool spawnedThread)
     // Reserved straight from the OS: pages are zero (nil) and committed only
     // when touched, whatever malloc the process uses.
     stackBytes_ = size_t(slots) * sizeof(Value);
-    void* mem = ::mmap(nullptr, stackBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem == MAP_FAILED) throw std::bad_alloc();
-    stack_ = static_cast<Value*>(mem);
+    stack_ = static_cast<Value*>(stackCache.acquire(stackBytes_));
     stackEnd_ = stack_ + slots;
     sp_ = stack_;
     heap_.poll = kTickChunk;
@@ -84,7 +138,7 @@ void VM::safepoint() {
 
 VM::~VM() {
     std::erase(iso_.threads, this);
-    ::munmap(stack_, stackBytes_);
+    stackCache.release(stack_, stackBytes_);
     if (ownedIsolate_) iso_.lock.unlock();
     // ownedIsolate_ (destroyed after this body) flushes the output.
 }
@@ -96,7 +150,7 @@ void VM::write(std::string_view bytes) {
         iso_.outputBytes += bytes.size();
     }
     iso_.out.append(bytes);
-    if (iso_.out.size() >= 1 << 16) iso_.flush();
+    if (iso_.out.size() >= 1 << 16 && !config_.captureOutput) iso_.flush();
 }
 
 const char* VM::typeName(Value v) const {

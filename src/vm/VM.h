@@ -50,6 +50,9 @@ struct NativeModuleDef {
     std::vector<NativeModuleDef> namespaces;
     // Constant members (numbers and other non-heap values: math.pi, math.inf).
     std::vector<std::pair<std::string, Value>> values;
+    // Called once per isolate when the module is first imported, to add
+    // members that depend on the isolate (server.request); may be null.
+    void (*onImport)(VM& vm, MapObject* exports);
 };
 
 // Where the VM gets compiled file modules from: `Import` of a canonical
@@ -85,6 +88,9 @@ struct RuntimeConfig {
     uint64_t maxSteps = 0;
     uint64_t timeoutMs = 0;
     uint64_t maxOutputBytes = 0;
+    // Keep all output in Isolate::out (server mode: it becomes the response
+    // body) instead of flushing it to stdout.
+    bool captureOutput = false;
 };
 
 class Isolate;

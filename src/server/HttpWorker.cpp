@@ -1,0 +1,473 @@
+#include "server/HttpWorker.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "server/ResponseWriter.h"
+
+namespace langoost {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+// Stop answering pipelined requests while this much output is unsent, and
+// stop reading while this much input waits unparsed.
+constexpr size_t kOutputHighWater = 256 * 1024;
+constexpr size_t kInputHighWater = 1 << 20;
+// After an error answer: how long to drain the client's input before closing.
+constexpr uint64_t kLingerMs = 2'000;
+constexpr int kSweepIntervalMs = 250;
+constexpr int kMaxAcceptsPerWake = 64;
+
+uint64_t nowMs() {
+    using namespace std::chrono;
+    return uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+uint64_t nowUs() {
+    using namespace std::chrono;
+    return uint64_t(duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+std::string peerAddress(const sockaddr_storage& addr) {
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (addr.ss_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, buf, sizeof buf);
+    } else if (addr.ss_family == AF_INET6) {
+        const auto& a6 = reinterpret_cast<const sockaddr_in6&>(addr);
+        ::inet_ntop(AF_INET6, &a6.sin6_addr, buf, sizeof buf);
+        std::string_view text(buf);
+        if (text.starts_with("::ffff:") && text.find('.') != std::string_view::npos) return std::string(text.substr(7));
+    }
+    return buf;
+}
+
+// The path and query of a request-target (origin or absolute form).
+bool splitTarget(const std::string& target, std::string_view& path, std::string_view& query) {
+    if (target == "*") return false;
+    http_parser_url url;
+    http_parser_url_init(&url);
+    if (http_parser_parse_url(target.data(), target.size(), 0, &url) != 0) return false;
+    if (url.field_set & (1 << UF_PATH))
+        path = std::string_view(target).substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
+    else
+        path = "/";
+    if (url.field_set & (1 << UF_QUERY))
+        query = std::string_view(target).substr(url.field_data[UF_QUERY].off, url.field_data[UF_QUERY].len);
+    return true;
+}
+
+} // namespace
+
+struct HttpWorker::Connection {
+    Connection(int socket, std::string peer, const ServerOptions& o)
+        : fd(socket), remoteAddr(std::move(peer)), parser(o.maxHeaderBytes, o.maxBodyBytes) {}
+    int fd;
+    std::string remoteAddr;
+    RequestParser parser;
+    std::string in;
+    size_t inPos = 0;
+    std::string out;
+    size_t outPos = 0;
+    int fileFd = -1; // a static file body still to send after `out`
+    off_t fileOffset = 0;
+    uint64_t fileRemaining = 0;
+    bool writing = false;
+    bool closeAfterWrite = false;
+    bool lingering = false; // answered and shut down; draining input until closed
+    bool peerClosed = false;
+    uint64_t lastActivityMs = 0;
+    uint64_t requestStartMs = 0; // when the first byte of the current request arrived
+    uint64_t lingerUntilMs = 0;
+
+    bool outputPending() const { return outPos < out.size() || fileRemaining > 0; }
+    bool idle() const { return !parser.inProgress() && !outputPending() && inPos == in.size(); }
+};
+
+HttpWorker::HttpWorker(ServerShared& shared, int listenFd)
+    : shared_(shared), listenFd_(listenFd), readBuffer_(std::make_unique_for_overwrite<char[]>(kReadChunk)) {
+    epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epollFd_ < 0 || wakeFd_ < 0) throw std::runtime_error(std::string("epoll: ") + std::strerror(errno));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr;
+    ev.data.fd = listenFd_;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
+    ev.data.fd = wakeFd_;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+}
+
+HttpWorker::~HttpWorker() {
+    for (auto& [fd, c] : connections_) {
+        if (c->fileFd >= 0) ::close(c->fileFd);
+        ::close(fd);
+    }
+    if (listenFd_ >= 0) ::close(listenFd_);
+    ::close(epollFd_);
+    ::close(wakeFd_);
+}
+
+void HttpWorker::stop() {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof one);
+}
+
+void HttpWorker::run() {
+    epoll_event events[256];
+    uint64_t lastSweep = nowMs();
+    for (;;) {
+        if (stopping_ && connections_.empty()) break;
+        int n = ::epoll_wait(epollFd_, events, 256, kSweepIntervalMs);
+        if (n < 0 && errno != EINTR) break;
+        for (int i = 0; i < n; ++i) {
+            int fd = events[i].data.fd;
+            if (fd == listenFd_) {
+                acceptConnections();
+                continue;
+            }
+            if (fd == wakeFd_) {
+                uint64_t value;
+                [[maybe_unused]] ssize_t r = ::read(wakeFd_, &value, sizeof value);
+                stopping_ = true;
+                if (listenFd_ >= 0) {
+                    acceptConnections(); // take what the kernel already queued for us
+                    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+                    ::close(listenFd_);
+                    listenFd_ = -1;
+                }
+                std::vector<Connection*> idle;
+                for (auto& [cfd, c] : connections_)
+                    if (c->idle() && !c->lingering) idle.push_back(c.get());
+                for (Connection* c : idle) closeConnection(*c);
+                continue;
+            }
+            auto it = connections_.find(fd);
+            if (it == connections_.end()) continue;
+            Connection& c = *it->second;
+            if (events[i].events & (EPOLLERR | EPOLLHUP) && !(events[i].events & EPOLLIN)) {
+                closeConnection(c);
+                continue;
+            }
+            if (c.writing) {
+                if (flush(c)) serveBuffered(c);
+            } else {
+                onReadable(c);
+            }
+        }
+        flushLog();
+        uint64_t now = nowMs();
+        if (now - lastSweep >= uint64_t(kSweepIntervalMs)) {
+            lastSweep = now;
+            sweep(now);
+        }
+    }
+    flushLog();
+}
+
+void HttpWorker::acceptConnections() {
+    if (listenFd_ < 0) return;
+    for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        int fd = ::accept4(listenFd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // Out of descriptors: stop accepting for a moment instead of spinning.
+                ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+                acceptPausedUntilMs_ = nowMs() + 100;
+            }
+            return;
+        }
+        if (connections_.size() >= shared_.options.maxConnections) {
+            static const char busy[] =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            [[maybe_unused]] ssize_t n = ::send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+            ::close(fd);
+            continue;
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        auto c = std::make_unique<Connection>(fd, peerAddress(addr), shared_.options);
+        c->lastActivityMs = nowMs();
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            ::close(fd);
+            continue;
+        }
+        connections_.emplace(fd, std::move(c));
+    }
+}
+
+void HttpWorker::onReadable(Connection& c) {
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = ::recv(c.fd, readBuffer_.get(), kReadChunk, 0);
+        if (n > 0) {
+            if (!c.lingering) c.in.append(readBuffer_.get(), size_t(n)); // a lingering socket's input is dropped
+            total += size_t(n);
+            if (size_t(n) < kReadChunk || c.in.size() - c.inPos >= kInputHighWater || total >= 4 * kReadChunk) break;
+            continue;
+        }
+        if (n == 0) {
+            c.peerClosed = true;
+            break;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        closeConnection(c);
+        return;
+    }
+    if (c.lingering) {
+        if (c.peerClosed) closeConnection(c);
+        return;
+    }
+    if (total) {
+        c.lastActivityMs = nowMs();
+        if (!c.parser.inProgress() && c.requestStartMs == 0) c.requestStartMs = c.lastActivityMs;
+    }
+    serveBuffered(c);
+    if (!connections_.count(c.fd)) return;
+    if (c.peerClosed && !c.outputPending()) closeConnection(c);
+    else if (c.peerClosed) c.closeAfterWrite = true;
+}
+
+void HttpWorker::serveBuffered(Connection& c) {
+    while (!c.closeAfterWrite && c.inPos < c.in.size() && c.out.size() - c.outPos < kOutputHighWater &&
+           c.fileRemaining == 0) {
+        size_t used = c.parser.feed(c.in.data() + c.inPos, c.in.size() - c.inPos);
+        c.inPos += used;
+        if (c.parser.takeContinueWanted()) c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+        if (int status = c.parser.errorStatus()) {
+            respondAndClose(c, status);
+            break;
+        }
+        if (!c.parser.complete()) break;
+        ParsedRequest request = c.parser.take();
+        handle(c, request);
+        c.requestStartMs = c.inPos < c.in.size() ? nowMs() : 0;
+    }
+    if (c.inPos == c.in.size()) {
+        c.in.clear();
+        c.inPos = 0;
+    } else if (c.inPos > kReadChunk) {
+        c.in.erase(0, c.inPos);
+        c.inPos = 0;
+    }
+    flush(c);
+}
+
+void HttpWorker::handle(Connection& c, ParsedRequest& request) {
+    uint64_t startUs = nowUs();
+    bool head = request.method == "HEAD";
+    bool http10 = request.versionMajor == 1 && request.versionMinor == 0;
+    bool keepAlive = request.keepAlive && !request.upgrade && !stopping_ && !shared_.stopping.load(std::memory_order_relaxed);
+    std::string_view rawPath, rawQuery;
+    HttpResponseData response;
+    StaticFile file;
+    if (!splitTarget(request.target, rawPath, rawQuery)) {
+        response = plainResponse(400);
+        keepAlive = false;
+    } else if (rawPath == "/_health" && !shared_.healthScript) {
+        response = plainResponse(200, "ok\n");
+    } else {
+        Route route;
+        if (rawPath == "/_health") route = {Route::Kind::Script, shared_.router.root() + "/_health.goost", {}};
+        else route = shared_.router.resolve(rawPath);
+        switch (route.kind) {
+        case Route::Kind::Script: {
+            HttpRequestData data;
+            data.method = request.method;
+            data.path = percentDecodeLenient(rawPath, false);
+            data.rawQuery = std::string(rawQuery);
+            data.headers = std::move(request.headers);
+            data.body = std::move(request.body);
+            data.remoteAddr = c.remoteAddr;
+            std::string failure;
+            response = shared_.runner.run(route.file, data, failure);
+            if (!failure.empty()) {
+                std::string line = "langoost serve: " + data.method + " " + request.target + " failed (" +
+                                   std::to_string(response.status) + "): " + failure;
+                if (line.back() != '\n') line += '\n';
+                std::lock_guard lock(shared_.logMutex);
+                std::fputs(line.c_str(), stderr);
+            }
+            request.headers = std::move(data.headers);
+            break;
+        }
+        case Route::Kind::Static:
+            if (request.method != "GET" && !head) {
+                response = plainResponse(405);
+                response.headers.emplace_back("Allow", "GET, HEAD");
+            } else {
+                file = staticFileResponse(route.file, route.info, request, head);
+                response = std::move(file.response);
+            }
+            break;
+        case Route::Kind::BadRequest: response = plainResponse(400); break;
+        case Route::Kind::NotFound: response = plainResponse(404); break;
+        }
+    }
+    size_t before = c.out.size();
+    writeResponse(c.out, response, head, keepAlive, http10, file.fileBytes);
+    if (file.fd >= 0) {
+        c.fileFd = file.fd;
+        c.fileOffset = 0;
+        c.fileRemaining = file.fileBytes;
+    }
+    if (!keepAlive) c.closeAfterWrite = true;
+    if (shared_.accessLog) logAccess(c, request, response.status, c.out.size() - before + (head ? 0 : file.fileBytes), startUs);
+}
+
+void HttpWorker::respondAndClose(Connection& c, int status) {
+    writeResponse(c.out, plainResponse(status), false, false, false);
+    c.closeAfterWrite = true;
+    c.in.clear();
+    c.inPos = 0;
+    if (shared_.accessLog) {
+        ParsedRequest none;
+        none.method = "-";
+        logAccess(c, none, status, 0, nowUs());
+    }
+}
+
+bool HttpWorker::flush(Connection& c) {
+    while (c.outPos < c.out.size()) {
+        ssize_t n = ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos, MSG_NOSIGNAL);
+        if (n > 0) {
+            c.outPos += size_t(n);
+            c.lastActivityMs = nowMs();
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            setWriting(c, true);
+            return false;
+        }
+        closeConnection(c);
+        return false;
+    }
+    c.out.clear();
+    c.outPos = 0;
+    while (c.fileRemaining > 0) {
+        ssize_t n = ::sendfile(c.fd, c.fileFd, &c.fileOffset, std::min<uint64_t>(c.fileRemaining, 1 << 20));
+        if (n > 0) {
+            c.fileRemaining -= uint64_t(n);
+            c.lastActivityMs = nowMs();
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            setWriting(c, true);
+            return false;
+        }
+        closeConnection(c); // the file shrank or the peer went away: the length can no longer be honoured
+        return false;
+    }
+    if (c.fileFd >= 0) {
+        ::close(c.fileFd);
+        c.fileFd = -1;
+    }
+    if (c.closeAfterWrite) {
+        if (c.peerClosed || stopping_) {
+            closeConnection(c);
+        } else {
+            ::shutdown(c.fd, SHUT_WR);
+            c.lingering = true;
+            c.lingerUntilMs = nowMs() + kLingerMs;
+            setWriting(c, false);
+        }
+        return false;
+    }
+    setWriting(c, false);
+    if (stopping_ && c.idle()) {
+        closeConnection(c);
+        return false;
+    }
+    return true;
+}
+
+void HttpWorker::setWriting(Connection& c, bool writing) {
+    if (c.writing == writing) return;
+    c.writing = writing;
+    epoll_event ev{};
+    ev.events = writing ? EPOLLOUT : EPOLLIN;
+    ev.data.fd = c.fd;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void HttpWorker::closeConnection(Connection& c) {
+    int fd = c.fd;
+    if (c.fileFd >= 0) ::close(c.fileFd);
+    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+    connections_.erase(fd);
+}
+
+void HttpWorker::sweep(uint64_t now) {
+    if (acceptPausedUntilMs_ && now >= acceptPausedUntilMs_ && listenFd_ >= 0) {
+        acceptPausedUntilMs_ = 0;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = listenFd_;
+        ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
+    }
+    const ServerOptions& o = shared_.options;
+    std::vector<std::pair<Connection*, int>> expired; // connection, status to answer (0: just close)
+    for (auto& [fd, conn] : connections_) {
+        Connection& c = *conn;
+        if (c.lingering) {
+            if (now >= c.lingerUntilMs) expired.emplace_back(&c, 0);
+        } else if (c.outputPending()) {
+            if (now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 0);
+        } else if (c.parser.inProgress() || c.inPos < c.in.size()) {
+            bool headerLate = !c.parser.headersDone() && c.requestStartMs && now - c.requestStartMs > o.headerTimeoutMs;
+            if (headerLate || now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 408);
+        } else if (now - c.lastActivityMs > o.idleTimeoutMs) {
+            expired.emplace_back(&c, 0);
+        }
+    }
+    for (auto [c, status] : expired) {
+        if (status) {
+            respondAndClose(*c, status);
+            flush(*c);
+        } else {
+            closeConnection(*c);
+        }
+    }
+}
+
+void HttpWorker::logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs) {
+    char when[64];
+    time_t now = ::time(nullptr);
+    struct tm tm {};
+    ::gmtime_r(&now, &tm);
+    std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    char tail[96];
+    std::snprintf(tail, sizeof tail, "\" %d %llu %.3fms\n", status, static_cast<unsigned long long>(bytes),
+                  double(nowUs() - startUs) / 1000.0);
+    logBuffer_ += c.remoteAddr + " - - [" + when + "] \"" + request.method + " " + request.target + " HTTP/" +
+                  std::to_string(request.versionMajor) + "." + std::to_string(request.versionMinor) + tail;
+}
+
+void HttpWorker::flushLog() {
+    if (logBuffer_.empty()) return;
+    std::lock_guard lock(shared_.logMutex);
+    std::fwrite(logBuffer_.data(), 1, logBuffer_.size(), shared_.accessLog);
+    std::fflush(shared_.accessLog);
+    logBuffer_.clear();
+}
+
+} // namespace langoost

@@ -1,0 +1,77 @@
+// HttpWorker: one event loop (epoll, level-triggered) on one thread, with
+// its own SO_REUSEPORT listening socket so the kernel spreads connections
+// over the workers. Sockets are non-blocking: a slow client costs a buffer,
+// never a thread. A request's script runs on the worker's thread to
+// completion (bounded by the time limit), then its response is written.
+//
+// A connection is always in one of two states: reading (EPOLLIN; requests
+// are parsed and answered in order, pipelined ones batched into one write)
+// or writing (EPOLLOUT; no further request is read until the answers
+// already produced are sent — back-pressure for pipelining clients).
+// Errors that end a connection are answered, then the socket lingers
+// (write side shut, input drained briefly) so the client sees the answer
+// instead of a reset.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "server/RequestParser.h"
+#include "server/Router.h"
+#include "server/ScriptRunner.h"
+#include "server/ServerOptions.h"
+
+namespace langoost {
+
+// What the workers of one server share (read-only but the log).
+struct ServerShared {
+    const ServerOptions& options;
+    Router router;
+    ScriptRunner runner;
+    bool healthScript = false; // the directory has its own _health.goost
+    std::mutex logMutex;
+    FILE* accessLog = nullptr;
+    std::atomic<bool> stopping{false};
+};
+
+class HttpWorker {
+  public:
+    HttpWorker(ServerShared& shared, int listenFd);
+    ~HttpWorker();
+    HttpWorker(const HttpWorker&) = delete;
+    HttpWorker& operator=(const HttpWorker&) = delete;
+
+    // Serves until stop() and every connection is finished.
+    void run();
+    // Thread-safe: stop accepting, finish in-flight requests, then return.
+    void stop();
+
+  private:
+    struct Connection;
+
+    void acceptConnections();
+    void onReadable(Connection& c);
+    void serveBuffered(Connection& c);
+    void handle(Connection& c, ParsedRequest& request);
+    void respondAndClose(Connection& c, int status);
+    bool flush(Connection& c);
+    void setWriting(Connection& c, bool writing);
+    void closeConnection(Connection& c);
+    void sweep(uint64_t nowMs);
+    void logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs);
+    void flushLog();
+
+    ServerShared& shared_;
+    int listenFd_;
+    int epollFd_ = -1;
+    int wakeFd_ = -1; // eventfd: stop()
+    bool stopping_ = false;
+    uint64_t acceptPausedUntilMs_ = 0;
+    std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+    std::string logBuffer_;
+    std::unique_ptr<char[]> readBuffer_;
+};
+
+} // namespace langoost

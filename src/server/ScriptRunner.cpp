@@ -1,0 +1,95 @@
+#include "server/ScriptRunner.h"
+
+#include "server/ServerModule.h"
+#include "vm/MapOps.h"
+
+namespace langoost {
+namespace {
+
+// Request VMs reserve less stack than `run` (2^21 slots): a request is
+// short-lived and many run at once.
+constexpr uint32_t kRequestStackSlots = 1u << 19;
+constexpr uint32_t kRequestMaxFrames = 20'000;
+
+std::string errorKind(VM& vm) {
+    Value e = vm.exception();
+    Value* kind = e.isObjType(ObjType::Map) ? mapFind(e.as<MapObject>(), "kind") : nullptr;
+    return kind && kind->isString() ? std::string(kind->as<StringObject>()->view()) : std::string();
+}
+
+} // namespace
+
+ScriptRunner::ScriptRunner(std::shared_ptr<ModuleLoader> loader, RuntimeConfig runtime, const ScriptLimits& limits,
+                           bool devMode)
+    : loader_(std::move(loader)), runtime_(std::move(runtime)), devMode_(devMode) {
+    runtime_.moduleProvider = loader_;
+    runtime_.captureOutput = true;
+    runtime_.timeoutMs = limits.timeoutMs;
+    runtime_.maxHeapBytes = limits.maxMemoryBytes;
+    runtime_.maxOutputBytes = limits.maxOutputBytes;
+    runtime_.maxStackSlots = std::min(runtime_.maxStackSlots, kRequestStackSlots);
+    runtime_.maxFrames = std::min(runtime_.maxFrames, kRequestMaxFrames);
+}
+
+HttpResponseData ScriptRunner::errorResponse(int status, const std::string& detail) const {
+    HttpResponseData r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+    r.body = std::string(httpReason(status)) + "\n";
+    if (devMode_) r.body += "\n" + detail;
+    return r;
+}
+
+HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequestData& request, std::string& failure) {
+    Diagnostics diagnostics;
+    auto module = loader_->loadCanonical(scriptPath, diagnostics);
+    if (!module) {
+        failure = diagnostics.format();
+        if (failure.empty()) failure = "cannot read " + scriptPath + "\n";
+        return errorResponse(500, failure);
+    }
+    HttpResponseData response;
+    VM vm(runtime_);
+    RequestContext& context = RequestContext::of(vm);
+    context.request = &request;
+    context.response = &response;
+    int failedStatus = 0;
+    try {
+        try {
+            ModuleObject* main = vm.runMain(module);
+            Value handle = vm.moduleGlobal(main, "handle");
+            if (handle.isObjType(ObjType::Closure) || handle.isObjType(ObjType::Native) ||
+                handle.isObjType(ObjType::BoundMethod)) {
+                Value req = context.requestValue(vm);
+                Value result = vm.call(handle, std::span(&req, 1));
+                response.body = std::move(vm.isolate().out);
+                vm.isolate().out.clear();
+                applyHandlerResult(vm, result, response);
+            }
+        } catch (ExitRequest& e) {
+            // exit() ends the request, not the server: exit(0) keeps the response.
+            if (e.code != 0) {
+                failure = "exit(" + std::to_string(e.code) + ")\n";
+                failedStatus = 500;
+            }
+        }
+    } catch (ScriptThrow&) {
+        std::string kind = errorKind(vm);
+        failure = vm.describeUncaught();
+        failedStatus = kind == "TimeoutError" || kind == "MemoryError" ? 503 : 500;
+    } catch (Terminated& t) {
+        failure = "terminated: " + t.message + "\n";
+        failedStatus = 503;
+    } catch (std::bad_alloc&) {
+        failure = "out of memory\n";
+        failedStatus = 503;
+    }
+    if (failedStatus) return errorResponse(failedStatus, failure);
+    if (response.body.empty()) response.body = std::move(vm.isolate().out);
+    else response.body.insert(0, vm.isolate().out);
+    if (!response.body.empty() && !response.hasHeader("content-type"))
+        response.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    return response;
+}
+
+} // namespace langoost
