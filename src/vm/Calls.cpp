@@ -123,6 +123,7 @@ Value VM::call(Value callee, std::span<const Value> args) {
     if (nativeDepth_ >= config_.maxNativeDepth) stackOverflow();
     Value* slot = sp_;
     if (slot + args.size() + 2 >= stackEnd_) stackOverflow();
+    noteStackUse(slot + args.size() + 2);
     *sp_++ = callee;
     for (const Value& a : args) *sp_++ = a;
     ++nativeDepth_;

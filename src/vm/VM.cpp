@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sys/mman.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 #include <new>
@@ -45,11 +45,13 @@ class StackCache {
         if (mem == MAP_FAILED) throw std::bad_alloc();
         return mem;
     }
-    void release(void* mem, size_t bytes) {
-        if (free_.size() >= kKept || !zeroTouchedPages(mem, bytes)) {
+    // `usedBytes`: how much of the stack may have been written.
+    void release(void* mem, size_t bytes, size_t usedBytes) {
+        if (free_.size() >= kKept || usedBytes > kMaxRezeroBytes) {
             ::munmap(mem, bytes);
             return;
         }
+        std::memset(mem, 0, std::min(usedBytes, bytes));
         free_.emplace_back(mem, bytes);
     }
 
@@ -57,19 +59,6 @@ class StackCache {
     // A stack that grew past this is returned to the OS rather than re-zeroed.
     static constexpr size_t kMaxRezeroBytes = 1 << 20;
     static constexpr size_t kKept = 4;
-
-    static bool zeroTouchedPages(void* mem, size_t bytes) {
-        const size_t page = size_t(::sysconf(_SC_PAGESIZE));
-        size_t pages = (bytes + page - 1) / page;
-        std::vector<unsigned char> resident(pages);
-        if (::mincore(mem, bytes, resident.data()) != 0) return false;
-        size_t touched = 0;
-        for (unsigned char r : resident) touched += r & 1;
-        if (touched * page > kMaxRezeroBytes) return false;
-        for (size_t i = 0; i < pages; ++i)
-            if (resident[i] & 1) std::memset(static_cast<char*>(mem) + i * page, 0, page);
-        return true;
-    }
 
     std::vector<std::pair<void*, size_t>> free_;
 };
@@ -95,6 +84,7 @@ VM::VM(Isolate& isolate, bool spawnedThread)
     stack_ = static_cast<Value*>(stackCache.acquire(stackBytes_));
     stackEnd_ = stack_ + slots;
     sp_ = stack_;
+    stackHigh_ = stack_;
     heap_.poll = kTickChunk;
     iso_.threads.push_back(this);
 }
@@ -138,7 +128,10 @@ void VM::safepoint() {
 
 VM::~VM() {
     std::erase(iso_.threads, this);
-    stackCache.release(stack_, stackBytes_);
+    // Slack above the noted high-water mark: argument shuffles (bound
+    // methods) may write a slot or two past a frame's own maximum.
+    constexpr size_t kSlackSlots = 256;
+    stackCache.release(stack_, stackBytes_, (size_t(std::max(stackHigh_, sp_) - stack_) + kSlackSlots) * sizeof(Value));
     if (ownedIsolate_) iso_.lock.unlock();
     // ownedIsolate_ (destroyed after this body) flushes the output.
 }

@@ -227,8 +227,11 @@ class VM {
     bool callValue(Value callee, Value* slot, uint32_t argc);
     bool callClosure(ClosureObject* c, Value* slot, uint32_t argc);
     void pushFrame(ClosureObject* c, Value* slot) {
+        noteStackUse(slot + c->proto->maxStack + 1);
         frames_.push(c, c->proto->code.data(), slot, c->proto->constants.data(), c->module->globals.data());
     }
+    // The highest slot ever used, so a recycled stack is re-zeroed only that far.
+    void noteStackUse(Value* top) { stackHigh_ = top > stackHigh_ ? top : stackHigh_; }
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
     bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
@@ -273,6 +276,7 @@ class VM {
     Value* stack_ = nullptr;
     Value* stackEnd_ = nullptr;
     Value* sp_ = nullptr;
+    Value* stackHigh_ = nullptr;
     FrameStack frames_;
     std::vector<Handler> handlers_;
     UpvalueObject* openUpvalues_ = nullptr;
