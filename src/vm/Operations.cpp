@@ -125,6 +125,11 @@ Value VM::getField(Value obj, StringObject* name) {
                 for (size_t i = 0; i < names.size(); ++i)
                     if (names[i] == name->view()) return m->globals[i];
             }
+            // A declared member whose value is void (server.request outside a request).
+            for (const auto& [def, module] : nativeModules_)
+                if (module == m)
+                    for (const auto& [member, value] : def->values)
+                        if (member == name->view()) return Value();
             raise("ImportError", "module '" + std::string(m->name->view()) + "' has no member '" +
                                      std::string(name->view()) + "'");
         }
