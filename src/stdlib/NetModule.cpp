@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "stdlib/NetSockets.h"
 #include "stdlib/Stdlib.h"
 
 namespace langoost {
@@ -29,17 +30,6 @@ constexpr size_t kMaxLineBytes = 8u << 20;
 // One recv call returns at most this many bytes.
 constexpr int64_t kMaxRecvBytes = 64u << 20;
 
-struct Socket {
-    int fd = -1;
-    bool listener = false;
-    std::mutex readMutex;  // one reader at a time (the line buffer)
-    std::mutex writeMutex; // one send call's bytes are never interleaved with another's
-    std::string buffered;  // read past the last line recvLine returned
-    ~Socket() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 struct SocketTable : IsolateExtension {
     std::unordered_map<int64_t, std::shared_ptr<Socket>> sockets;
     int64_t nextHandle = 1;
@@ -49,16 +39,14 @@ const char kTableKey = 0;
 SocketTable& table(VM& vm) { return vm.isolate().extension<SocketTable>(&kTableKey); }
 
 std::shared_ptr<Socket> socketArg(VM& vm, Value* args, int argc) {
-    if (argc < 1 || !args[0].isInt()) return nullptr;
-    auto& sockets = table(vm).sockets;
-    auto it = sockets.find(args[0].asInt());
-    return it == sockets.end() ? nullptr : it->second;
+    return argc < 1 ? nullptr : findSocket(vm, args[0]);
 }
 
-Value addSocket(VM& vm, int fd, bool listener) {
+Value addSocket(VM& vm, int fd, bool listener, std::string alreadyRead = {}) {
     auto s = std::make_shared<Socket>();
     s->fd = fd;
     s->listener = listener;
+    s->buffered = std::move(alreadyRead);
     SocketTable& t = table(vm);
     int64_t h = t.nextHandle++;
     t.sockets.emplace(h, std::move(s));
@@ -136,32 +124,12 @@ Value net_accept(VM& vm, Value, Value* args, int argc) {
 Value net_connect(VM& vm, Value, Value* args, int argc) {
     std::string host, port;
     if (!hostPort(vm, args, argc, host, port) || host.empty()) return Value::integer(-1);
-    int fd = -1;
+    int fd;
     {
         BlockingSection io(vm);
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* found = nullptr;
-        if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return Value::integer(-1);
-        for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
-            fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-            if (fd < 0) continue;
-            int rc;
-            do {
-                rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
-            } while (rc != 0 && errno == EINTR);
-            if (rc != 0) {
-                ::close(fd);
-                fd = -1;
-            }
-        }
-        ::freeaddrinfo(found);
+        fd = connectTcp(host, port);
     }
-    if (fd < 0) return Value::integer(-1);
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return addSocket(vm, fd, false);
+    return fd < 0 ? Value::integer(-1) : addSocket(vm, fd, false);
 }
 
 Value net_setTimeout(VM& vm, Value, Value* args, int argc) {
@@ -172,18 +140,6 @@ Value net_setTimeout(VM& vm, Value, Value* args, int argc) {
     tv.tv_sec = time_t(ms / 1000);
     tv.tv_usec = suseconds_t((ms % 1000) * 1000);
     return Value::boolean(::setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
-}
-
-// Reads more bytes into the socket's buffer; false on EOF, timeout or error.
-bool fill(Socket& s, size_t want) {
-    char chunk[64 * 1024];
-    ssize_t n;
-    do {
-        n = ::recv(s.fd, chunk, std::min(sizeof chunk, want), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) return false;
-    s.buffered.append(chunk, size_t(n));
-    return true;
 }
 
 Value net_recvLine(VM& vm, Value, Value* args, int argc) {
@@ -203,7 +159,7 @@ Value net_recvLine(VM& vm, Value, Value* args, int argc) {
                 break;
             }
             scanned = s->buffered.size();
-            if (scanned > kMaxLineBytes || !fill(*s, 64 * 1024)) {
+            if (scanned > kMaxLineBytes || !fillSocket(*s, 64 * 1024)) {
                 // EOF/timeout/error: an unterminated last line is still data.
                 if (scanned <= kMaxLineBytes) line.swap(s->buffered);
                 s->buffered.clear();
@@ -246,16 +202,7 @@ Value net_send(VM& vm, Value, Value* args, int argc) {
     {
         BlockingSection io(vm);
         std::lock_guard writing(s->writeMutex);
-        size_t sent = 0;
-        while (sent < data.size()) {
-            ssize_t n = ::send(s->fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                ok = false;
-                break;
-            }
-            sent += size_t(n);
-        }
+        ok = sendAllBytes(*s, data);
     }
     return Value::boolean(ok);
 }
@@ -290,6 +237,68 @@ Value net_localPort(VM& vm, Value, Value* args, int argc) {
 }
 
 } // namespace
+
+Socket::~Socket() {
+    if (fd >= 0) ::close(fd);
+}
+
+std::shared_ptr<Socket> findSocket(VM& vm, Value handle) {
+    if (!handle.isInt()) return nullptr;
+    auto& sockets = table(vm).sockets;
+    auto it = sockets.find(handle.asInt());
+    return it == sockets.end() ? nullptr : it->second;
+}
+
+Value adoptSocket(VM& vm, int fd, std::string alreadyRead) { return addSocket(vm, fd, false, std::move(alreadyRead)); }
+
+int connectTcp(const std::string& host, const std::string& port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return -1;
+    int fd = -1;
+    for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+        fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        int rc;
+        do {
+            rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+        } while (rc != 0 && errno == EINTR);
+        if (rc != 0) {
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ::freeaddrinfo(found);
+    if (fd >= 0) {
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return fd;
+}
+
+bool fillSocket(Socket& s, size_t want) {
+    char chunk[64 * 1024];
+    ssize_t n;
+    do {
+        n = ::recv(s.fd, chunk, std::min(sizeof chunk, want), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return false;
+    s.buffered.append(chunk, size_t(n));
+    return true;
+}
+
+bool sendAllBytes(Socket& s, std::string_view data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+        ssize_t n = ::send(s.fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        sent += size_t(n);
+    }
+    return true;
+}
 
 const NativeModuleDef& netModule() {
     static const NativeModuleDef def = {
