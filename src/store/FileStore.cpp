@@ -14,7 +14,8 @@
 // Compaction: when the log outgrows the live data (kCompactRatio and
 // kCompactMinBytes), a snapshot of the live entries is written to PATH.tmp,
 // fsynced and renamed over PATH, and the directory fsynced. Writers wait
-// while the snapshot is written; readers do not.
+// while the snapshot is written (every write holds writeGate_ shared,
+// compaction holds it exclusive); readers do not.
 #include <fcntl.h>
 #include <simdjson.h>
 #include <sys/file.h>
@@ -25,6 +26,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <shared_mutex>
 #include <thread>
 
 #include "store/Backends.h"
@@ -98,6 +100,45 @@ bool parseRecord(simdjson::dom::parser& parser, std::string_view line, Record& r
     return !r.value.empty();
 }
 
+// Lets any number of writers in at once, or compaction alone. Unlike a bare
+// std::shared_mutex (which prefers readers on glibc), closing it stops new
+// writers at once, so a steady stream of them cannot starve compaction.
+class WriteGate {
+  public:
+    struct Writer {
+        explicit Writer(WriteGate& g) : gate(g) {
+            if (gate.closing_.load(std::memory_order_acquire)) {
+                std::unique_lock lock(gate.m_);
+                gate.reopened_.wait(lock, [&] { return !gate.closing_.load(); });
+            }
+            gate.rw_.lock_shared();
+        }
+        ~Writer() { gate.rw_.unlock_shared(); }
+        WriteGate& gate;
+    };
+    struct Closed {
+        explicit Closed(WriteGate& g) : gate(g) {
+            gate.closing_.store(true, std::memory_order_release);
+            gate.rw_.lock();
+        }
+        ~Closed() {
+            gate.rw_.unlock();
+            {
+                std::lock_guard lock(gate.m_);
+                gate.closing_.store(false);
+            }
+            gate.reopened_.notify_all();
+        }
+        WriteGate& gate;
+    };
+
+  private:
+    std::shared_mutex rw_;
+    std::atomic<bool> closing_{false};
+    std::mutex m_;
+    std::condition_variable reopened_;
+};
+
 class FileStore final : public CoreStore {
     // The StripedMap log callback: appends the record, notes its sequence number.
     struct Logger {
@@ -152,14 +193,21 @@ class FileStore final : public CoreStore {
         checkKey(key);
         checkJson(json);
         uint64_t seq = 0;
-        map_.set(key, json, expiryFor(ttlMs), logger(seq));
+        {
+            WriteGate::Writer gate(writeGate_);
+            map_.set(key, json, expiryFor(ttlMs), logger(seq));
+        }
         afterWrite(seq);
     }
 
     bool remove(std::string_view key) override {
         checkKey(key);
         uint64_t seq = 0;
-        bool existed = map_.remove(key, logger(seq));
+        bool existed;
+        {
+            WriteGate::Writer gate(writeGate_);
+            existed = map_.remove(key, logger(seq));
+        }
         afterWrite(seq);
         return existed;
     }
@@ -167,7 +215,11 @@ class FileStore final : public CoreStore {
     int64_t incr(std::string_view key, int64_t by) override {
         checkKey(key);
         uint64_t seq = 0;
-        int64_t n = map_.incr(key, by, logger(seq));
+        int64_t n;
+        {
+            WriteGate::Writer gate(writeGate_);
+            n = map_.incr(key, by, logger(seq));
+        }
         afterWrite(seq);
         return n;
     }
@@ -176,7 +228,11 @@ class FileStore final : public CoreStore {
         checkKey(key);
         checkJson(json);
         uint64_t seq = 0;
-        bool replaced = map_.cas(key, expected, json, logger(seq));
+        bool replaced;
+        {
+            WriteGate::Writer gate(writeGate_);
+            replaced = map_.cas(key, expected, json, logger(seq));
+        }
         afterWrite(seq);
         return replaced;
     }
@@ -337,7 +393,7 @@ class FileStore final : public CoreStore {
 
     // Writes the live entries to PATH.tmp and renames it over PATH.
     void compact() {
-        auto stripes = map_.lockAllShared();
+        WriteGate::Closed gate(writeGate_);
         std::unique_lock lock(logMutex_);
         syncedCv_.wait(lock, [&] { return !syncing_; });
         std::string tmp = path_ + ".tmp";
@@ -357,7 +413,7 @@ class FileStore final : public CoreStore {
                 bytes += int64_t(chunk.size());
                 chunk.clear();
             };
-            map_.forEachLocked([&](const std::string& key, const Entry& e) {
+            map_.forEachQuiescent([&](const std::string& key, const Entry& e) {
                 appendRecord(chunk, key, &e);
                 if (chunk.size() >= (1u << 16)) spill();
             });
@@ -381,6 +437,8 @@ class FileStore final : public CoreStore {
     const FsyncPolicy policy_;
     StripedMap map_;
     int fd_ = -1;
+    // Held by writers (before their stripe lock), closed by compaction.
+    WriteGate writeGate_;
 
     // Guards the fd, the byte and sequence counters and the sync state.
     std::mutex logMutex_;

@@ -132,15 +132,9 @@ class StripedMap {
         return out;
     }
 
-    // Holds every stripe shared: writers wait, readers go on. For snapshots.
-    std::vector<std::shared_lock<std::shared_mutex>> lockAllShared() const {
-        std::vector<std::shared_lock<std::shared_mutex>> locks;
-        locks.reserve(kStripes);
-        for (const Stripe& s : stripes_) locks.emplace_back(s.mutex);
-        return locks;
-    }
-    // Visits unexpired entries; the caller holds lockAllShared().
-    template <class F> void forEachLocked(F&& f) const {
+    // Visits unexpired entries without taking stripe locks: the caller
+    // must keep every writer out (FileStore's write gate); readers may run.
+    template <class F> void forEachQuiescent(F&& f) const {
         int64_t now = nowEpochMs();
         for (const Stripe& s : stripes_)
             for (const auto& [k, e] : s.map)
