@@ -35,6 +35,10 @@ const NativeModuleDef& encodeModule();
 const NativeModuleDef& cryptoModule();
 const NativeModuleDef& urlModule();
 const NativeModuleDef& httpModule();
+// websocket (RFC 6455 over net handles)
+const NativeModuleDef& websocketModule();
+// Marks a net handle whose 101 response was sent as a server-side WebSocket.
+void registerServerWebSocket(VM& vm, Value handle);
 
 // Top-level member names of a native module (functions and namespaces).
 std::vector<std::string> nativeModuleExports(const NativeModuleDef& def);
