@@ -1,6 +1,7 @@
 #include "cli/Commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -53,7 +54,7 @@ std::shared_ptr<ModuleLoader> makeModuleLoader() {
     return std::make_shared<ModuleLoader>(builtinNames(), std::move(natives));
 }
 
-RuntimeConfig makeRuntime(std::shared_ptr<ModuleLoader> loader, std::vector<std::string> args) {
+RuntimeConfig makeRuntime(std::shared_ptr<ModuleProvider> loader, std::vector<std::string> args) {
     RuntimeConfig config = standardRuntime(std::move(args));
     config.modules.push_back(&serverModule());
     config.moduleProvider = std::move(loader);
@@ -70,7 +71,14 @@ int runCommand(const std::string& path, const std::vector<std::string>& args, co
     auto loader = makeModuleLoader();
     auto module = compileFile(*loader, path, status);
     if (!module) return status;
-    RuntimeConfig config = makeRuntime(loader, args);
+    if (const char* roundTrip = std::getenv("LANGOOST_ROUNDTRIP"); roundTrip && *roundTrip && *roundTrip != '0')
+        return runRoundTrip(module, *loader, args, limits);
+    return runProgram(module, loader, args, limits);
+}
+
+int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<ModuleProvider> provider,
+               const std::vector<std::string>& args, const RunLimits& limits) {
+    RuntimeConfig config = makeRuntime(std::move(provider), args);
     config.maxHeapBytes = limits.maxHeapBytes;
     if (limits.maxFrames) config.maxFrames = limits.maxFrames;
     config.maxSteps = limits.maxSteps;

@@ -2,6 +2,7 @@
 // the process exit status: 0 ok, 1 runtime error, 2 usage, 65 compile error.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +14,7 @@ namespace langoost {
 
 // A loader knowing every builtin and standard module, and a runtime using it.
 std::shared_ptr<ModuleLoader> makeModuleLoader();
-RuntimeConfig makeRuntime(std::shared_ptr<ModuleLoader> loader, std::vector<std::string> args);
+RuntimeConfig makeRuntime(std::shared_ptr<ModuleProvider> loader, std::vector<std::string> args);
 
 constexpr int kExitOk = 0;
 constexpr int kExitRuntimeError = 1;
@@ -30,6 +31,22 @@ struct RunLimits {
 };
 
 int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits = {});
+// Runs a compiled program whose imports `provider` serves (run, standalone binaries).
+int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<ModuleProvider> provider,
+               const std::vector<std::string>& args, const RunLimits& limits = {});
+
+// Standalone programs (StandaloneCommands.cpp). LANGOOST_ROUNDTRIP=1 makes
+// `run` serialize and reload the compiled program before running it.
+int runRoundTrip(std::shared_ptr<const CompiledModule> module, ModuleLoader& loader,
+                 const std::vector<std::string>& args, const RunLimits& limits);
+// When this executable carries a compiled program (langoost compile), runs
+// it with every argument and returns its status; nullopt otherwise.
+std::optional<int> runEmbeddedProgram(int argc, char** argv);
+int compileCommand(const std::string& path, const std::string& output);
+int buildCommand(const std::string& dir);
+
+// `langoost install [--dir DIR]` (PackageCommands.cpp).
+int installCommand(const std::string& dir);
 int disasmCommand(const std::string& path);
 int checkCommand(const std::vector<std::string>& paths);
 // `langoost serve TARGET [options]` (src/server).

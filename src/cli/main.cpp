@@ -9,7 +9,9 @@
 using namespace langoost;
 
 int main(int argc, char** argv) {
-    static const std::set<std::string> commands = {"run", "disasm", "check", "test", "repl", "serve", "version"};
+    if (std::optional<int> status = runEmbeddedProgram(argc, argv)) return *status;
+    static const std::set<std::string> commands = {"run",     "disasm",  "check", "test",  "repl",
+                                                   "serve",   "version", "install", "compile", "build"};
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !commands.count(args[0]))
         args.insert(args.begin(), "run");
@@ -71,6 +73,19 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--max-connections", serve.maxConnections, "Open connections per worker (503 beyond)")
         ->capture_default_str();
 
+    std::string installDir = ".";
+    auto* install = app.add_subcommand("install", "Fetch the dependencies in langoost.json into goost_modules/");
+    install->add_option("--dir", installDir, "Directory holding langoost.json")->capture_default_str();
+
+    std::string compileFile, compileOutput;
+    auto* compile = app.add_subcommand("compile", "Make a standalone executable: the runtime plus the compiled program");
+    compile->add_option("file", compileFile, "Script to compile")->required();
+    compile->add_option("-o,--output", compileOutput, "Executable to write")->required();
+
+    std::string buildDir;
+    auto* build = app.add_subcommand("build", "Build DIR/build/: the standalone binary, run.sh and .env");
+    build->add_option("dir", buildDir, "App directory (langoost.json main, else main.goost)")->required();
+
     app.add_subcommand("version", "Print version and build information");
 
     // Script arguments (everything after the script name) are passed
@@ -102,6 +117,9 @@ int main(int argc, char** argv) {
     if (*check) return checkCommand(checkFiles);
     if (*test) return testCommand(testOptions);
     if (*repl) return replCommand();
+    if (*install) return installCommand(installDir);
+    if (*compile) return compileCommand(compileFile, compileOutput);
+    if (*build) return buildCommand(buildDir);
     if (*serveCmd) {
         serve.limits.maxMemoryBytes = maxMemoryMb << 20;
         return serveCommand(serve);
