@@ -15,10 +15,10 @@ namespace langoost {
 namespace store {
 
 int64_t expiryFor(int64_t ttlMs) {
-    if (ttlMs < 0) throw CoreError("ValueError", "runtime.core.set: ttl must be >= 0 ms, got " + std::to_string(ttlMs));
-    if (ttlMs == 0) return 0;
-    int64_t now = nowEpochMs(), at;
-    return __builtin_add_overflow(now, ttlMs, &at) ? INT64_MAX : at;
+    if (ttlMs < 0 || ttlMs > kMaxCoreTtlMs)
+        throw CoreError("ValueError", "runtime.core.set: ttl must be between 0 and " + std::to_string(kMaxCoreTtlMs) +
+                                          " ms, got " + std::to_string(ttlMs));
+    return ttlMs == 0 ? 0 : nowEpochMs() + ttlMs;
 }
 
 static bool validUtf8(std::string_view s) {

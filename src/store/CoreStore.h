@@ -37,6 +37,9 @@ struct CoreError : std::runtime_error {
 constexpr size_t kMaxCoreKeyBytes = 4096;
 // One value's canonical JSON: bounds a log record and a Redis bulk string.
 constexpr size_t kMaxCoreValueBytes = 64u << 20;
+// A TTL of up to 100 years: now + ttl stays far from int64 overflow in
+// every backend (Redis rejects PX values near it).
+constexpr int64_t kMaxCoreTtlMs = int64_t(100) * 366 * 24 * 3600 * 1000;
 
 class CoreStore {
   public:
