@@ -192,6 +192,8 @@ CommandResult runGit(const std::vector<std::string>& args) {
     result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     while (!result.output.empty() && (result.output.back() == '\n' || result.output.back() == '\r'))
         result.output.pop_back();
+    for (size_t at = 0; (at = result.output.find('\n', at)) != std::string::npos; at += 5)
+        result.output.replace(at, 1, "\n    ");
     return result;
 }
 
