@@ -5,12 +5,13 @@
 #include <set>
 
 #include "cli/Commands.h"
+#include "cli/FormatCommand.h"
 
 using namespace langoost;
 
 int main(int argc, char** argv) {
     if (std::optional<int> status = runEmbeddedProgram(argc, argv)) return *status;
-    static const std::set<std::string> commands = {"run",     "disasm",  "check", "test",  "repl",
+    static const std::set<std::string> commands = {"run",     "disasm",  "check", "fmt", "test",  "repl",
                                                    "serve",   "version", "install", "compile", "build"};
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !commands.count(args[0]))
@@ -86,6 +87,13 @@ int main(int argc, char** argv) {
     auto* build = app.add_subcommand("build", "Build DIR/build/: the standalone binary, run.sh and .env");
     build->add_option("dir", buildDir, "App directory (langoost.json main, else main.goost)")->required();
 
+    FormatOptions formatOptions;
+    auto* fmt = app.add_subcommand("fmt", "Reformat source files in the canonical style (in place)");
+    fmt->add_option("paths", formatOptions.paths, "Files or directories (every *.goost below); '-': stdin to stdout")
+        ->required();
+    fmt->add_flag("--check", formatOptions.check, "Write nothing; list the files that would change, exit 1 if any");
+    fmt->add_flag("--stdout", formatOptions.toStdout, "Print the formatted text instead of rewriting the files");
+
     app.add_subcommand("version", "Print version and build information");
 
     // Script arguments (everything after the script name) are passed
@@ -117,6 +125,7 @@ int main(int argc, char** argv) {
     if (*check) return checkCommand(checkFiles);
     if (*test) return testCommand(testOptions);
     if (*repl) return replCommand();
+    if (*fmt) return fmtCommand(formatOptions);
     if (*install) return installCommand(installDir);
     if (*compile) return compileCommand(compileFile, compileOutput);
     if (*build) return buildCommand(buildDir);

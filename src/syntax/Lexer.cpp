@@ -58,7 +58,7 @@ void appendUtf8(std::string& out, uint32_t cp) {
 
 class Lexer {
   public:
-    explicit Lexer(const SourceFile& file) : src_(file.text()) {}
+    Lexer(const SourceFile& file, std::vector<Comment>* comments) : src_(file.text()), comments_(comments) {}
 
     std::vector<Token> run() {
         std::vector<Token> tokens;
@@ -75,6 +75,7 @@ class Lexer {
 
   private:
     std::string_view src_;
+    std::vector<Comment>* comments_;
     size_t pos_ = 0;
     uint32_t line_ = 1;
     size_t lineStart_ = 0;
@@ -102,7 +103,10 @@ class Lexer {
             } else if (c == ' ' || c == '\t' || c == '\r') {
                 ++pos_;
             } else if (c == '/' && peek(1) == '/') {
+                SourceLocation start = here();
+                size_t startPos = pos_;
                 while (!atEnd() && peek() != '\n') ++pos_;
+                if (comments_) comments_->push_back({uint32_t(startPos), uint32_t(pos_ - startPos), start});
             } else if (c == '/' && peek(1) == '*') {
                 SourceLocation start = here();
                 size_t startPos = pos_;
@@ -122,6 +126,8 @@ class Lexer {
                         ++pos_;
                     }
                 }
+                if (closed && comments_)
+                    comments_->push_back({uint32_t(startPos), uint32_t(pos_ - startPos), start});
                 if (!closed) {
                     Token t;
                     t.kind = TokenKind::Error;
@@ -417,6 +423,8 @@ class Lexer {
 
 } // namespace
 
-std::vector<Token> tokenize(const SourceFile& file) { return Lexer(file).run(); }
+std::vector<Token> tokenize(const SourceFile& file, std::vector<Comment>* comments) {
+    return Lexer(file, comments).run();
+}
 
 } // namespace langoost
