@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--grace-ms", serve.graceMs, "On SIGTERM/SIGINT, time given to in-flight requests")->capture_default_str();
     serveCmd->add_option("--max-connections", serve.maxConnections, "Open connections per worker (503 beyond)")
         ->capture_default_str();
+    serveCmd->add_option("--max-streams", serve.maxStreams, "Concurrent long-lived requests: SSE, WebSocket (503 beyond)")
+        ->capture_default_str();
 
     std::string installDir = ".";
     auto* install = app.add_subcommand("install", "Fetch the dependencies in langoost.json into goost_modules/");

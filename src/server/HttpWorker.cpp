@@ -13,6 +13,11 @@
 #include <chrono>
 #include <cstring>
 
+#include <fcntl.h>
+
+#include <thread>
+
+#include "server/ResponseStream.h"
 #include "server/ResponseWriter.h"
 
 namespace langoost {
@@ -51,6 +56,17 @@ std::string peerAddress(const sockaddr_storage& addr) {
     return buf;
 }
 
+bool headerContains(const HeaderList& headers, std::string_view name, std::string_view needle) {
+    for (const auto& [n, v] : headers) {
+        if (n != name) continue;
+        std::string lower = v;
+        for (char& ch : lower)
+            if (ch >= 'A' && ch <= 'Z') ch = char(ch + 32);
+        if (lower.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
 // The path and query of a request-target (origin or absolute form).
 bool splitTarget(const std::string& target, std::string_view& path, std::string_view& query) {
     if (target == "*") return false;
@@ -84,6 +100,7 @@ struct HttpWorker::Connection {
     bool writing = false;
     bool closeAfterWrite = false;
     bool lingering = false; // answered and shut down; draining input until closed
+    bool handedOff = false; // now owned by a stream thread
     bool peerClosed = false;
     uint64_t lastActivityMs = 0;
     uint64_t requestStartMs = 0; // when the first byte of the current request arrived
@@ -238,8 +255,9 @@ void HttpWorker::onReadable(Connection& c) {
         c.lastActivityMs = nowMs();
         if (!c.parser.inProgress() && c.requestStartMs == 0) c.requestStartMs = c.lastActivityMs;
     }
+    int fd = c.fd;
     serveBuffered(c);
-    if (!connections_.count(c.fd)) return;
+    if (!connections_.count(fd)) return; // closed or handed off: `c` is gone
     if (c.peerClosed && !c.outputPending()) closeConnection(c);
     else if (c.peerClosed) c.closeAfterWrite = true;
 }
@@ -257,6 +275,10 @@ void HttpWorker::serveBuffered(Connection& c) {
         if (!c.parser.complete()) break;
         ParsedRequest request = c.parser.take();
         handle(c, request);
+        if (c.handedOff) {
+            detach(c);
+            return;
+        }
         c.requestStartMs = c.inPos < c.in.size() ? nowMs() : 0;
     }
     if (c.inPos == c.in.size()) {
@@ -295,16 +317,31 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
             data.headers = std::move(request.headers);
             data.body = std::move(request.body);
             data.remoteAddr = c.remoteAddr;
-            std::string failure;
-            response = shared_.runner.run(route.file, data, failure);
-            if (!failure.empty()) {
-                std::string line = "langoost serve: " + data.method + " " + request.target + " failed (" +
-                                   std::to_string(response.status) + "): " + failure;
-                if (line.back() != '\n') line += '\n';
-                std::lock_guard lock(shared_.logMutex);
-                std::fputs(line.c_str(), stderr);
+            bool wantsUpgrade = request.upgrade && headerContains(data.headers, "upgrade", "websocket");
+            if (wantsUpgrade || headerContains(data.headers, "accept", "text/event-stream")) {
+                handOff(c, request, route.file, std::move(data));
+                return;
             }
+            ResponseStream stream(c.fd, http10, head, false, shared_.options.idleTimeoutMs, [&c] {
+                std::string queued = c.out.substr(c.outPos);
+                c.out.clear();
+                c.outPos = 0;
+                return queued;
+            });
+            std::string failure;
+            response = shared_.runner.run(route.file, data, failure, &stream);
+            if (!failure.empty())
+                shared_.logError("langoost serve: " + data.method + " " + request.target + " failed (" +
+                                 std::to_string(response.status) + "): " + failure);
             request.headers = std::move(data.headers);
+            if (stream.headersSent()) {
+                // Streamed: end it here (an error after the head can only cut the stream short).
+                bool ended = failure.empty() && stream.finish(response.body);
+                if (!ended || http10 || !keepAlive) c.closeAfterWrite = true;
+                if (!ended) c.peerClosed = true; // cut short: close without lingering
+                if (shared_.accessLog) logAccess(c, request, response.status, 0, startUs);
+                return;
+            }
             break;
         }
         case Route::Kind::Static:
@@ -329,6 +366,68 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
     }
     if (!keepAlive) c.closeAfterWrite = true;
     if (shared_.accessLog) logAccess(c, request, response.status, c.out.size() - before + (head ? 0 : file.fileBytes), startUs);
+}
+
+void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::string& script, HttpRequestData data) {
+    {
+        std::lock_guard lock(shared_.streamsMutex);
+        if (shared_.activeStreams >= shared_.options.maxStreams) {
+            writeResponse(c.out, plainResponse(503, "too many long-lived requests\n"), false, false, false);
+            c.closeAfterWrite = true;
+            return;
+        }
+        ++shared_.activeStreams;
+        shared_.streamSockets.insert(c.fd);
+    }
+    int fd = c.fd;
+    bool http10 = request.versionMajor == 1 && request.versionMinor == 0;
+    bool head = request.method == "HEAD";
+    bool upgradable = request.upgrade;
+    std::string pending = c.out.substr(c.outPos);
+    std::string leftover = c.in.substr(c.inPos);
+    c.handedOff = true; // serveBuffered detaches it once it is done with it
+    // The script does blocking I/O on this socket from now on.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    timeval sendTimeout{time_t(shared_.options.idleTimeoutMs / 1000), suseconds_t(shared_.options.idleTimeoutMs % 1000 * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, sizeof sendTimeout);
+    std::thread([&shared = shared_, fd, script, data = std::move(data), target = request.target, http10, head,
+                 upgradable, pending = std::move(pending), leftover = std::move(leftover),
+                 version = std::make_pair(request.versionMajor, request.versionMinor)]() mutable {
+        uint64_t startUs = nowUs();
+        ResponseStream stream(fd, http10, head, upgradable, shared.options.idleTimeoutMs,
+                              [&pending] { return std::move(pending); }, std::move(leftover));
+        stream.ownThread = true;
+        std::string failure;
+        HttpResponseData response = shared.runner.run(script, data, failure, &stream);
+        if (!failure.empty()) shared.logError("langoost serve: " + data.method + " " + target + " failed (" +
+                                              std::to_string(response.status) + "): " + failure);
+        if (!stream.upgraded()) {
+            if (stream.headersSent()) {
+                if (failure.empty()) stream.finish(response.body);
+            } else {
+                std::string out;
+                writeResponse(out, response, head, false, http10);
+                stream.send(out);
+            }
+        }
+        if (shared.accessLog)
+            shared.logAccess(accessLine(data.remoteAddr, data.method, target, version.first, version.second,
+                                       stream.upgraded() ? 101 : response.status, 0, startUs));
+        {
+            std::lock_guard lock(shared.streamsMutex);
+            shared.streamSockets.erase(fd);
+            ::close(fd);
+            --shared.activeStreams;
+        }
+        shared.streamsDone.notify_all();
+    }).detach();
+}
+
+void HttpWorker::detach(Connection& c) {
+    int fd = c.fd;
+    if (c.fileFd >= 0) ::close(c.fileFd);
+    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+    connections_.erase(fd);
 }
 
 void HttpWorker::respondAndClose(Connection& c, int status) {
@@ -449,7 +548,8 @@ void HttpWorker::sweep(uint64_t now) {
     }
 }
 
-void HttpWorker::logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs) {
+std::string accessLine(const std::string& remoteAddr, const std::string& method, const std::string& target,
+                       unsigned versionMajor, unsigned versionMinor, int status, uint64_t bytes, uint64_t startUs) {
     char when[64];
     time_t now = ::time(nullptr);
     struct tm tm {};
@@ -458,8 +558,25 @@ void HttpWorker::logAccess(const Connection& c, const ParsedRequest& request, in
     char tail[96];
     std::snprintf(tail, sizeof tail, "\" %d %llu %.3fms\n", status, static_cast<unsigned long long>(bytes),
                   double(nowUs() - startUs) / 1000.0);
-    logBuffer_ += c.remoteAddr + " - - [" + when + "] \"" + request.method + " " + request.target + " HTTP/" +
-                  std::to_string(request.versionMajor) + "." + std::to_string(request.versionMinor) + tail;
+    return remoteAddr + " - - [" + when + "] \"" + method + " " + target + " HTTP/" + std::to_string(versionMajor) + "." +
+           std::to_string(versionMinor) + tail;
+}
+
+void ServerShared::logError(const std::string& text) {
+    std::lock_guard lock(logMutex);
+    std::fputs(text.c_str(), stderr);
+    if (text.empty() || text.back() != '\n') std::fputc('\n', stderr);
+}
+
+void ServerShared::logAccess(const std::string& lines) {
+    std::lock_guard lock(logMutex);
+    std::fputs(lines.c_str(), accessLog);
+    std::fflush(accessLog);
+}
+
+void HttpWorker::logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs) {
+    logBuffer_ += accessLine(c.remoteAddr, request.method, request.target, request.versionMajor, request.versionMinor,
+                             status, bytes, startUs);
 }
 
 void HttpWorker::flushLog() {

@@ -13,8 +13,10 @@
 // instead of a reset.
 #pragma once
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -34,7 +36,20 @@ struct ServerShared {
     std::mutex logMutex;
     FILE* accessLog = nullptr;
     std::atomic<bool> stopping{false};
+
+    // Long-lived requests (SSE, WebSocket) run on threads of their own.
+    std::mutex streamsMutex;
+    std::condition_variable streamsDone;
+    std::set<int> streamSockets; // shut down on stop so blocked scripts wake up
+    unsigned activeStreams = 0;  // guarded by streamsMutex
+
+    void logError(const std::string& text);  // to stderr
+    void logAccess(const std::string& lines); // to the access log
 };
+
+// One access-log line (without locking).
+std::string accessLine(const std::string& remoteAddr, const std::string& method, const std::string& target,
+                       unsigned versionMajor, unsigned versionMinor, int status, uint64_t bytes, uint64_t startUs);
 
 class HttpWorker {
   public:
@@ -55,12 +70,16 @@ class HttpWorker {
     void onReadable(Connection& c);
     void serveBuffered(Connection& c);
     void handle(Connection& c, ParsedRequest& request);
+    // Hands a long-lived request's connection to a thread of its own.
+    void handOff(Connection& c, ParsedRequest& request, const std::string& script, HttpRequestData data);
     void respondAndClose(Connection& c, int status);
     bool flush(Connection& c);
     void setWriting(Connection& c, bool writing);
     void closeConnection(Connection& c);
     void sweep(uint64_t nowMs);
     void logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs);
+    // Forgets a connection without closing its socket.
+    void detach(Connection& c);
     void flushLog();
 
     ServerShared& shared_;

@@ -88,9 +88,9 @@ HttpResponseData plainResponse(int status, std::string_view body) {
     return r;
 }
 
-void writeResponse(std::string& out, const HttpResponseData& r, bool head, bool keepAlive, bool http10,
-                   uint64_t extraBodyBytes) {
-    bool bodyless = r.status == 204 || r.status == 304 || r.status < 200;
+namespace {
+
+void writeStatusAndHeaders(std::string& out, const HttpResponseData& r) {
     out += "HTTP/1.1 ";
     out += std::to_string(r.status);
     out += ' ';
@@ -105,6 +105,19 @@ void writeResponse(std::string& out, const HttpResponseData& r, bool head, bool 
         out += value;
         out += "\r\n";
     }
+}
+
+} // namespace
+
+void writeStreamHead(std::string& out, const HttpResponseData& r, bool http10) {
+    writeStatusAndHeaders(out, r);
+    out += http10 ? "Connection: close\r\n\r\n" : "Transfer-Encoding: chunked\r\n\r\n";
+}
+
+void writeResponse(std::string& out, const HttpResponseData& r, bool head, bool keepAlive, bool http10,
+                   uint64_t extraBodyBytes) {
+    bool bodyless = r.status == 204 || r.status == 304 || r.status < 200;
+    writeStatusAndHeaders(out, r);
     if (!bodyless) {
         out += "Content-Length: ";
         out += std::to_string(r.body.size() + extraBodyBytes);

@@ -20,6 +20,10 @@ namespace langoost {
 void writeResponse(std::string& out, const HttpResponseData& response, bool head, bool keepAlive, bool http10,
                    uint64_t extraBodyBytes = 0);
 
+// The head of a streamed response: `Transfer-Encoding: chunked` for
+// HTTP/1.1; HTTP/1.0 gets no length and the connection closes at the end.
+void writeStreamHead(std::string& out, const HttpResponseData& response, bool http10);
+
 // A short text/plain response with the reason phrase as its body.
 HttpResponseData plainResponse(int status, std::string_view body = {});
 

@@ -1,5 +1,6 @@
 #include "server/ScriptRunner.h"
 
+#include "server/ResponseStream.h"
 #include "server/ServerModule.h"
 #include "vm/MapOps.h"
 
@@ -29,6 +30,8 @@ ScriptRunner::ScriptRunner(std::shared_ptr<ModuleLoader> loader, RuntimeConfig r
     runtime_.maxOutputBytes = limits.maxOutputBytes;
     runtime_.maxStackSlots = std::min(runtime_.maxStackSlots, kRequestStackSlots);
     runtime_.maxFrames = std::min(runtime_.maxFrames, kRequestMaxFrames);
+    streamRuntime_ = runtime_;
+    streamRuntime_.timeoutCountsBlocking = false;
 }
 
 HttpResponseData ScriptRunner::errorResponse(int status, const std::string& detail) const {
@@ -40,7 +43,8 @@ HttpResponseData ScriptRunner::errorResponse(int status, const std::string& deta
     return r;
 }
 
-HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequestData& request, std::string& failure) {
+HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequestData& request, std::string& failure,
+                                   ResponseStream* stream) {
     Diagnostics diagnostics;
     auto module = loader_->loadCanonical(scriptPath, diagnostics);
     if (!module) {
@@ -49,10 +53,11 @@ HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequ
         return errorResponse(500, failure);
     }
     HttpResponseData response;
-    VM vm(runtime_);
+    VM vm(stream && stream->ownThread ? streamRuntime_ : runtime_);
     RequestContext& context = RequestContext::of(vm);
     context.request = &request;
     context.response = &response;
+    context.stream = stream;
     int failedStatus = 0;
     try {
         try {

@@ -18,6 +18,8 @@
 
 namespace langoost {
 
+class ResponseStream;
+
 struct ScriptLimits {
     uint64_t timeoutMs = 10'000;
     uint64_t maxMemoryBytes = 256ull << 20;
@@ -28,15 +30,19 @@ class ScriptRunner {
   public:
     ScriptRunner(std::shared_ptr<ModuleLoader> loader, RuntimeConfig runtime, const ScriptLimits& limits, bool devMode);
 
-    // Runs `scriptPath` (canonical) for `request`. `failure` gets a one-line
-    // log text when the script failed (empty otherwise).
-    HttpResponseData run(const std::string& scriptPath, const HttpRequestData& request, std::string& failure);
+    // Runs `scriptPath` (canonical) for `request`. `failure` gets the log
+    // text when the script failed (empty otherwise). With a `stream` the
+    // script may flush (and upgrade, when the stream allows it); the
+    // response returned then holds only what is still to be sent.
+    HttpResponseData run(const std::string& scriptPath, const HttpRequestData& request, std::string& failure,
+                         ResponseStream* stream = nullptr);
 
   private:
     HttpResponseData errorResponse(int status, const std::string& detail) const;
 
     std::shared_ptr<ModuleLoader> loader_;
     RuntimeConfig runtime_;
+    RuntimeConfig streamRuntime_; // long-lived requests: only busy time counts against the time limit
     bool devMode_;
 };
 

@@ -126,10 +126,20 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
                  signal == SIGINT ? "SIGINT" : "SIGTERM", static_cast<unsigned long long>(options.graceMs));
     shared.stopping = true;
     for (auto& w : workers) w->stop();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.graceMs);
+    {
+        // Long-lived requests end when their client goes: wake the scripts blocked on them.
+        std::lock_guard lock(shared.streamsMutex);
+        for (int fd : shared.streamSockets) ::shutdown(fd, SHUT_RDWR);
+    }
     bool drained;
     {
         std::unique_lock lock(doneMutex);
-        drained = doneCv.wait_for(lock, std::chrono::milliseconds(options.graceMs), [&] { return running == 0; });
+        drained = doneCv.wait_until(lock, deadline, [&] { return running == 0; });
+    }
+    if (drained) {
+        std::unique_lock lock(shared.streamsMutex);
+        drained = shared.streamsDone.wait_until(lock, deadline, [&] { return shared.activeStreams == 0; });
     }
     processCore().flush();
     if (!drained) {

@@ -1,6 +1,10 @@
 #include "server/ServerModule.h"
 
+#include <unistd.h>
+
+#include "server/ResponseStream.h"
 #include "stdlib/DataArgs.h"
+#include "stdlib/NetSockets.h"
 #include "stdlib/Stdlib.h"
 #include "vm/MapOps.h"
 
@@ -62,6 +66,56 @@ Value server_redirect(VM& vm, Value, Value* args, int argc) {
     return Value();
 }
 
+ResponseStream& streamOf(VM& vm, const char* fn) {
+    responseOf(vm, fn);
+    RequestContext& context = RequestContext::of(vm);
+    if (!context.stream) vm.raise("StateError", std::string("server.") + fn + ": this request cannot stream");
+    return *context.stream;
+}
+
+// Sends what was printed so far; true while the client is still there.
+Value server_flush(VM& vm, Value, Value*, int) {
+    ResponseStream& stream = streamOf(vm, "flush");
+    HttpResponseData& response = responseOf(vm, "flush");
+    if (stream.upgraded()) vm.raise("StateError", "server.flush: the request was upgraded to a WebSocket");
+    if (!stream.headersSent() && !response.hasHeader("content-type"))
+        response.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    std::string body = std::move(vm.isolate().out);
+    vm.isolate().out.clear();
+    BlockingSection io(vm);
+    return Value::boolean(stream.flush(response, body));
+}
+
+Value server_sse(VM& vm, Value, Value*, int) {
+    HttpResponseData& response = responseOf(vm, "sse");
+    replaceHeader(response, "content-type", "Content-Type", "text/event-stream; charset=utf-8");
+    replaceHeader(response, "cache-control", "Cache-Control", "no-cache");
+    replaceHeader(response, "x-accel-buffering", "X-Accel-Buffering", "no");
+    return Value();
+}
+
+// Turns the request into a WebSocket: the handle for the websocket module,
+// or -1 when the request is not a valid upgrade.
+Value server_upgrade(VM& vm, Value, Value*, int) {
+    ResponseStream& stream = streamOf(vm, "upgrade");
+    if (!stream.upgradable()) return Value::integer(-1);
+    Value request = RequestContext::of(vm).requestValue(vm);
+    Value* headers = mapFind(request.as<MapObject>(), "headers");
+    if (!headers) return Value::integer(-1);
+    {
+        BlockingSection io(vm);
+        if (!stream.sendPending()) return Value::integer(-1);
+    }
+    int fd = ::dup(stream.fd());
+    if (fd < 0) return Value::integer(-1);
+    Value handle = adoptSocket(vm, fd);
+    Value args[2] = {handle, *headers};
+    Value ok = websocketHandshake(vm, args);
+    if (!ok.isBool() || !ok.asBool()) return Value::integer(-1);
+    findSocket(vm, handle)->buffered = stream.takeForUpgrade();
+    return handle;
+}
+
 NativeFn builtin(const char* name) {
     for (const NativeDef& def : builtinFunctions())
         if (std::string_view(def.name) == name) return def.fn;
@@ -88,6 +142,9 @@ const NativeModuleDef& serverModule() {
                                          {"header", server_header, 2, 2},
                                          {"json", server_json, 1, 1},
                                          {"redirect", server_redirect, 1, 2},
+                                         {"flush", server_flush, 0, 0},
+                                         {"sse", server_sse, 0, 0},
+                                         {"upgrade", server_upgrade, 0, 0},
                                          {"print", builtin("print"), 0, -1},
                                          {"println", builtin("println"), 0, -1}},
                                         {},

@@ -9,6 +9,8 @@
 
 namespace langoost {
 
+class ResponseStream;
+
 const NativeModuleDef& serverModule();
 
 // The request an isolate is handling and the response it is building,
@@ -18,6 +20,7 @@ class RequestContext : public IsolateExtension {
     static RequestContext& of(VM& vm);
     const HttpRequestData* request = nullptr;
     HttpResponseData* response = nullptr;
+    ResponseStream* stream = nullptr; // the connection, for flush/upgrade
     // The script's request object (server.request and handle's argument).
     Value requestValue(VM& vm);
     void markRoots(Heap& heap) override { heap.markValue(requestValue_); }

@@ -31,6 +31,9 @@ struct ServerOptions {
     uint64_t graceMs = 10'000;
     // Open connections per worker; further ones are refused with 503.
     unsigned maxConnections = 10'000;
+    // Long-lived requests (SSE: Accept: text/event-stream; WebSocket
+    // upgrades) each hold a thread; further ones get 503.
+    unsigned maxStreams = 1'000;
 };
 
 // Runs the server until SIGTERM/SIGINT; returns the process exit status.

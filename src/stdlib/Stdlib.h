@@ -37,8 +37,8 @@ const NativeModuleDef& urlModule();
 const NativeModuleDef& httpModule();
 // websocket (RFC 6455 over net handles)
 const NativeModuleDef& websocketModule();
-// Marks a net handle whose 101 response was sent as a server-side WebSocket.
-void registerServerWebSocket(VM& vm, Value handle);
+// websocket.handshake(args[0] = net handle, args[1] = headers object).
+Value websocketHandshake(VM& vm, Value* args);
 
 // Top-level member names of a native module (functions and namespaces).
 std::vector<std::string> nativeModuleExports(const NativeModuleDef& def);

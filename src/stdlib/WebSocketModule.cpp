@@ -500,8 +500,6 @@ const NativeModuleDef& websocketModule() {
     return def;
 }
 
-// Registers `handle` (a net handle whose 101 response was already sent) as
-// the server end of a WebSocket (server mode's server.upgrade()).
-void registerServerWebSocket(VM& vm, Value handle) { registerConnection(vm, handle, false); }
+Value websocketHandshake(VM& vm, Value* args) { return ws_handshake(vm, Value(), args, 2); }
 
 } // namespace langoost

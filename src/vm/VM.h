@@ -91,6 +91,9 @@ struct RuntimeConfig {
     // Keep all output in Isolate::out (server mode: it becomes the response
     // body) instead of flushing it to stdout.
     bool captureOutput = false;
+    // Whether time blocked in I/O, sleeps and waits counts against timeoutMs
+    // (off for streaming requests: an idle WebSocket is not a busy script).
+    bool timeoutCountsBlocking = true;
 };
 
 class Isolate;
@@ -288,15 +291,24 @@ class VM {
 // Releases the isolate lock for a blocking call (sleep, socket I/O, waits,
 // join, file I/O, exec) and takes it back afterwards. Inside, touch no heap
 // object: copy what you need out before, build results after.
+// With RuntimeConfig::timeoutCountsBlocking off (streaming requests), the
+// time spent inside moves the isolate's deadline: only busy time counts.
 class BlockingSection {
   public:
-    explicit BlockingSection(VM& vm) : vm_(vm) { vm.iso_.lock.unlock(); }
-    ~BlockingSection() { vm_.iso_.lock.lock(); }
+    explicit BlockingSection(VM& vm) : vm_(vm) {
+        if (!vm.config_.timeoutCountsBlocking) start_ = std::chrono::steady_clock::now();
+        vm.iso_.lock.unlock();
+    }
+    ~BlockingSection() {
+        vm_.iso_.lock.lock();
+        if (!vm_.config_.timeoutCountsBlocking) vm_.iso_.deadline += std::chrono::steady_clock::now() - start_;
+    }
     BlockingSection(const BlockingSection&) = delete;
     BlockingSection& operator=(const BlockingSection&) = delete;
 
   private:
     VM& vm_;
+    std::chrono::steady_clock::time_point start_;
 };
 
 class TempRoot {

@@ -519,6 +519,105 @@ def test_core_redis(binary: str):
         proc.wait()
 
 
+def ensure_ws_package():
+    ws_dir = HERE.parent / "websocket"
+    if not (ws_dir / "node_modules" / "ws").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(ws_dir)], check=True,
+                       capture_output=True)
+
+
+def ws_client(port, path="/ws", idle_ms=0):
+    r = subprocess.run(["node", str(HERE / "ws_client.js"), f"ws://{HOST}:{port}{path}", str(idle_ms)],
+                       capture_output=True, text=True, timeout=60)
+    return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {"stderr": r.stderr}
+
+
+def read_chunked(reader: Reader):
+    """(chunks, terminated) of a chunked body, with arrival times."""
+    chunks = []
+    while True:
+        while b"\r\n" not in reader.buf:
+            if not reader._fill():
+                return chunks, False
+        size_line, reader.buf = reader.buf.split(b"\r\n", 1)
+        size = int(size_line, 16)
+        while len(reader.buf) < size + 2:
+            if not reader._fill():
+                return chunks, False
+        data, reader.buf = reader.buf[:size], reader.buf[size + 2:]
+        if size == 0:
+            return chunks, True
+        chunks.append((time.time(), data))
+
+
+def test_streaming(binary: str):
+    site = fresh_site()
+    ensure_ws_package()
+    with Server(binary, site, "--timeout-ms", "500", "--max-streams", "2") as srv:
+        p = srv.port
+        # SSE: events arrive one by one, before the script has finished
+        with connect(p) as s:
+            s.sendall(b"GET /sse HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+            rd = Reader(s)
+            head = rd.response(head_only=True)
+            check(head.status == 200 and head.headers.get("content-type", "").startswith("text/event-stream")
+                  and head.headers.get("transfer-encoding") == "chunked" and head.headers.get("cache-control") == "no-cache",
+                  f"SSE head: {head.raw_head}")
+            chunks, done = read_chunked(rd)
+            check([c[1] for c in chunks] == [b"data: event %d\n\n" % i for i in range(3)] and done, f"SSE events: {chunks}")
+            check(len(chunks) == 3 and chunks[2][0] - chunks[0][0] > 0.08, "SSE events arrive as they are flushed")
+        r = subprocess.run(["curl", "-sN", "-H", "Accept: text/event-stream", f"http://{HOST}:{p}/sse"],
+                           capture_output=True, text=True, timeout=30)
+        check(r.stdout == "".join(f"data: event {i}\n\n" for i in range(3)), f"curl -N sees the events: {r.stdout!r}")
+        # flush on an ordinary request: chunked, and the connection stays usable
+        with connect(p) as s:
+            s.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            rd = Reader(s)
+            head = rd.response(head_only=True)
+            chunks, done = read_chunked(rd)
+            check(head.headers.get("content-type") == "text/html; charset=utf-8", "streamed default content type")
+            check([c[1] for c in chunks] == [b"first;", b"second;", b"last"] and done, f"chunked stream: {chunks}")
+            s.sendall(b"GET /?name=after HTTP/1.1\r\nHost: x\r\n\r\n")
+            check(rd.response().text == "hello after\n", "keep-alive after a streamed response")
+        # a busy streaming script is still ended by the time limit
+        with connect(p) as s:
+            s.sendall(b"GET /busy_stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+            rd = Reader(s)
+            rd.response(head_only=True)
+            chunks, done = read_chunked(rd)
+            check(chunks and not done, "busy stream cut short by the time limit")
+        # WebSocket: welcome, then an echo after idling longer than the time limit
+        got = ws_client(p, "/ws", idle_ms=1200)
+        check(got.get("messages") == ["welcome /ws", "echo me", "binary:0102ff"] and got.get("code") == 1000,
+              f"WebSocket in server mode (idle past --timeout-ms): {got}")
+        r = request(p, path="/ws")
+        check(r.status == 400 and r.text == "not a websocket upgrade\n", f"upgrade without Upgrade header: {r.status}")
+        # --max-streams: two open WebSockets, the third is refused
+        holders = [subprocess.Popen(["node", str(HERE / "ws_client.js"), f"ws://{HOST}:{p}/ws", "3000"],
+                                    stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        time.sleep(1.0)
+        got = ws_client(p, "/ws")
+        check(got.get("status") == 503, f"--max-streams refuses the third: {got}")
+        for h in holders:
+            out = h.communicate(timeout=30)[0]
+            check('"code":1000' in out, f"held WebSocket finished normally: {out!r}")
+        r = request(p, path="/?name=ok")
+        check(r.text == "hello ok\n", "still serving")
+    # shutdown with an open WebSocket: the script is woken, the server exits 0
+    srv = Server(binary, site, "--grace-ms", "5000")
+    try:
+        holder = subprocess.Popen(["node", str(HERE / "ws_client.js"), f"ws://{HOST}:{srv.port}/ws", "20000"],
+                                  stdout=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        t0 = time.time()
+        code = srv.stop()
+        check(code == 0 and time.time() - t0 < 3, f"SIGTERM with an open WebSocket: exit {code} in {time.time() - t0:.2f}s")
+        holder.kill()
+        holder.wait()
+    finally:
+        srv.__exit__()
+
+
 GROUPS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 
