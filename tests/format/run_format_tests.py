@@ -13,7 +13,8 @@ the .expected files.
 repo: every .goost file git knows (or the ones named) must format
 idempotently (fmt(fmt(x)) == fmt(x)) and, when the file compiles, to the same
 bytecode: `langoost disasm` of the formatted copy equals that of the original
-with line:column information stripped. A file with a syntax error must be
+with line:column information stripped, and the file with all indentation
+removed must format to the same text. A file with a syntax error must be
 refused with exit status 65. Files that compile but not with `check` (e.g.
 compile_errors/) are checked for idempotence only.
 
@@ -187,6 +188,19 @@ def repo(binary, paths):
         problem = same_bytecode(binary, path, formatted)
         if problem:
             report.fail(label, problem)
+            continue
+        # Indentation carries no meaning: the file with every line's leading
+        # whitespace removed must format to the same text (block comments,
+        # whose inner lines are kept verbatim, aside).
+        dedented = b"\n".join(line.lstrip(b" \t") for line in text.split(b"\n"))
+        status, again, err = fmt_text(binary, dedented)
+        if status != 0:
+            report.fail(label, "fmt of the dedented file failed (%d): %s" % (status, err.strip()))
+            continue
+        if b"/*" not in text and again != formatted:
+            diff = difflib.unified_diff(formatted.decode("utf-8", "replace").splitlines(True),
+                                        again.decode("utf-8", "replace").splitlines(True), "fmt(x)", "fmt(dedent(x))")
+            report.fail(label, "indentation-dependent output:\n" + "".join(diff))
             continue
         key = "idempotent only" if problem is None else "same bytecode"
         counts[key] += 1
