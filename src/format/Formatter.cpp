@@ -69,6 +69,7 @@ class Formatter {
     int pendingIndent_ = 0;
     bool pendingAllowBlank_ = false;
     bool atOpen_ = false;  // just after a block's or multi-line list's opener: no blank line
+    bool spaceAfterComment_ = false; // an inline block comment is followed by a space
     int contBase_ = 0;     // continuation lines are indented one level deeper than this
     std::vector<size_t> trailingComments_; // offsets in out_ of `//` comments that end a code line
 
@@ -196,11 +197,12 @@ class Formatter {
             out_.append(size_t(pendingIndent_) * 4, ' ');
             lineIndent_ = pendingIndent_;
             pendingBreaks_ = 0;
-        } else if (space && !out_.empty() && out_.back() != ' ' && out_.back() != '\n') {
+        } else if ((space || spaceAfterComment_) && !out_.empty() && out_.back() != ' ' && out_.back() != '\n') {
             out_ += ' ';
         }
         out_ += text;
         atOpen_ = false;
+        spaceAfterComment_ = false;
     }
 
     // Writes the comments before token `until`. Own-line comments go on their
@@ -217,12 +219,13 @@ class Formatter {
             } else {
                 int saved = pendingBreaks_;
                 pendingBreaks_ = 0;
-                put(text, true, 0);
+                put(text, out_.back() != '(' && out_.back() != '[', 0);
                 pendingBreaks_ = saved;
                 if (text.starts_with("//")) trailingComments_.push_back(out_.size() - text.size());
             }
             bool lineComment = text.starts_with("//");
             if (lineComment || commentBreakAfter_[c]) lineBreak(indent, true);
+            else spaceAfterComment_ = true;
         }
     }
 
@@ -447,7 +450,7 @@ class Formatter {
                 member();
             }
             flushComments(pos_, lineIndent_);
-            emit(!out_.empty() && out_.back() != '{');
+            emitJoined(!out_.empty() && out_.back() != '{');
             contBase_ = savedBase;
             return;
         }
@@ -469,6 +472,7 @@ class Formatter {
     }
 
     bool fitsOnOneLine(size_t open, size_t close) const {
+        if (open + 1 == close && !commentsBetween(open, close)) return true;
         if (countNewlines(src_.substr(tokens_[open].offset, tokens_[close].offset - tokens_[open].offset)) > 0)
             return false;
         int depth = 0;
