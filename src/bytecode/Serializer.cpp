@@ -433,6 +433,9 @@ DeserializeResult deserializeProgram(std::string_view blob, std::string_view run
             module->globalNames = r.strings();
             module->builtinNames = r.strings();
             module->main = r.proto(*module, 0);
+            // Top-level code runs as a closure of no arguments and no captures.
+            if (module->main->arity != 0 || module->main->variadic || module->main->upvalueCount != 0)
+                r.fail("module top level with parameters or upvalues");
             image->modules.push_back(std::move(module));
         }
         if (!r.atEnd()) r.fail("unexpected data after the last module");
