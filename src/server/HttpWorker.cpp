@@ -263,32 +263,36 @@ void HttpWorker::onReadable(Connection& c) {
 }
 
 void HttpWorker::serveBuffered(Connection& c) {
-    while (!c.closeAfterWrite && c.inPos < c.in.size() && c.out.size() - c.outPos < kOutputHighWater &&
-           c.fileRemaining == 0) {
-        size_t used = c.parser.feed(c.in.data() + c.inPos, c.in.size() - c.inPos);
-        c.inPos += used;
-        if (c.parser.takeContinueWanted()) c.out += "HTTP/1.1 100 Continue\r\n\r\n";
-        if (int status = c.parser.errorStatus()) {
-            respondAndClose(c, status);
-            break;
+    for (;;) {
+        while (!c.closeAfterWrite && c.inPos < c.in.size() && c.out.size() - c.outPos < kOutputHighWater &&
+               c.fileRemaining == 0) {
+            size_t used = c.parser.feed(c.in.data() + c.inPos, c.in.size() - c.inPos);
+            c.inPos += used;
+            if (c.parser.takeContinueWanted()) c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+            if (int status = c.parser.errorStatus()) {
+                respondAndClose(c, status);
+                break;
+            }
+            if (!c.parser.complete()) break;
+            ParsedRequest request = c.parser.take();
+            handle(c, request);
+            if (c.handedOff) {
+                detach(c);
+                return;
+            }
+            c.requestStartMs = c.inPos < c.in.size() ? nowMs() : 0;
         }
-        if (!c.parser.complete()) break;
-        ParsedRequest request = c.parser.take();
-        handle(c, request);
-        if (c.handedOff) {
-            detach(c);
-            return;
+        if (c.inPos == c.in.size()) {
+            c.in.clear();
+            c.inPos = 0;
+        } else if (c.inPos > kReadChunk) {
+            c.in.erase(0, c.inPos);
+            c.inPos = 0;
         }
-        c.requestStartMs = c.inPos < c.in.size() ? nowMs() : 0;
+        // Everything answered so far is sent: go on with requests already
+        // buffered (the client may have sent them all and be waiting).
+        if (!flush(c) || c.closeAfterWrite || c.inPos == c.in.size()) return;
     }
-    if (c.inPos == c.in.size()) {
-        c.in.clear();
-        c.inPos = 0;
-    } else if (c.inPos > kReadChunk) {
-        c.in.erase(0, c.inPos);
-        c.inPos = 0;
-    }
-    flush(c);
 }
 
 void HttpWorker::handle(Connection& c, ParsedRequest& request) {

@@ -1,5 +1,7 @@
 #include "server/RequestParser.h"
 
+#include <algorithm>
+
 namespace langoost {
 namespace {
 
@@ -114,6 +116,16 @@ int RequestParser::onHeadersComplete(http_parser* p) {
     return 0;
 }
 
+// A chunk announcing more than the body limit allows is refused before it arrives.
+int RequestParser::onChunkHeader(http_parser* p) {
+    RequestParser& r = self(p);
+    if (p->content_length > r.maxBodyBytes_ - std::min(r.maxBodyBytes_, r.request_.body.size())) {
+        r.fail(413);
+        return -1;
+    }
+    return 0;
+}
+
 int RequestParser::onBody(http_parser* p, const char* at, size_t n) {
     RequestParser& r = self(p);
     if (r.request_.body.size() + n > r.maxBodyBytes_) {
@@ -140,6 +152,7 @@ const http_parser_settings& RequestParser::settings() {
         v.on_header_value = onHeaderValue;
         v.on_headers_complete = onHeadersComplete;
         v.on_body = onBody;
+        v.on_chunk_header = onChunkHeader;
         v.on_message_complete = onMessageComplete;
         return v;
     }();

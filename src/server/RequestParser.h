@@ -54,6 +54,7 @@ class RequestParser {
     static int onHeaderField(http_parser* p, const char* at, size_t n);
     static int onHeaderValue(http_parser* p, const char* at, size_t n);
     static int onHeadersComplete(http_parser* p);
+    static int onChunkHeader(http_parser* p);
     static int onBody(http_parser* p, const char* at, size_t n);
     static int onMessageComplete(http_parser* p);
     bool countHeaderBytes(size_t n);
