@@ -65,3 +65,20 @@ TEST(Lexer, OperatorsAndEllipsis) {
     EXPECT_EQ(t[9].kind, TokenKind::Shr);
     EXPECT_EQ(t[10].kind, TokenKind::Dot);
 }
+
+TEST(Lexer, CommentsAreCollectedOnlyWhenAsked) {
+    std::string text = "a // one\n/* two\n */ b /* three */\n";
+    SourceFile file("t.goost", text);
+    std::vector<Comment> comments;
+    auto withComments = tokenize(file, &comments);
+    auto without = tokenize(file);
+    ASSERT_EQ(withComments.size(), without.size());
+    ASSERT_EQ(comments.size(), 3u);
+    EXPECT_EQ(text.substr(comments[0].offset, comments[0].length), "// one");
+    EXPECT_EQ(text.substr(comments[1].offset, comments[1].length), "/* two\n */");
+    EXPECT_EQ(comments[1].location.line, 2u);
+    EXPECT_EQ(comments[1].location.column, 1u);
+    EXPECT_EQ(text.substr(comments[2].offset, comments[2].length), "/* three */");
+    EXPECT_EQ(comments[2].location.column, 7u);
+    EXPECT_TRUE(withComments[1].newlineBefore); // b: the block comment spans a newline
+}
