@@ -148,17 +148,22 @@ def durability_once(langoost: str, tmp: str, policy: str) -> bool:
     child = os.path.join(HERE, "durability_child.goost")
     proc = subprocess.Popen([langoost, "run", child, "burst"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
-    acks: list[bytes] = []
+    # Raw reads of the pipe: every byte the child wrote before the kill is
+    # seen (a buffered reader mixed with communicate() could drop some).
+    fd = proc.stdout.fileno()
+    out = b""
     deadline = time.time() + DURABILITY_MAX_S
-    assert proc.stdout
-    while len(acks) < DURABILITY_ACKS and time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
+    while out.count(b"\n") < DURABILITY_ACKS and time.time() < deadline:
+        chunk = os.read(fd, 65536)
+        if not chunk:
             break
-        acks.append(line)
+        out += chunk
     os.killpg(proc.pid, signal.SIGKILL)
-    rest, err = proc.communicate()
-    acks += rest.splitlines(keepends=True)
+    while chunk := os.read(fd, 65536):
+        out += chunk
+    err = proc.stderr.read()
+    proc.wait()
+    acks = out.splitlines(keepends=True)
     complete = [l.split() for l in acks if l.endswith(b"\n")]
     if len(complete) < 100:
         print(f"FAIL durability fsync={policy}: only {len(complete)} acks before the kill; stderr: {err[-500:]!r}")
