@@ -9,6 +9,14 @@ namespace {
 
 StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject* key, MapEntry** out) {
     uint32_t mask = capacity - 1;
+    // The slot this key was last found in (StringObject::slotHint): same-shaped
+    // objects keep a key in the same slot, so this one compare usually hits.
+    auto* hintSlot = const_cast<uint32_t*>(&key->slotHint);
+    uint32_t hint = __atomic_load_n(hintSlot, __ATOMIC_RELAXED) & mask;
+    if (entries[hint].key == key) {
+        *out = &entries[hint];
+        return entries[hint].key;
+    }
     uint32_t hash = key->hash();
     uint32_t i = hash & mask;
     MapEntry* tomb = nullptr;
@@ -19,6 +27,7 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
             return nullptr;
         }
         if (e->key == key || (e->hash == hash && e->key != mapTombstone() && e->key->equals(key))) {
+            if (e->key == key) __atomic_store_n(hintSlot, i, __ATOMIC_RELAXED);
             *out = e;
             return e->key;
         }
