@@ -10,6 +10,7 @@
 #include "bytecode/Disassembler.h"
 #include "compiler/Compiler.h"
 #include "modules/ModuleLoader.h"
+#include "server/Http2Module.h"
 #include "server/ServerModule.h"
 
 #include <filesystem>
@@ -51,12 +52,14 @@ std::shared_ptr<ModuleLoader> makeModuleLoader() {
     std::vector<NativeModuleInfo> natives;
     for (const NativeModuleDef* def : standardModules()) natives.push_back({def->name, nativeModuleExports(*def)});
     natives.push_back({serverModule().name, nativeModuleExports(serverModule())});
+    natives.push_back({http2Module().name, nativeModuleExports(http2Module())});
     return std::make_shared<ModuleLoader>(builtinNames(), std::move(natives));
 }
 
 RuntimeConfig makeRuntime(std::shared_ptr<ModuleProvider> loader, std::vector<std::string> args) {
     RuntimeConfig config = standardRuntime(std::move(args));
     config.modules.push_back(&serverModule());
+    config.modules.push_back(&http2Module());
     config.moduleProvider = std::move(loader);
     return config;
 }

@@ -56,6 +56,12 @@ std::string peerAddress(const sockaddr_storage& addr) {
     return buf;
 }
 
+const std::string* findHeader(const HeaderList& headers, std::string_view name) {
+    for (const auto& [n, v] : headers)
+        if (n == name) return &v;
+    return nullptr;
+}
+
 bool headerContains(const HeaderList& headers, std::string_view name, std::string_view needle) {
     for (const auto& [n, v] : headers) {
         if (n != name) continue;
@@ -102,11 +108,15 @@ struct HttpWorker::Connection {
     bool lingering = false; // answered and shut down; draining input until closed
     bool handedOff = false; // now owned by a stream thread
     bool peerClosed = false;
+    bool prefacePending = false; // --h2c: the first bytes may be the HTTP/2 client preface
+    bool h2cUpgradable = false;  // --h2c: an HTTP/1.1 request may upgrade to HTTP/2
+    std::unique_ptr<TlsChannel> tls;
+    std::unique_ptr<Http2Session> h2;
     uint64_t lastActivityMs = 0;
     uint64_t requestStartMs = 0; // when the first byte of the current request arrived
     uint64_t lingerUntilMs = 0;
 
-    bool outputPending() const { return outPos < out.size() || fileRemaining > 0; }
+    bool outputPending() const { return outPos < out.size() || fileRemaining > 0 || (tls && tls->unsent()); }
     bool idle() const { return !parser.inProgress() && !outputPending() && inPos == in.size(); }
 };
 
@@ -217,6 +227,12 @@ void HttpWorker::acceptConnections() {
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         auto c = std::make_unique<Connection>(fd, peerAddress(addr), shared_.options);
         c->lastActivityMs = nowMs();
+        if (shared_.tls) {
+            c->tls = std::make_unique<TlsChannel>(*shared_.tls);
+        } else if (shared_.options.h2c) {
+            c->prefacePending = true;
+            c->h2cUpgradable = true;
+        }
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
@@ -233,7 +249,9 @@ void HttpWorker::onReadable(Connection& c) {
     for (;;) {
         ssize_t n = ::recv(c.fd, readBuffer_.get(), kReadChunk, 0);
         if (n > 0) {
-            if (!c.lingering) c.in.append(readBuffer_.get(), size_t(n)); // a lingering socket's input is dropped
+            if (c.lingering) {} // a lingering socket's input is dropped
+            else if (c.tls) c.tls->receive(readBuffer_.get(), size_t(n));
+            else c.in.append(readBuffer_.get(), size_t(n));
             total += size_t(n);
             if (size_t(n) < kReadChunk || c.in.size() - c.inPos >= kInputHighWater || total >= 4 * kReadChunk) break;
             continue;
@@ -251,6 +269,17 @@ void HttpWorker::onReadable(Connection& c) {
         if (c.peerClosed) closeConnection(c);
         return;
     }
+    if (c.tls) {
+        bool wasSecured = c.tls->handshakeDone(), closeNotify = false;
+        if (!c.tls->decrypt(c.in, closeNotify)) {
+            int fd = c.fd;
+            flush(c); // the alert, if any; the connection ends either way
+            if (connections_.count(fd)) closeConnection(c);
+            return;
+        }
+        if (closeNotify) c.peerClosed = true;
+        if (!wasSecured && c.tls->handshakeDone() && c.tls->alpn() == "h2") startHttp2(c);
+    }
     if (total) {
         c.lastActivityMs = nowMs();
         if (!c.parser.inProgress() && c.requestStartMs == 0) c.requestStartMs = c.lastActivityMs;
@@ -263,6 +292,16 @@ void HttpWorker::onReadable(Connection& c) {
 }
 
 void HttpWorker::serveBuffered(Connection& c) {
+    if (c.h2) return serveHttp2(c);
+    if (c.prefacePending && c.inPos < c.in.size()) {
+        std::string_view start(c.in.data() + c.inPos, std::min(c.in.size() - c.inPos, kHttp2ClientPreface.size()));
+        if (kHttp2ClientPreface.starts_with(start)) {
+            if (start.size() < kHttp2ClientPreface.size()) return; // wait for the rest of it
+            startHttp2(c);
+            return serveHttp2(c);
+        }
+        c.prefacePending = false;
+    }
     for (;;) {
         while (!c.closeAfterWrite && c.inPos < c.in.size() && c.out.size() - c.outPos < kOutputHighWater &&
                c.fileRemaining == 0) {
@@ -275,11 +314,13 @@ void HttpWorker::serveBuffered(Connection& c) {
             }
             if (!c.parser.complete()) break;
             ParsedRequest request = c.parser.take();
+            c.prefacePending = false;
             handle(c, request);
             if (c.handedOff) {
                 detach(c);
                 return;
             }
+            if (c.h2) return serveHttp2(c); // upgraded: the rest of the input is HTTP/2
             c.requestStartMs = c.inPos < c.in.size() ? nowMs() : 0;
         }
         if (c.inPos == c.in.size()) {
@@ -303,7 +344,12 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
     std::string_view rawPath, rawQuery;
     HttpResponseData response;
     StaticFile file;
-    if (!splitTarget(request.target, rawPath, rawQuery)) {
+    if (c.h2cUpgradable && request.upgrade && headerContains(request.headers, "upgrade", "h2c") &&
+        upgradeToHttp2(c, request))
+        return;
+    if (c.tls || shared_.handler) {
+        response = answer(c, request, file);
+    } else if (!splitTarget(request.target, rawPath, rawQuery)) {
         response = plainResponse(400);
         keepAlive = false;
     } else if (rawPath == "/_health" && !shared_.healthScript) {
@@ -447,6 +493,32 @@ void HttpWorker::respondAndClose(Connection& c, int status) {
 }
 
 bool HttpWorker::flush(Connection& c) {
+    if (c.tls ? !sendSecure(c) : !sendPlain(c)) return false;
+    if (c.fileFd >= 0) {
+        ::close(c.fileFd);
+        c.fileFd = -1;
+    }
+    if (c.closeAfterWrite) {
+        if (c.peerClosed || stopping_) {
+            closeConnection(c);
+        } else {
+            ::shutdown(c.fd, SHUT_WR);
+            c.lingering = true;
+            c.lingerUntilMs = nowMs() + kLingerMs;
+            setWriting(c, false);
+        }
+        return false;
+    }
+    setWriting(c, false);
+    if (stopping_ && c.idle()) {
+        closeConnection(c);
+        return false;
+    }
+    return true;
+}
+
+// Sends the queued bytes, then the file. True when everything went out.
+bool HttpWorker::sendPlain(Connection& c) {
     while (c.outPos < c.out.size()) {
         ssize_t n = ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos, MSG_NOSIGNAL);
         if (n > 0) {
@@ -477,26 +549,6 @@ bool HttpWorker::flush(Connection& c) {
             return false;
         }
         closeConnection(c); // the file shrank or the peer went away: the length can no longer be honoured
-        return false;
-    }
-    if (c.fileFd >= 0) {
-        ::close(c.fileFd);
-        c.fileFd = -1;
-    }
-    if (c.closeAfterWrite) {
-        if (c.peerClosed || stopping_) {
-            closeConnection(c);
-        } else {
-            ::shutdown(c.fd, SHUT_WR);
-            c.lingering = true;
-            c.lingerUntilMs = nowMs() + kLingerMs;
-            setWriting(c, false);
-        }
-        return false;
-    }
-    setWriting(c, false);
-    if (stopping_ && c.idle()) {
-        closeConnection(c);
         return false;
     }
     return true;
@@ -589,6 +641,155 @@ void HttpWorker::flushLog() {
     std::fwrite(logBuffer_.data(), 1, logBuffer_.size(), shared_.accessLog);
     std::fflush(shared_.accessLog);
     logBuffer_.clear();
+}
+
+} // namespace langoost
+
+namespace langoost {
+
+HttpResponseData HttpWorker::callHandler(Connection& c, ParsedRequest& request, std::string_view rawPath,
+                                         std::string_view rawQuery) {
+    HttpRequestData data;
+    data.method = request.method;
+    data.path = percentDecodeLenient(rawPath, false);
+    data.rawQuery = std::string(rawQuery);
+    data.headers = std::move(request.headers);
+    data.body = std::move(request.body);
+    data.remoteAddr = c.remoteAddr;
+    HttpResponseData response = shared_.handler(data);
+    request.headers = std::move(data.headers);
+    return response;
+}
+
+HttpResponseData HttpWorker::answer(Connection& c, ParsedRequest& request, StaticFile& file) {
+    std::string_view rawPath, rawQuery;
+    if (!splitTarget(request.target, rawPath, rawQuery)) return plainResponse(400);
+    if (shared_.handler) return callHandler(c, request, rawPath, rawQuery);
+    if (rawPath == "/_health" && !shared_.healthScript) return plainResponse(200, "ok\n");
+    Route route;
+    if (rawPath == "/_health") route = {Route::Kind::Script, shared_.router.root() + "/_health.goost", {}};
+    else route = shared_.router.resolve(rawPath);
+    bool head = request.method == "HEAD";
+    switch (route.kind) {
+    case Route::Kind::Script: {
+        HttpRequestData data;
+        data.method = request.method;
+        data.path = percentDecodeLenient(rawPath, false);
+        data.rawQuery = std::string(rawQuery);
+        data.headers = std::move(request.headers);
+        data.body = std::move(request.body);
+        data.remoteAddr = c.remoteAddr;
+        std::string failure;
+        HttpResponseData response = shared_.runner.run(route.file, data, failure);
+        if (!failure.empty())
+            shared_.logError("langoost serve: " + data.method + " " + request.target + " failed (" +
+                             std::to_string(response.status) + "): " + failure);
+        request.headers = std::move(data.headers);
+        return response;
+    }
+    case Route::Kind::Static: {
+        if (request.method != "GET" && !head) {
+            HttpResponseData response = plainResponse(405);
+            response.headers.emplace_back("Allow", "GET, HEAD");
+            return response;
+        }
+        file = staticFileResponse(route.file, route.info, request, head);
+        return std::move(file.response);
+    }
+    case Route::Kind::BadRequest: return plainResponse(400);
+    case Route::Kind::NotFound: break;
+    }
+    return plainResponse(404);
+}
+
+void HttpWorker::startHttp2(Connection& c) {
+    c.prefacePending = false;
+    c.h2cUpgradable = false;
+    c.h2 = std::make_unique<Http2Session>(shared_.options.maxHeaderBytes, shared_.options.maxBodyBytes);
+}
+
+bool HttpWorker::upgradeToHttp2(Connection& c, ParsedRequest& request) {
+    const std::string* settings = findHeader(request.headers, "http2-settings");
+    if (!settings) return false;
+    startHttp2(c);
+    if (!c.h2->upgrade(*settings, request.method == "HEAD")) {
+        c.h2.reset(); // a bad HTTP2-Settings: answer in HTTP/1.1 (a server may ignore an upgrade)
+        return false;
+    }
+    c.out += "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    Http2Request stream{1, std::move(request), 0};
+    answerHttp2(c, stream);
+    return true;
+}
+
+void HttpWorker::answerHttp2(Connection& c, Http2Request& stream) {
+    uint64_t startUs = nowUs();
+    ParsedRequest& request = stream.request;
+    bool head = request.method == "HEAD";
+    StaticFile file;
+    HttpResponseData response = stream.errorStatus ? plainResponse(stream.errorStatus) : answer(c, request, file);
+    uint64_t bodyBytes = head ? 0 : response.body.size() + file.fileBytes;
+    c.h2->respond(stream.streamId, response, head, file.fd, file.fileBytes);
+    if (shared_.accessLog) logAccess(c, request, response.status, bodyBytes, startUs);
+}
+
+void HttpWorker::serveHttp2(Connection& c) {
+    if (c.inPos < c.in.size()) {
+        bool ok = c.h2->receive(c.in.data() + c.inPos, c.in.size() - c.inPos);
+        c.in.clear();
+        c.inPos = 0;
+        for (Http2Request& stream : c.h2->takeRequests()) answerHttp2(c, stream);
+        if (!ok) c.closeAfterWrite = true; // after the GOAWAY nghttp2 queued
+    }
+    for (;;) {
+        if (!c.h2->produce(c.out, kOutputHighWater)) {
+            closeConnection(c);
+            return;
+        }
+        if (c.out.size() == c.outPos && !(c.tls && c.tls->unsent())) break;
+        if (!flush(c)) return; // blocked (EPOLLOUT resumes here) or closed
+    }
+    if (c.h2->finished() || (stopping_ && c.idle())) closeConnection(c);
+    else if (c.closeAfterWrite) flush(c);
+}
+
+// Encrypts the queued response bytes (and file chunks, a little at a time)
+// and sends the ciphertext. True when everything went out.
+bool HttpWorker::sendSecure(Connection& c) {
+    TlsChannel& tls = *c.tls;
+    for (;;) {
+        if (c.outPos < c.out.size() && tls.handshakeDone()) {
+            if (!tls.encrypt(std::string_view(c.out).substr(c.outPos))) {
+                closeConnection(c);
+                return false;
+            }
+            c.out.clear();
+            c.outPos = 0;
+        }
+        while (c.fileRemaining > 0 && tls.unsent() < kReadChunk) {
+            ssize_t n = ::pread(c.fileFd, readBuffer_.get(), std::min<uint64_t>(c.fileRemaining, kReadChunk), c.fileOffset);
+            if (n <= 0 || !tls.encrypt(std::string_view(readBuffer_.get(), size_t(n)))) {
+                closeConnection(c); // the file shrank: the length can no longer be honoured
+                return false;
+            }
+            c.fileOffset += n;
+            c.fileRemaining -= uint64_t(n);
+        }
+        if (!tls.unsent()) return c.outPos == c.out.size();
+        ssize_t n = ::send(c.fd, tls.out.data() + tls.sent, tls.unsent(), MSG_NOSIGNAL);
+        if (n > 0) {
+            tls.sent += size_t(n);
+            c.lastActivityMs = nowMs();
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            setWriting(c, true);
+            return false;
+        }
+        closeConnection(c);
+        return false;
+    }
 }
 
 } // namespace langoost

@@ -11,19 +11,29 @@
 // Errors that end a connection are answered, then the socket lingers
 // (write side shut, input drained briefly) so the client sees the answer
 // instead of a reset.
+//
+// TLS connections (TlsChannel) decrypt into and encrypt from the same
+// buffers; an HTTP/2 connection (ALPN h2, the client preface with --h2c,
+// or an HTTP/1.1 `Upgrade: h2c`) hands its bytes to an Http2Session and
+// answers each stream like a request. Neither streams (flush, SSE,
+// WebSocket): that needs the plain socket.
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
 
+#include "server/Http2Session.h"
 #include "server/RequestParser.h"
+#include "server/ResponseWriter.h"
 #include "server/Router.h"
 #include "server/ScriptRunner.h"
 #include "server/ServerOptions.h"
+#include "server/Tls.h"
 
 namespace langoost {
 
@@ -43,9 +53,20 @@ struct ServerShared {
     std::set<int> streamSockets; // shut down on stop so blocked scripts wake up
     unsigned activeStreams = 0;  // guarded by streamsMutex
 
+    std::unique_ptr<TlsContext> tls; // --tls-cert/--tls-key
+
+    // When set, every request goes to this function instead of the router
+    // (the `http2` module's handler); it reports its own failures.
+    std::function<HttpResponseData(HttpRequestData&)> handler;
+
     void logError(const std::string& text);  // to stderr
     void logAccess(const std::string& lines); // to the access log
 };
+
+// A listening socket bound to host:port (port 0: the kernel picks), with
+// SO_REUSEPORT so each worker can have its own; "::" takes IPv4 as well.
+// Throws std::runtime_error.
+int listenSocket(const std::string& host, int port);
 
 // One access-log line (without locking).
 std::string accessLine(const std::string& remoteAddr, const std::string& method, const std::string& target,
@@ -73,6 +94,16 @@ class HttpWorker {
     // Hands a long-lived request's connection to a thread of its own.
     void handOff(Connection& c, ParsedRequest& request, const std::string& script, HttpRequestData data);
     void respondAndClose(Connection& c, int status);
+    // What answers a request when it cannot stream (HTTP/2, TLS, the
+    // module's handler): the handler, /_health, a script, a static file.
+    HttpResponseData answer(Connection& c, ParsedRequest& request, StaticFile& file);
+    HttpResponseData callHandler(Connection& c, ParsedRequest& request, std::string_view rawPath, std::string_view rawQuery);
+    bool sendPlain(Connection& c);
+    bool sendSecure(Connection& c);
+    void startHttp2(Connection& c);
+    void serveHttp2(Connection& c);
+    void answerHttp2(Connection& c, Http2Request& stream);
+    bool upgradeToHttp2(Connection& c, ParsedRequest& request);
     bool flush(Connection& c);
     void setWriting(Connection& c, bool writing);
     void closeConnection(Connection& c);

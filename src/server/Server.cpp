@@ -24,8 +24,9 @@ namespace {
 
 constexpr int kListenBacklog = 1024;
 
-// One SO_REUSEPORT socket bound to host:port (port 0: the kernel picks).
-int listenOn(const std::string& host, int port) {
+} // namespace
+
+int listenSocket(const std::string& host, int port) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -39,9 +40,10 @@ int listenOn(const std::string& host, int port) {
     for (addrinfo* a = found; a; a = a->ai_next) {
         fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0) continue;
-        int one = 1;
+        int one = 1, zero = 0;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (a->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero); // "::" takes IPv4 too
         if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, kListenBacklog) == 0) break;
         error = std::strerror(errno);
         ::close(fd);
@@ -51,6 +53,8 @@ int listenOn(const std::string& host, int port) {
     if (fd < 0) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + error);
     return fd;
 }
+
+namespace {
 
 int boundPort(int fd) {
     sockaddr_storage addr{};
@@ -80,8 +84,12 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
                                      ScriptRunner(loader, std::move(runtime), options.limits, options.dev)};
         int port = options.port;
         for (unsigned i = 0; i < workerCount; ++i) {
-            listeners.push_back(listenOn(options.host, port));
+            listeners.push_back(listenSocket(options.host, port));
             port = boundPort(listeners.back());
+        }
+        if (!options.tlsCert.empty() || !options.tlsKey.empty()) {
+            if (options.tlsCert.empty() || options.tlsKey.empty()) throw std::runtime_error("--tls-cert and --tls-key go together");
+            sharedPtr->tls = std::make_unique<TlsContext>(options.tlsCert, options.tlsKey, true);
         }
         http_parser_set_max_header_size(uint32_t(std::max<uint64_t>(options.maxHeaderBytes * 2, 80 * 1024)));
     } catch (const std::exception& e) {
@@ -115,9 +123,10 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
             --running;
             doneCv.notify_all();
         });
-    std::fprintf(stderr, "langoost serve: %s on http://%s:%d (%u worker%s, core: %s)\n", shared.router.root().c_str(),
-                 options.host.c_str(), boundPort(listeners[0]), workerCount, workerCount == 1 ? "" : "s",
-                 processCore().describe().c_str());
+    const char* protocols = shared.tls ? ", h2 and http/1.1 over TLS" : options.h2c ? ", h2c" : "";
+    std::fprintf(stderr, "langoost serve: %s on %s://%s:%d (%u worker%s, core: %s%s)\n", shared.router.root().c_str(),
+                 shared.tls ? "https" : "http", options.host.c_str(), boundPort(listeners[0]), workerCount,
+                 workerCount == 1 ? "" : "s", processCore().describe().c_str(), protocols);
     std::fflush(stderr);
 
     int signal = 0;

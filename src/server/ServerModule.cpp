@@ -69,7 +69,9 @@ Value server_redirect(VM& vm, Value, Value* args, int argc) {
 ResponseStream& streamOf(VM& vm, const char* fn) {
     responseOf(vm, fn);
     RequestContext& context = RequestContext::of(vm);
-    if (!context.stream) vm.raise("StateError", std::string("server.") + fn + ": this request cannot stream");
+    if (!context.stream)
+        vm.raise("StateError", std::string("server.") + fn +
+                                   ": this request cannot stream (streaming needs plain HTTP/1.1, not HTTP/2 or TLS)");
     return *context.stream;
 }
 

@@ -34,6 +34,13 @@ struct ServerOptions {
     // Long-lived requests (SSE: Accept: text/event-stream; WebSocket
     // upgrades) each hold a thread; further ones get 503.
     unsigned maxStreams = 1'000;
+    // TLS on the listening port when both are set (PEM files); ALPN then
+    // picks HTTP/2 or HTTP/1.1 per connection.
+    std::string tlsCert, tlsKey;
+    // Cleartext HTTP/2 on the same port as HTTP/1.1: a connection opening
+    // with the HTTP/2 client preface (prior knowledge), or an HTTP/1.1
+    // request with `Upgrade: h2c`.
+    bool h2c = false;
 };
 
 // Runs the server until SIGTERM/SIGINT; returns the process exit status.
