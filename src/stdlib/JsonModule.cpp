@@ -38,13 +38,14 @@ struct UseSlowPath {};
 
 class DomBuilder {
   public:
-    explicit DomBuilder(VM& vm) : vm_(vm) {}
+    explicit DomBuilder(VM& vm) : vm_(vm), growth_(vm) {}
 
     Value build(simdjson::dom::element e, int depth) {
         using simdjson::dom::element_type;
         switch (e.type()) {
         case element_type::ARRAY: {
             if (depth >= kMaxDepth) throw UseSlowPath{};
+            growth_.check("json.parse");
             simdjson::dom::array a = e.get_array().value_unsafe();
             ArrayObject* out = vm_.heap().newArray(0, uint32_t(std::min<size_t>(a.size(), 1u << 16)));
             for (simdjson::dom::element item : a) arrayPush(vm_, out, build(item, depth + 1));
@@ -52,6 +53,7 @@ class DomBuilder {
         }
         case element_type::OBJECT: {
             if (depth >= kMaxDepth) throw UseSlowPath{};
+            growth_.check("json.parse");
             MapObject* out = vm_.heap().newMap();
             simdjson::dom::object obj = e.get_object().value_unsafe();
             for (simdjson::dom::key_value_pair kv : obj) {
@@ -72,6 +74,7 @@ class DomBuilder {
 
   private:
     VM& vm_;
+    GrowthGuard growth_;
 };
 
 // The first byte offset where the input stops being valid UTF-8.
@@ -155,7 +158,7 @@ class OnDemandBuilder {
   public:
     OnDemandBuilder(VM& vm, const simdjson::padded_string& text, simdjson::ondemand::document& doc,
                     simdjson::error_code domError)
-        : vm_(vm), text_(text), doc_(doc), domError_(domError) {}
+        : vm_(vm), text_(text), doc_(doc), domError_(domError), growth_(vm) {}
     bool scalarDoc_ = false;
 
     // Reports the error at On-Demand's position; the DOM parser's verdict,
@@ -220,6 +223,7 @@ class OnDemandBuilder {
         switch (t) {
         case json_type::array: {
             if (depth >= kMaxDepth) nestingError();
+            growth_.check("json.parse");
             simdjson::ondemand::array a;
             if ((e = v.get_array().get(a))) fail(e);
             ArrayObject* out = vm_.heap().newArray(0);
@@ -232,6 +236,7 @@ class OnDemandBuilder {
         }
         case json_type::object: {
             if (depth >= kMaxDepth) nestingError();
+            growth_.check("json.parse");
             simdjson::ondemand::object o;
             if ((e = v.get_object().get(o))) fail(e);
             MapObject* out = vm_.heap().newMap();
@@ -261,6 +266,7 @@ class OnDemandBuilder {
     const simdjson::padded_string& text_;
     simdjson::ondemand::document& doc_;
     simdjson::error_code domError_;
+    GrowthGuard growth_;
 };
 
 Value parseSlow(VM& vm, const simdjson::padded_string& text, simdjson::error_code domError) {

@@ -311,6 +311,26 @@ class BlockingSection {
     std::chrono::steady_clock::time_point start_;
 };
 
+// For natives that build a large result in one go, with no safe point
+// (and so no heap-limit check) inside: raises MemoryError once what they
+// allocated since construction alone exceeds the heap limit — a 10 MB
+// JSON bomb cannot expand into gigabytes before anyone looks.
+class GrowthGuard {
+  public:
+    explicit GrowthGuard(VM& vm) : vm_(vm), start_(vm.heap().bytesAllocated()) {}
+    void check(const char* who) {
+        uint64_t limit = vm_.config().maxHeapBytes;
+        size_t now = vm_.heap().bytesAllocated();
+        if (limit && now > start_ && now - start_ > limit)
+            vm_.raise("MemoryError", std::string(who) + ": the result would exceed the heap limit of " +
+                                         std::to_string(limit) + " bytes");
+    }
+
+  private:
+    VM& vm_;
+    size_t start_;
+};
+
 class TempRoot {
   public:
     TempRoot(VM& vm, Value v) : vm_(vm) { vm.tempRoots.push_back(v); }
