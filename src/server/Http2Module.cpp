@@ -50,6 +50,10 @@ Value serveForever(VM& vm, const char* fn, Value* args, int argc, bool secure) {
     } catch (const std::exception& e) {
         vm.raise("IOError", std::string(fn) + ": " + e.what());
     }
+    if (port == 0) { // the caller cannot know the port otherwise
+        std::fprintf(stderr, "%s: listening on port %d\n", fn, boundPort(listenFd));
+        std::fflush(stderr);
+    }
     std::optional<BlockingSection> io; // engaged while the worker waits on sockets
     shared.handler = [&](HttpRequestData& data) {
         io.reset(); // the isolate lock, for the handler

@@ -67,6 +67,8 @@ struct ServerShared {
 // SO_REUSEPORT so each worker can have its own; "::" takes IPv4 as well.
 // Throws std::runtime_error.
 int listenSocket(const std::string& host, int port);
+// The port a socket is bound to.
+int boundPort(int fd);
 
 // One access-log line (without locking).
 std::string accessLine(const std::string& remoteAddr, const std::string& method, const std::string& target,

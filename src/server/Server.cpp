@@ -54,8 +54,6 @@ int listenSocket(const std::string& host, int port) {
     return fd;
 }
 
-namespace {
-
 int boundPort(int fd) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
@@ -63,8 +61,6 @@ int boundPort(int fd) {
     if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6&>(addr).sin6_port);
     return ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
 }
-
-} // namespace
 
 int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader, RuntimeConfig runtime) {
     // Signals are taken synchronously by this thread; workers never see them.
