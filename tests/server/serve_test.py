@@ -219,6 +219,15 @@ def test_routing(binary: str):
         check(r.status == 200 and r.text == "before exit\n", f"exit(0) ends the request only: {r.status} {r.text!r}")
         r = request(p, path="/uses_lib")
         check(r.text == "v1\n", "script importing a module")
+    # --access-log: one line per request
+    log = site.parent / "access.log"
+    with Server(binary, site, "--access-log", str(log)) as srv:
+        request(srv.port, path="/?name=logged")
+        request(srv.port, path="/missing")
+        time.sleep(0.3)
+        lines = log.read_text().splitlines() if log.exists() else []
+        check(len(lines) == 2 and re.match(r'127\.0\.0\.1 - - \[[^\]]+\] "GET /\?name=logged HTTP/1\.1" 200 \d+ [\d.]+ms$', lines[0])
+              and '"GET /missing HTTP/1.1" 404' in lines[1], f"access log lines: {lines}")
     # A file target runs that script for every path.
     with Server(binary, site / "echo.goost") as srv:
         r = request(srv.port, path="/any/path/at/all?x=1")
