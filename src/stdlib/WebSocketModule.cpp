@@ -386,7 +386,7 @@ Value ws_ping(VM& vm, Value, Value* args, int argc) { return sendData(vm, args, 
 
 Value ws_close(VM& vm, Value, Value* args, int argc) {
     Endpoint e = endpoint(vm, args, argc);
-    int64_t code = argc >= 2 && args[1].isInt() ? args[1].asInt() : kNormal;
+    int64_t code = argc >= 2 && args[1].isInt() ? args[1].asInt() : int64_t(kNormal);
     std::string reason = argc >= 3 && args[2].isString() ? std::string(args[2].as<StringObject>()->view()) : "";
     if (code < 1000 || code > 4999 || !validCloseCode(uint16_t(code)))
         vm.raise("ValueError", "websocket.close: " + std::to_string(code) + " is not a valid close code");
