@@ -71,7 +71,7 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
-    ServerShared* sharedPtr;
+    static ServerShared* sharedPtr; // never freed (see below); static so leak checkers see it as reachable
     std::vector<int> listeners;
     unsigned workerCount = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
     try {
