@@ -73,7 +73,12 @@ def answer(port, raw: bytes):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--langoost", required=True)
+    ap.add_argument("--sanitized", action="store_true",
+                    help="a sanitizer build: ASan's quarantine and shadow memory inflate RSS and latency, so "
+                         "the memory and latency bounds are relaxed (correctness checks are unchanged)")
     args = ap.parse_args()
+    rss_bound_kb = (512 if args.sanitized else 64) * 1024
+    latency_bound_s = 10.0 if args.sanitized else 2.0
     site = st.fresh_site()
     check = st.check
     with st.Server(os.path.abspath(args.langoost), site, "--workers", "2", "--header-timeout-ms", "1000",
@@ -178,15 +183,15 @@ def main():
                 got += 1
             sender.join(10)
             check(got == n, f"pipelining flood: {got}/{n} answers in order")
-            check(mid_rss - rss_before < 64 * 1024, f"bounded memory while a pipelining client does not read: +{(mid_rss - rss_before) // 1024} MB")
+            check(mid_rss - rss_before < rss_bound_kb, f"bounded memory while a pipelining client does not read: +{(mid_rss - rss_before) // 1024} MB")
 
         probe.stop = True
         probe.join(5)
         rss_after = rss_kb(srv.proc.pid)
         check(probe.failures == 0 and probe.count > 20, f"well-behaved client: {probe.failures} failures in {probe.count}")
-        check(probe.worst < 2.0, f"well-behaved client's worst latency {probe.worst:.2f}s")
+        check(probe.worst < latency_bound_s, f"well-behaved client's worst latency {probe.worst:.2f}s")
         print(f"RSS before {rss_before // 1024} MB, after {rss_after // 1024} MB; probe: {probe.count} requests, worst {probe.worst * 1000:.0f} ms")
-        check(rss_after - rss_before < 64 * 1024, f"RSS grew by {(rss_after - rss_before) // 1024} MB")
+        check(rss_after - rss_before < rss_bound_kb, f"RSS grew by {(rss_after - rss_before) // 1024} MB")
         r = st.request(port, path="/?name=end")
         check(r is not None and r.text == "hello end\n", "still serving at the end")
     print(f"{st.checks - len(st.failures)} of {st.checks} checks passed", flush=True)
