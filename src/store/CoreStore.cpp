@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/Utf8.h"
+
 #include "store/Backends.h"
 #include "store/StripedMap.h"
 
@@ -19,28 +21,6 @@ int64_t expiryFor(int64_t ttlMs) {
         throw CoreError("ValueError", "runtime.core.set: ttl must be between 0 and " + std::to_string(kMaxCoreTtlMs) +
                                           " ms, got " + std::to_string(ttlMs));
     return ttlMs == 0 ? 0 : nowEpochMs() + ttlMs;
-}
-
-static bool validUtf8(std::string_view s) {
-    for (size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (len == 0 || i + len > s.size()) return false;
-        uint32_t cp = c & (0x7F >> len);
-        for (size_t k = 1; k < len; ++k) {
-            unsigned char d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
 }
 
 void checkKey(std::string_view key) {
