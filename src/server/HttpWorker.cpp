@@ -526,12 +526,7 @@ bool HttpWorker::sendPlain(Connection& c) {
             c.lastActivityMs = nowMs();
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            setWriting(c, true);
-            return false;
-        }
-        closeConnection(c);
+        if (retryAfterShortSend(c, n)) continue;
         return false;
     }
     c.out.clear();
@@ -543,15 +538,17 @@ bool HttpWorker::sendPlain(Connection& c) {
             c.lastActivityMs = nowMs();
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            setWriting(c, true);
-            return false;
-        }
-        closeConnection(c); // the file shrank or the peer went away: the length can no longer be honoured
-        return false;
+        if (retryAfterShortSend(c, n)) continue;
+        return false; // a shrunk file or a gone peer: the length cannot be honoured
     }
     return true;
+}
+
+bool HttpWorker::retryAfterShortSend(Connection& c, ssize_t n) {
+    if (n < 0 && errno == EINTR) return true;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) setWriting(c, true);
+    else closeConnection(c);
+    return false;
 }
 
 void HttpWorker::setWriting(Connection& c, bool writing) {
@@ -782,12 +779,7 @@ bool HttpWorker::sendSecure(Connection& c) {
             c.lastActivityMs = nowMs();
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            setWriting(c, true);
-            return false;
-        }
-        closeConnection(c);
+        if (retryAfterShortSend(c, n)) continue;
         return false;
     }
 }

@@ -108,6 +108,10 @@ class HttpWorker {
     bool upgradeToHttp2(Connection& c, ParsedRequest& request);
     bool flush(Connection& c);
     void setWriting(Connection& c, bool writing);
+    // For a send or sendfile that moved no bytes: true when it is simply to
+    // be retried (EINTR); otherwise the connection waits for EPOLLOUT
+    // (EAGAIN) or is closed, and the caller returns false.
+    bool retryAfterShortSend(Connection& c, ssize_t n);
     void closeConnection(Connection& c);
     void sweep(uint64_t nowMs);
     void logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs);
