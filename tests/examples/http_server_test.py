@@ -34,6 +34,7 @@ HOST = "127.0.0.1"
 IO_TIMEOUT_S = 10
 IDLE_TIMEOUT_MS = 2500  # passed to the server through HTTP_IDLE_TIMEOUT_MS
 MAX_CONNECTIONS = 64    # and HTTP_MAX_CONNECTIONS
+HEADER_TIMEOUT_MS = 1500  # and HTTP_HEADER_TIMEOUT_MS
 
 failures: list[str] = []
 checks = 0
@@ -54,7 +55,8 @@ def check(cond: bool, what: str) -> bool:
 
 class Server:
     def __init__(self, binary: str):
-        env = dict(os.environ, HTTP_IDLE_TIMEOUT_MS=str(IDLE_TIMEOUT_MS), HTTP_MAX_CONNECTIONS=str(MAX_CONNECTIONS))
+        env = dict(os.environ, HTTP_IDLE_TIMEOUT_MS=str(IDLE_TIMEOUT_MS), HTTP_MAX_CONNECTIONS=str(MAX_CONNECTIONS),
+                   HTTP_HEADER_TIMEOUT_MS=str(HEADER_TIMEOUT_MS))
         self.proc = subprocess.Popen(
             [binary, "run", str(EXAMPLE), "0"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -416,6 +418,33 @@ def test_http10(port: int):
         c.close()
 
 
+def test_slowloris(port: int):
+    """A client trickling header bytes (each within the quiet timeout) is
+    answered 408 and closed once the head took longer than the header
+    timeout, while other clients are served."""
+    c = Conn(port)
+    try:
+        start = time.monotonic()
+        c.send("G")
+        reply = None
+        for ch in "ET / HTTP/1.1\r\nHost: test\r\nX-Slow: " + "a" * 200:
+            time.sleep(0.2)
+            try:
+                c.send(ch)
+            except OSError:
+                break
+            if time.monotonic() - start > HEADER_TIMEOUT_MS / 1000 + 2:
+                break
+        status, _, _ = one(port, request("GET", "/health"))
+        check(status == 200, "served while a slowloris client trickles")
+        reply = c.read_response()
+        waited = time.monotonic() - start
+        check((reply is None or reply[0] == 408) and waited < HEADER_TIMEOUT_MS / 1000 + 3,
+              f"slowloris: 408 or closed after {waited:.2f}s (got {reply and reply[0]})")
+    finally:
+        c.close()
+
+
 def test_idle_timeout(port: int):
     c = Conn(port)
     try:
@@ -574,7 +603,7 @@ def main() -> int:
         port = server.port
         print(f"server on port {port}", flush=True)
         tests = [test_basics, test_head, test_keep_alive, test_pipelining, test_bare_lf, test_chunked, test_expect_continue,
-                 test_limits, test_malformed, test_http10, test_idle_timeout, test_concurrent,
+                 test_limits, test_malformed, test_http10, test_slowloris, test_idle_timeout, test_concurrent,
                  test_connection_cap, test_curl]
         if not args.skip_load:
             tests.append(test_load)
