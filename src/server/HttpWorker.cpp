@@ -336,6 +336,23 @@ void HttpWorker::serveBuffered(Connection& c) {
     }
 }
 
+Route HttpWorker::routeFor(std::string_view rawPath) const {
+    if (rawPath == "/_health") return {Route::Kind::Script, shared_.router.root() + "/_health.goost", {}};
+    return shared_.router.resolve(rawPath);
+}
+
+HttpRequestData HttpWorker::scriptRequest(const Connection& c, ParsedRequest& request, std::string_view rawPath,
+                                          std::string_view rawQuery) {
+    HttpRequestData data;
+    data.method = request.method;
+    data.path = percentDecodeLenient(rawPath, false);
+    data.rawQuery = std::string(rawQuery);
+    data.headers = std::move(request.headers);
+    data.body = std::move(request.body);
+    data.remoteAddr = c.remoteAddr;
+    return data;
+}
+
 void HttpWorker::handle(Connection& c, ParsedRequest& request) {
     uint64_t startUs = nowUs();
     bool head = request.method == "HEAD";
@@ -355,18 +372,10 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
     } else if (rawPath == "/_health" && !shared_.healthScript) {
         response = plainResponse(200, "ok\n");
     } else {
-        Route route;
-        if (rawPath == "/_health") route = {Route::Kind::Script, shared_.router.root() + "/_health.goost", {}};
-        else route = shared_.router.resolve(rawPath);
+        Route route = routeFor(rawPath);
         switch (route.kind) {
         case Route::Kind::Script: {
-            HttpRequestData data;
-            data.method = request.method;
-            data.path = percentDecodeLenient(rawPath, false);
-            data.rawQuery = std::string(rawQuery);
-            data.headers = std::move(request.headers);
-            data.body = std::move(request.body);
-            data.remoteAddr = c.remoteAddr;
+            HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
             bool wantsUpgrade = request.upgrade && headerContains(data.headers, "upgrade", "websocket");
             if (wantsUpgrade || headerContains(data.headers, "accept", "text/event-stream")) {
                 handOff(c, request, route.file, std::move(data));
@@ -380,9 +389,7 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
             });
             std::string failure;
             response = shared_.runner.run(route.file, data, failure, &stream);
-            if (!failure.empty())
-                shared_.logError("langoost serve: " + data.method + " " + request.target + " failed (" +
-                                 std::to_string(response.status) + "): " + failure);
+            shared_.logScriptFailure(data.method, request.target, response.status, failure);
             request.headers = std::move(data.headers);
             if (stream.headersSent()) {
                 // Streamed: end it here (an error after the head can only cut the stream short).
@@ -449,8 +456,7 @@ void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::strin
         stream.ownThread = true;
         std::string failure;
         HttpResponseData response = shared.runner.run(script, data, failure, &stream);
-        if (!failure.empty()) shared.logError("langoost serve: " + data.method + " " + target + " failed (" +
-                                              std::to_string(response.status) + "): " + failure);
+        shared.logScriptFailure(data.method, target, response.status, failure);
         if (!stream.upgraded()) {
             if (stream.headersSent()) {
                 if (failure.empty()) stream.finish(response.body);
@@ -615,6 +621,12 @@ std::string accessLine(const std::string& remoteAddr, const std::string& method,
            std::to_string(versionMinor) + tail;
 }
 
+void ServerShared::logScriptFailure(const std::string& method, const std::string& target, int status,
+                                    const std::string& failure) {
+    if (!failure.empty())
+        logError("langoost serve: " + method + " " + target + " failed (" + std::to_string(status) + "): " + failure);
+}
+
 void ServerShared::logError(const std::string& text) {
     std::lock_guard lock(logMutex);
     std::fputs(text.c_str(), stderr);
@@ -663,24 +675,14 @@ HttpResponseData HttpWorker::answer(Connection& c, ParsedRequest& request, Stati
     if (!splitTarget(request.target, rawPath, rawQuery)) return plainResponse(400);
     if (shared_.handler) return callHandler(c, request, rawPath, rawQuery);
     if (rawPath == "/_health" && !shared_.healthScript) return plainResponse(200, "ok\n");
-    Route route;
-    if (rawPath == "/_health") route = {Route::Kind::Script, shared_.router.root() + "/_health.goost", {}};
-    else route = shared_.router.resolve(rawPath);
+    Route route = routeFor(rawPath);
     bool head = request.method == "HEAD";
     switch (route.kind) {
     case Route::Kind::Script: {
-        HttpRequestData data;
-        data.method = request.method;
-        data.path = percentDecodeLenient(rawPath, false);
-        data.rawQuery = std::string(rawQuery);
-        data.headers = std::move(request.headers);
-        data.body = std::move(request.body);
-        data.remoteAddr = c.remoteAddr;
+        HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
         std::string failure;
         HttpResponseData response = shared_.runner.run(route.file, data, failure);
-        if (!failure.empty())
-            shared_.logError("langoost serve: " + data.method + " " + request.target + " failed (" +
-                             std::to_string(response.status) + "): " + failure);
+        shared_.logScriptFailure(data.method, request.target, response.status, failure);
         request.headers = std::move(data.headers);
         return response;
     }

@@ -60,6 +60,8 @@ struct ServerShared {
     std::function<HttpResponseData(HttpRequestData&)> handler;
 
     void logError(const std::string& text);  // to stderr
+    // A failed script's log line (nothing when `failure` is empty).
+    void logScriptFailure(const std::string& method, const std::string& target, int status, const std::string& failure);
     void logAccess(const std::string& lines); // to the access log
 };
 
@@ -93,6 +95,11 @@ class HttpWorker {
     void onReadable(Connection& c);
     void serveBuffered(Connection& c);
     void handle(Connection& c, ParsedRequest& request);
+    // The route of a path (/_health goes to _health.goost when the site has one).
+    Route routeFor(std::string_view rawPath) const;
+    // The request as a script sees it; moves the headers and body out of `request`.
+    HttpRequestData scriptRequest(const Connection& c, ParsedRequest& request, std::string_view rawPath,
+                                  std::string_view rawQuery);
     // Hands a long-lived request's connection to a thread of its own.
     void handOff(Connection& c, ParsedRequest& request, const std::string& script, HttpRequestData data);
     void respondAndClose(Connection& c, int status);
