@@ -135,6 +135,10 @@ Value VM::run(size_t stopFrames) {
                 Value obj = sp[-1];
                 if (obj.isObjType(ObjType::Map)) {
                     auto* m = obj.as<MapObject>();
+                    if (Value* v = mapFindAtHint(m, k[A].as<StringObject>())) {
+                        sp[-1] = *v;
+                        DISPATCH();
+                    }
                     if (Value* v = mapFind(m, k[A].as<StringObject>())) {
                         sp[-1] = *v;
                         DISPATCH();
@@ -149,6 +153,13 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(SetField) {
+                // Overwriting a field that exists keeps the key set: no growth, no sortedKeys reset.
+                if (sp[-2].isObjType(ObjType::Map) && !sp[-1].isNil())
+                    if (Value* slot = mapFindAtHint(sp[-2].as<MapObject>(), k[A].as<StringObject>())) {
+                        *slot = sp[-1];
+                        sp -= 2;
+                        DISPATCH();
+                    }
                 SYNC();
                 setField(sp[-2], k[A].as<StringObject>(), sp[-1]);
                 sp -= 2;
@@ -261,6 +272,11 @@ Value VM::run(size_t stopFrames) {
                 Value a = sp[-2], b = sp[-1];
                 if (a.isInt() && b.isInt() && b.asInt() > 0) {
                     sp[-2] = Value::integer(a.asInt() / b.asInt());
+                    --sp;
+                    DISPATCH();
+                }
+                if (a.isFloat() && b.isFloat()) { // IEEE: x / 0.0 is ±inf or nan
+                    sp[-2] = Value::number(a.asFloat() / b.asFloat());
                     --sp;
                     DISPATCH();
                 }

@@ -14,6 +14,15 @@ StringObject* mapTombstone();
 
 // Returns the value stored under `key`, or nullptr.
 Value* mapFind(const MapObject* map, const StringObject* key);
+// The interpreter's inline fast path: the value under `key` when the key
+// still sits in the slot it was last found in (StringObject::slotHint; true
+// for same-shaped objects), else nullptr and the caller falls back to mapFind.
+inline Value* mapFindAtHint(const MapObject* map, const StringObject* key) {
+    if (map->capacity == 0) return nullptr;
+    uint32_t slot = __atomic_load_n(&key->slotHint, __ATOMIC_RELAXED) & (map->capacity - 1);
+    MapEntry& e = map->entries[slot];
+    return e.key == key ? &e.value : nullptr;
+}
 Value* mapFind(const MapObject* map, std::string_view key);
 // Adds or replaces; a nil value deletes the key (language rule).
 void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value);
