@@ -78,12 +78,29 @@ ClosureObject* VM::findMethod(ClassObject* c, StringObject* name) {
     return nullptr;
 }
 
+ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name) {
+    if (!slot->isObjType(ObjType::Map)) return nullptr;
+    ClassObject* c = slot->as<MapObject>()->klass;
+    if (!c || c->fieldShadowsMethod) return nullptr;
+    Value* m = mapFindAtHint(c->methods, name);
+    if (!m) return nullptr;
+    ClosureObject* method = m->as<ClosureObject>();
+    const FunctionProto* p = method->proto;
+    if (argc != p->arity || p->variadic || frames_.full() || slot + p->maxStack + 1 >= stackEnd_ ||
+        frames_.size() >= maxFrames_)
+        return nullptr;
+    return method;
+}
+
 bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
     Value receiver = slot[0];
     if (receiver.isObj()) {
         switch (receiver.asObj()->type) {
         case ObjType::Map: {
             auto* m = receiver.as<MapObject>();
+            // No instance of this class has a field named like a method: look in the class first.
+            if (m->klass && !m->klass->fieldShadowsMethod)
+                if (ClosureObject* method = findMethod(m->klass, name)) return callClosure(method, slot, argc);
             if (Value* field = mapFind(m, name)) {
                 slot[0] = *field;
                 return callValue(*field, slot, argc);

@@ -478,6 +478,11 @@ Value VM::run(size_t stopFrames) {
                 Value* slot = sp - argc - 1;
                 SYNC();
                 if (--heap_.poll <= 0) safepoint();
+                if (ClosureObject* method = directMethod(slot, argc, name)) {
+                    pushFrame(method, slot);
+                    LOAD_FRAME();
+                    DISPATCH();
+                }
                 if (invoke(slot, argc, name)) LOAD_FRAME();
                 sp = sp_;
                 DISPATCH();
@@ -568,6 +573,7 @@ Value VM::run(size_t stopFrames) {
                 if (!parent.isObjType(ObjType::Class))
                     raise("TypeError", std::string("a class can only extend a class, got ") + typeName(parent));
                 sp[-2].as<ClassObject>()->parent = parent.as<ClassObject>();
+                sp[-2].as<ClassObject>()->methodBloom |= parent.as<ClassObject>()->methodBloom;
                 --sp;
                 DISPATCH();
             }
@@ -576,6 +582,7 @@ Value VM::run(size_t stopFrames) {
                 auto* klass = sp[-2].as<ClassObject>();
                 sp[-1].as<ClosureObject>()->ownerClass = klass;
                 mapSet(heap_, klass->methods, k[A].as<StringObject>(), sp[-1]);
+                klass->methodBloom |= ClassObject::bloomBit(k[A].as<StringObject>());
                 --sp;
                 DISPATCH();
             }

@@ -57,6 +57,11 @@ void grow(Heap& heap, MapObject* map) {
     map->filled = count;
 }
 
+void noteFieldNamedLikeMethod(ClassObject* klass, const StringObject* key) {
+    for (ClassObject* c = klass; c; c = c->parent)
+        if (mapFind(c->methods, key)) klass->fieldShadowsMethod = true;
+}
+
 } // namespace
 
 // A private sentinel: never interned, so no key can ever be this pointer.
@@ -99,6 +104,7 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
         return;
     }
     if (!slot->key) ++map->filled;
+    if (map->klass && (map->klass->methodBloom & ClassObject::bloomBit(key))) noteFieldNamedLikeMethod(map->klass, key);
     slot->key = key;
     slot->hash = key->hash();
     slot->value = value;

@@ -105,7 +105,14 @@ struct ClassObject : Obj {
     StringObject* name;
     ClassObject* parent = nullptr;
     MapObject* methods; // name -> closure
+    // One bit per method name hash, this class's and its ancestors': a
+    // cheap "surely not a method" test when an instance gains a field.
+    uint64_t methodBloom = 0;
+    // Some instance has a field named like a method, which `o.name()` must
+    // call instead. Until then method calls skip the instance's own fields.
+    bool fieldShadowsMethod = false;
     ClassObject() : Obj(ObjType::Class) {}
+    static uint64_t bloomBit(const StringObject* name) { return uint64_t(1) << (name->hash() & 63); }
 };
 
 struct InterfaceObject : Obj {

@@ -237,6 +237,10 @@ class VM {
     void noteStackUse(Value* top) { stackHigh_ = top > stackHigh_ ? top : stackHigh_; }
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
+    // Invoke's fast path: the receiver's own-class method that can be entered
+    // with a plain pushFrame (found at the name's slot hint, no field can
+    // shadow it, arity matches, room to grow), else nullptr.
+    ClosureObject* directMethod(Value* slot, uint32_t argc, StringObject* name);
     bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
     [[noreturn]] void stackOverflow();
     // Drops frames, handlers and stack slots above a call that an exception
