@@ -46,6 +46,9 @@ Value VM::run(size_t stopFrames) {
         }                                                                                                         \
     } while (0)
 #define A (ins & kMaxOperand)
+// Equality without a call when the answer is plain: identical non-floats
+// are equal (a float may be NaN), and nil equals only nil.
+#define QUICK_EQUALS(a, b) ((a).identical(b) && !(a).isFloat() ? true : ((a).isNil() || (b).isNil()) ? false : equals(a, b))
 #define SA (static_cast<int32_t>(ins << 8) >> 8)
 
 #if USE_COMPUTED_GOTO
@@ -353,13 +356,13 @@ Value VM::run(size_t stopFrames) {
             CASE(ToBool) sp[-1] = Value::boolean(sp[-1].truthy()); DISPATCH();
             CASE(Eq) {
                 Value a = sp[-2], b = sp[-1];
-                sp[-2] = Value::boolean(a.identical(b) && !a.isFloat() ? true : equals(a, b));
+                sp[-2] = Value::boolean(QUICK_EQUALS(a, b));
                 --sp;
                 DISPATCH();
             }
             CASE(Ne) {
                 Value a = sp[-2], b = sp[-1];
-                sp[-2] = Value::boolean(!(a.identical(b) && !a.isFloat() ? true : equals(a, b)));
+                sp[-2] = Value::boolean(!QUICK_EQUALS(a, b));
                 --sp;
                 DISPATCH();
             }
@@ -431,8 +434,8 @@ Value VM::run(size_t stopFrames) {
     COMPARE_BRANCH(Le##suffix, OPERANDS, BRANCH, <=, ORDERED(<=, "<="))                                           \
     COMPARE_BRANCH(Gt##suffix, OPERANDS, BRANCH, >, ORDERED(>, ">"))                                              \
     COMPARE_BRANCH(Ge##suffix, OPERANDS, BRANCH, >=, ORDERED(>=, ">="))                                           \
-    COMPARE_BRANCH(Eq##suffix, OPERANDS, BRANCH, ==, equals(a, b))                                                \
-    COMPARE_BRANCH(Ne##suffix, OPERANDS, BRANCH, !=, !equals(a, b))
+    COMPARE_BRANCH(Eq##suffix, OPERANDS, BRANCH, ==, QUICK_EQUALS(a, b))                                          \
+    COMPARE_BRANCH(Ne##suffix, OPERANDS, BRANCH, !=, !QUICK_EQUALS(a, b))
             COMPARE_FAMILY(Jump, TWO_VALUES, JUMP_UNLESS)
             COMPARE_FAMILY(JumpK, VALUE_AND_CONSTANT, JUMP_UNLESS)
             COMPARE_FAMILY(Loop, TWO_VALUES, LOOP_WHILE)
