@@ -273,7 +273,7 @@ class Reader {
             pc += length;
             last = op;
         }
-        if (last != Opcode::Return && last != Opcode::ReturnNil && last != Opcode::Jump && last != Opcode::Throw &&
+        if (last != Opcode::Return && last != Opcode::ReturnNil && last != Opcode::ReturnLocal && last != Opcode::Jump && last != Opcode::Throw &&
             last != Opcode::Rethrow)
             bad(p.code.size() - 1, "code does not end in a return, jump or throw");
 

@@ -27,6 +27,14 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
         adjustStack(-1);
         return index - 1;
     }
+    // Peephole: LoadLocal a; Return  =>  ReturnLocal a (the caller's emitReturn
+    // still drops the value from the compile-time stack depth)
+    if (op == Opcode::Return && lastInstruction_ + 1 == index && lastLabel_ != index &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal) {
+        proto_->code[lastInstruction_] = encode(Opcode::ReturnLocal, decodeA(proto_->code[lastInstruction_]));
+        lastInstruction_ = SIZE_MAX;
+        return index - 1;
+    }
     lastInstruction_ = index;
     if (a > kMaxOperand) overflowed_ = true;
     proto_->code.push_back(encode(op, a));

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 
 #include <thread>
 
@@ -469,13 +470,19 @@ void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::strin
         if (shared.accessLog)
             shared.logAccess(accessLine(data.remoteAddr, data.method, target, version.first, version.second,
                                        stream.upgraded() ? 101 : response.status, 0, startUs));
+        // The script may have used OpenSSL (the WebSocket handshake's SHA-1,
+        // crypto): free this thread's OpenSSL state now, because once the
+        // count below reaches zero the process may exit before a detached
+        // thread's own exit handlers have run.
+        OPENSSL_thread_stop();
         {
             std::lock_guard lock(shared.streamsMutex);
             shared.streamSockets.erase(fd);
             ::close(fd);
             --shared.activeStreams;
+            // Under the lock: once it is released the server may be gone.
+            shared.streamsDone.notify_all();
         }
-        shared.streamsDone.notify_all();
     }).detach();
 }
 

@@ -24,6 +24,7 @@ Value VM::run(size_t stopFrames) {
     const Value* k;
     Value* globals;
     Instruction ins;
+    Value result; // of the returning frame
 
 #define LOAD_FRAME()                                                                                              \
     do {                                                                                                          \
@@ -398,17 +399,12 @@ Value VM::run(size_t stopFrames) {
                 if ((--sp)->truthy()) ip += SA;
                 DISPATCH();
             }
-// Fused compare-and-branch handlers, one macro for all 24: OPERANDS pops
-// two values (or one plus the int constant in the next word), the int case
-// is inline, everything else goes through compare()/equals(), and BRANCH
-// is either "jump unless true" (a condition) or "jump back while true, a
-// safe point" (the bottom test of a rotated loop).
-#define TWO_VALUES()                                                                                              \
-    Value a = sp[-2], b = sp[-1];                                                                                 \
-    sp -= 2;
-#define VALUE_AND_CONSTANT()                                                                                      \
-    Value a = sp[-1], b = Value::integer(int32_t(*ip++));                                                         \
-    --sp;
+// Fused compare-and-branch handlers, two macros for all 24: COMPARE_TWO
+// pops two values, COMPARE_CONSTANT one plus the int constant in the next
+// word (made a Value only on the slow path); the int case is inline,
+// everything else goes through compare()/equals(), and BRANCH is either
+// "jump unless true" (a condition) or "jump back while true, a safe point"
+// (the bottom test of a rotated loop).
 #define JUMP_UNLESS(yes)                                                                                          \
     if (!(yes)) ip += SA;
 #define LOOP_WHILE(yes)                                                                                           \
@@ -416,9 +412,11 @@ Value VM::run(size_t stopFrames) {
         ip += SA;                                                                                                 \
         SAFEPOINT();                                                                                              \
     }
-#define COMPARE_BRANCH(name, OPERANDS, BRANCH, op, test)                                                          \
+#define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
     CASE(name) {                                                                                                  \
-        OPERANDS() bool yes;                                                                                      \
+        Value a = sp[-2], b = sp[-1];                                                                             \
+        sp -= 2;                                                                                                  \
+        bool yes;                                                                                                 \
         if (a.isInt() && b.isInt()) {                                                                             \
             yes = a.asInt() op b.asInt();                                                                         \
         } else {                                                                                                  \
@@ -428,18 +426,34 @@ Value VM::run(size_t stopFrames) {
         BRANCH(yes)                                                                                               \
         DISPATCH();                                                                                               \
     }
+#define COMPARE_CONSTANT(name, BRANCH, op, test)                                                                  \
+    CASE(name) {                                                                                                  \
+        Value a = sp[-1];                                                                                         \
+        int32_t constant = int32_t(*ip++);                                                                        \
+        --sp;                                                                                                     \
+        bool yes;                                                                                                 \
+        if (a.isInt()) {                                                                                          \
+            yes = a.asInt() op constant;                                                                          \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            Value b = Value::integer(constant);                                                                   \
+            yes = test;                                                                                           \
+        }                                                                                                         \
+        BRANCH(yes)                                                                                               \
+        DISPATCH();                                                                                               \
+    }
 #define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
-#define COMPARE_FAMILY(suffix, OPERANDS, BRANCH)                                                                  \
-    COMPARE_BRANCH(Lt##suffix, OPERANDS, BRANCH, <, ORDERED(<, "<"))                                              \
-    COMPARE_BRANCH(Le##suffix, OPERANDS, BRANCH, <=, ORDERED(<=, "<="))                                           \
-    COMPARE_BRANCH(Gt##suffix, OPERANDS, BRANCH, >, ORDERED(>, ">"))                                              \
-    COMPARE_BRANCH(Ge##suffix, OPERANDS, BRANCH, >=, ORDERED(>=, ">="))                                           \
-    COMPARE_BRANCH(Eq##suffix, OPERANDS, BRANCH, ==, QUICK_EQUALS(a, b))                                          \
-    COMPARE_BRANCH(Ne##suffix, OPERANDS, BRANCH, !=, !QUICK_EQUALS(a, b))
-            COMPARE_FAMILY(Jump, TWO_VALUES, JUMP_UNLESS)
-            COMPARE_FAMILY(JumpK, VALUE_AND_CONSTANT, JUMP_UNLESS)
-            COMPARE_FAMILY(Loop, TWO_VALUES, LOOP_WHILE)
-            COMPARE_FAMILY(LoopK, VALUE_AND_CONSTANT, LOOP_WHILE)
+#define COMPARE_FAMILY(suffix, COMPARE, BRANCH)                                                                   \
+    COMPARE(Lt##suffix, BRANCH, <, ORDERED(<, "<"))                                                               \
+    COMPARE(Le##suffix, BRANCH, <=, ORDERED(<=, "<="))                                                            \
+    COMPARE(Gt##suffix, BRANCH, >, ORDERED(>, ">"))                                                               \
+    COMPARE(Ge##suffix, BRANCH, >=, ORDERED(>=, ">="))                                                            \
+    COMPARE(Eq##suffix, BRANCH, ==, QUICK_EQUALS(a, b))                                                           \
+    COMPARE(Ne##suffix, BRANCH, !=, !QUICK_EQUALS(a, b))
+            COMPARE_FAMILY(Jump, COMPARE_TWO, JUMP_UNLESS)
+            COMPARE_FAMILY(JumpK, COMPARE_CONSTANT, JUMP_UNLESS)
+            COMPARE_FAMILY(Loop, COMPARE_TWO, LOOP_WHILE)
+            COMPARE_FAMILY(LoopK, COMPARE_CONSTANT, LOOP_WHILE)
             CASE(LoopIfTrue) {
                 if ((--sp)->truthy()) {
                     ip += SA;
@@ -514,7 +528,16 @@ Value VM::run(size_t stopFrames) {
             }
             CASE(CloseUpvals) closeUpvalues(base + A); DISPATCH();
             CASE(Return) {
-                Value result = sp[-1];
+                result = sp[-1];
+                goto return_result;
+            }
+            CASE(ReturnLocal) {
+                result = base[A];
+                goto return_result;
+            }
+            CASE(ReturnNil) {
+                result = Value();
+            return_result:
                 if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
                 sp = base;
                 *sp++ = result;
@@ -522,18 +545,6 @@ Value VM::run(size_t stopFrames) {
                 if (frames_.size() == stopFrames) {
                     sp_ = sp;
                     return result;
-                }
-                LOAD_FRAME();
-                DISPATCH();
-            }
-            CASE(ReturnNil) {
-                if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
-                sp = base;
-                *sp++ = Value();
-                frames_.pop();
-                if (frames_.size() == stopFrames) {
-                    sp_ = sp;
-                    return Value();
                 }
                 LOAD_FRAME();
                 DISPATCH();

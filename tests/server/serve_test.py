@@ -620,7 +620,9 @@ def test_streaming(binary: str):
         time.sleep(1.0)
         t0 = time.time()
         code = srv.stop()
-        check(code == 0 and time.time() - t0 < 3, f"SIGTERM with an open WebSocket: exit {code} in {time.time() - t0:.2f}s")
+        elapsed = time.time() - t0
+        check(code == 0 and elapsed < 3,
+              f"SIGTERM with an open WebSocket: exit {code} in {elapsed:.2f}s; server said: {srv.stderr()[-2000:]}")
         holder.kill()
         holder.wait()
     finally:
