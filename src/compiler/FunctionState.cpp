@@ -14,7 +14,7 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
         Instruction prev = proto_->code[lastInstruction_];
         if (decodeOpcode(prev) == Opcode::LoadLocal && decodeA(prev) <= kMaxPairField) {
             proto_->code[lastInstruction_] = encode(Opcode::LoadLocal2, encodePair(decodeA(prev), int32_t(a)));
-            lastInstruction_ = SIZE_MAX;
+            // lastInstruction_ stays on the LoadLocal2: a GetIndex may fuse with it next
             adjustStack(1);
             return index - 1;
         }
