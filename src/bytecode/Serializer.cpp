@@ -327,7 +327,8 @@ class Reader {
             case OperandFormat::JUMPK: jumpTo(pc, int64_t(pc) + 2 + decodeSignedA(ins)); break;
             case OperandFormat::PAIR:
                 slot(pc, pairFirst(ins));
-                if (op == Opcode::LoadLocal2 || op == Opcode::IndexLocals || op == Opcode::SetIndexLocals)
+                if (op == Opcode::LoadLocal2 || op == Opcode::IndexLocals || op == Opcode::SetIndexLocals ||
+                    op == Opcode::AddLocals || op == Opcode::SubLocals || op == Opcode::MulLocals)
                     slot(pc, pairSecond(ins));
                 if (op == Opcode::CheckParam && (pairSecond(ins) & kTypeKindMask) > uint32_t(TypeKind::Class))
                     bad(pc, "bad type code");

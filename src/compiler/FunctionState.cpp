@@ -19,13 +19,23 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
             return index - 1;
         }
     }
-    // Peephole: LoadLocal2 a i; GetIndex  =>  IndexLocals a i
-    if (op == Opcode::GetIndex && lastInstruction_ + 1 == index && lastLabel_ != index &&
+    // Peephole: LoadLocal2 a b; GetIndex | Add | Sub | Mul  =>  IndexLocals |
+    // AddLocals | SubLocals | MulLocals a b, located at the operator (errors
+    // point there)
+    if (lastInstruction_ + 1 == index && lastLabel_ != index &&
         decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal2) {
-        proto_->code[lastInstruction_] = encode(Opcode::IndexLocals, decodeA(proto_->code[lastInstruction_]));
-        lastInstruction_ = SIZE_MAX;
-        adjustStack(-1);
-        return index - 1;
+        Opcode fused = op == Opcode::GetIndex ? Opcode::IndexLocals
+                       : op == Opcode::Add    ? Opcode::AddLocals
+                       : op == Opcode::Sub    ? Opcode::SubLocals
+                       : op == Opcode::Mul    ? Opcode::MulLocals
+                                              : Opcode::Nop;
+        if (fused != Opcode::Nop) {
+            proto_->code[lastInstruction_] = encode(fused, decodeA(proto_->code[lastInstruction_]));
+            proto_->locations[lastInstruction_] = at;
+            lastInstruction_ = SIZE_MAX;
+            adjustStack(-1);
+            return index - 1;
+        }
     }
     // Peephole: LoadLocal a; Return  =>  ReturnLocal a (the caller's emitReturn
     // still drops the value from the compile-time stack depth)
@@ -45,7 +55,21 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
 }
 
 size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
-    size_t index = emit(op, 0, at);
+    size_t index = proto_->code.size();
+    // Peephole: LoadLocal x; AddInt k | SubInt k  =>  AddLocalInt | SubLocalInt x k
+    // (k within the pair's signed 12 bits), located at the operator
+    if ((op == Opcode::AddInt || op == Opcode::SubInt) && lastInstruction_ + 1 == index && lastLabel_ != index &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal && a >= -2048 && a <= 2047) {
+        Instruction prev = proto_->code[lastInstruction_];
+        if (decodeA(prev) <= kMaxPairField) {
+            Opcode fused = op == Opcode::AddInt ? Opcode::AddLocalInt : Opcode::SubLocalInt;
+            proto_->code[lastInstruction_] = encode(fused, encodePair(decodeA(prev), a));
+            proto_->locations[lastInstruction_] = at;
+            lastInstruction_ = SIZE_MAX;
+            return index - 1;
+        }
+    }
+    index = emit(op, 0, at);
     proto_->code[index] = encodeSigned(op, a);
     return index;
 }

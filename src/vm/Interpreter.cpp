@@ -338,6 +338,38 @@ Value VM::run(size_t stopFrames) {
                 }
                 DISPATCH();
             }
+// Arithmetic on two locals, or a local and a small int, pushed as one
+// instruction; same fast paths and fallbacks as Add/Sub/Mul/AddInt/SubInt.
+#define ARITH_LOCALS(name, generic, op)                                                                           \
+    CASE(name) {                                                                                                  \
+        Value a = base[pairFirst(ins)], b = base[pairSecond(ins)];                                               \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                          \
+        } else if (a.isFloat() && b.isFloat()) {                                                                  \
+            *sp++ = Value::number(a.asFloat() op b.asFloat());                                                    \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            *sp++ = arithmetic(Opcode::generic, a, b);                                                            \
+        }                                                                                                         \
+        DISPATCH();                                                                                               \
+    }
+#define ARITH_LOCAL_INT(name, generic, op)                                                                        \
+    CASE(name) {                                                                                                  \
+        Value a = base[pairFirst(ins)];                                                                           \
+        int64_t constant = pairSecondSigned(ins);                                                                 \
+        if (a.isInt()) {                                                                                          \
+            *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(constant)));                           \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            *sp++ = arithmetic(Opcode::generic, a, Value::integer(constant));                                     \
+        }                                                                                                         \
+        DISPATCH();                                                                                               \
+    }
+            ARITH_LOCALS(AddLocals, Add, +)
+            ARITH_LOCALS(SubLocals, Sub, -)
+            ARITH_LOCALS(MulLocals, Mul, *)
+            ARITH_LOCAL_INT(AddLocalInt, Add, +)
+            ARITH_LOCAL_INT(SubLocalInt, Sub, -)
             CASE(Neg) {
                 Value a = sp[-1];
                 if (a.isInt()) sp[-1] = Value::integer(int64_t(0 - uint64_t(a.asInt())));
