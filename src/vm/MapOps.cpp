@@ -20,7 +20,8 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
     uint32_t hash = key->hash();
     uint32_t i = hash & mask;
     MapEntry* tomb = nullptr;
-    for (;;) {
+    // At most `capacity` probes: small tables may be full (see loadLimit).
+    for (uint32_t probes = 0; probes < capacity; ++probes) {
         MapEntry* e = &entries[i];
         if (!e->key) {
             *out = tomb ? tomb : e;
@@ -34,10 +35,17 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
         if (!tomb && e->key == mapTombstone()) tomb = e;
         i = (i + 1) & mask;
     }
+    *out = tomb; // null when the table is full: the caller grows it first
+    return nullptr;
 }
 
+// Slots (live keys + tombstones) a table may fill before it grows: tables of up
+// to four slots may fill completely (probes are bounded by the capacity),
+// so a two-field object needs two slots, not four; larger ones keep 3/4.
+uint32_t loadLimit(uint32_t capacity) { return capacity <= 4 ? capacity : capacity / 4 * 3; }
+
 void grow(Heap& heap, MapObject* map) {
-    uint32_t newCapacity = map->capacity ? map->capacity * 2 : 4; // small objects (2-3 fields) are common
+    uint32_t newCapacity = map->capacity ? map->capacity * 2 : 2; // small objects (1-2 fields) are common
     auto* entries = static_cast<MapEntry*>(std::calloc(newCapacity, sizeof(MapEntry)));
     if (!entries) throw std::bad_alloc();
     uint32_t count = 0;
@@ -85,11 +93,13 @@ Value* mapFind(const MapObject* map, std::string_view key) {
     if (map->count == 0) return nullptr;
     uint32_t hash = hashBytes(key);
     uint32_t mask = map->capacity - 1;
-    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
+    uint32_t i = hash & mask;
+    for (uint32_t probes = 0; probes < map->capacity; ++probes, i = (i + 1) & mask) {
         MapEntry* e = &map->entries[i];
         if (!e->key) return nullptr;
         if (e->hash == hash && e->key != mapTombstone() && e->key->view() == key) return &e->value;
     }
+    return nullptr;
 }
 
 void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
@@ -97,11 +107,14 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
         mapDelete(map, key);
         return;
     }
-    if (map->filled + 1 > map->capacity / 4 * 3) grow(heap, map);
-    MapEntry* slot;
-    if (findSlot(map->entries, map->capacity, key, &slot)) {
-        slot->value = value;
+    MapEntry* slot = nullptr;
+    if (map->capacity && findSlot(map->entries, map->capacity, key, &slot)) {
+        slot->value = value; // replacing never grows, even a full small table
         return;
+    }
+    if (map->filled + 1 > loadLimit(map->capacity)) {
+        grow(heap, map);
+        findSlot(map->entries, map->capacity, key, &slot);
     }
     if (!slot->key) ++map->filled;
     if (map->klass && (map->klass->methodBloom & ClassObject::bloomBit(key))) noteFieldNamedLikeMethod(map->klass, key);

@@ -1,6 +1,7 @@
 // MapOps: the string-keyed hash table behind objects, instances, class
 // method tables and module exports. Open addressing, linear probing,
-// tombstones for deletion, grown at 3/4 load. Lookups compare the key
+// tombstones for deletion, grown at 3/4 load (tables of up to four slots may
+// fill up: probes stop after `capacity` slots). Lookups compare the key
 // pointer first (constant keys are interned) and then hash + bytes.
 #pragma once
 #include <string_view>
