@@ -31,7 +31,7 @@ bool VM::callClosure(ClosureObject* c, Value* slot, uint32_t argc) {
         raise("ArityError", p->name + " expects " + std::to_string(p->arity) + " argument" +
                                 (p->arity == 1 ? "" : "s") + ", got " + std::to_string(argc));
     }
-    if (frames_.size() >= maxFrames_ || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
+    if (!frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
     pushFrame(c, slot);
     return true;
 }
@@ -86,8 +86,7 @@ ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name) 
     if (!m) return nullptr;
     ClosureObject* method = m->as<ClosureObject>();
     const FunctionProto* p = method->proto;
-    if (argc != p->arity || p->variadic || frames_.full() || slot + p->maxStack + 1 >= stackEnd_ ||
-        frames_.size() >= maxFrames_)
+    if (argc != p->arity || p->variadic || !frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_)
         return nullptr;
     return method;
 }

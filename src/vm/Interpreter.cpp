@@ -17,18 +17,19 @@ namespace langoost {
 #endif
 
 Value VM::run(size_t stopFrames) {
-    CallFrame* frame;
+    // The running frame is not cached in a local: one register more for
+    // base, sp and ip, at the price of a load in SYNC and upvalue access.
+#define frame (&frames_.back())
     const Instruction* ip;
     Value* base;
     Value* sp = sp_;
     const Value* k;
     Value* globals;
     Instruction ins;
-    Value result; // of the returning frame
+    const CallFrame* const stopAt = frames_.begin() + stopFrames; // run() returns when the frames shrink to this
 
 #define LOAD_FRAME()                                                                                              \
     do {                                                                                                          \
-        frame = &frames_.back();                                                                                  \
         ip = frame->ip;                                                                                           \
         base = frame->base;                                                                                       \
         k = frame->constants;                                                                                     \
@@ -47,6 +48,9 @@ Value VM::run(size_t stopFrames) {
         }                                                                                                         \
     } while (0)
 #define A (ins & kMaxOperand)
+// Handlers read operands in place (`const Value&` into the VM stack): a
+// Value copy bound for a slow-path call would be spilled to the C stack
+// before the fast-path test.
 // Equality without a call when the answer is plain: identical non-floats
 // are equal (a float may be NaN), and nil equals only nil.
 #define QUICK_EQUALS(a, b) ((a).identical(b) && !(a).isFloat() ? true : ((a).isNil() || (b).isNil()) ? false : equals(a, b))
@@ -227,7 +231,7 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(Add) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt()) {
                     sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(b.asInt())));
                 } else if (a.isFloat() && b.isFloat()) {
@@ -240,7 +244,7 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(Sub) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt()) {
                     sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) - uint64_t(b.asInt())));
                 } else if (a.isFloat() && b.isFloat()) {
@@ -253,7 +257,7 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(Mul) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt()) {
                     sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) * uint64_t(b.asInt())));
                 } else if (a.isFloat() && b.isFloat()) {
@@ -273,7 +277,7 @@ Value VM::run(size_t stopFrames) {
         DISPATCH();                                                                                               \
     }
             CASE(Div) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt() && b.asInt() > 0) {
                     sp[-2] = Value::integer(a.asInt() / b.asInt());
                     --sp;
@@ -290,7 +294,7 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(Mod) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt() && b.asInt() > 0) {
                     sp[-2] = Value::integer(a.asInt() % b.asInt());
                     --sp;
@@ -388,20 +392,20 @@ Value VM::run(size_t stopFrames) {
             }
             CASE(ToBool) sp[-1] = Value::boolean(sp[-1].truthy()); DISPATCH();
             CASE(Eq) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 sp[-2] = Value::boolean(QUICK_EQUALS(a, b));
                 --sp;
                 DISPATCH();
             }
             CASE(Ne) {
-                Value a = sp[-2], b = sp[-1];
+                const Value &a = sp[-2], &b = sp[-1];
                 sp[-2] = Value::boolean(!QUICK_EQUALS(a, b));
                 --sp;
                 DISPATCH();
             }
 #define COMPARE(name, op, text)                                                                                   \
     CASE(name) {                                                                                                  \
-        Value a = sp[-2], b = sp[-1];                                                                             \
+        const Value &a = sp[-2], &b = sp[-1];                                                                     \
         if (a.isInt() && b.isInt()) {                                                                             \
             sp[-2] = Value::boolean(a.asInt() op b.asInt());                                                      \
         } else {                                                                                                  \
@@ -446,7 +450,7 @@ Value VM::run(size_t stopFrames) {
     }
 #define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
     CASE(name) {                                                                                                  \
-        Value a = sp[-2], b = sp[-1];                                                                             \
+        const Value &a = sp[-2], &b = sp[-1];                                                                     \
         sp -= 2;                                                                                                  \
         bool yes;                                                                                                 \
         if (a.isInt() && b.isInt()) {                                                                             \
@@ -460,7 +464,7 @@ Value VM::run(size_t stopFrames) {
     }
 #define COMPARE_CONSTANT(name, BRANCH, op, test)                                                                  \
     CASE(name) {                                                                                                  \
-        Value a = sp[-1];                                                                                         \
+        const Value& a = sp[-1];                                                                                  \
         int32_t constant = int32_t(*ip++);                                                                        \
         --sp;                                                                                                     \
         bool yes;                                                                                                 \
@@ -509,8 +513,7 @@ Value VM::run(size_t stopFrames) {
                 if (slot->isObjType(ObjType::Closure)) {
                     ClosureObject* c = slot->as<ClosureObject>();
                     const FunctionProto* p = c->proto;
-                    if (argc == p->arity && !p->variadic && !frames_.full() && slot + p->maxStack + 1 < stackEnd_ &&
-                        frames_.size() < maxFrames_) {
+                    if (argc == p->arity && !p->variadic && frames_.hasRoom() && slot + p->maxStack + 1 < stackEnd_) {
                         pushFrame(c, slot);
                         LOAD_FRAME();
                         DISPATCH();
@@ -559,22 +562,24 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(CloseUpvals) closeUpvalues(base + A); DISPATCH();
-            CASE(Return) {
-                result = sp[-1];
-                goto return_result;
-            }
+            // ReturnLocal and ReturnNil push their value and share Return's
+            // code (every frame is entered with a free slot above maxStack).
             CASE(ReturnLocal) {
-                result = base[A];
-                goto return_result;
+                *sp++ = base[A];
+                goto return_top;
             }
             CASE(ReturnNil) {
-                result = Value();
-            return_result:
+                *sp++ = Value();
+                goto return_top;
+            }
+            CASE(Return) {
+            return_top:
+                Value result = sp[-1];
                 if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
                 sp = base;
                 *sp++ = result;
                 frames_.pop();
-                if (frames_.size() == stopFrames) {
+                if (frames_.end() == stopAt) {
                     sp_ = sp;
                     return result;
                 }
@@ -753,6 +758,7 @@ Value VM::run(size_t stopFrames) {
         }
     }
 #undef A
+#undef frame
 #undef SA
 }
 

@@ -76,7 +76,7 @@ VM::VM(Isolate& isolate, bool spawnedThread)
     : iso_(isolate), heap_(isolate.heap), config_(isolate.config()), builtins_(isolate.builtins),
       modules_(isolate.modules), nativeModules_(isolate.nativeModules),
       maxFrames_(spawnedThread ? std::min(config_.threadMaxFrames, config_.maxFrames) : config_.maxFrames),
-      frames_(maxFrames_ + 1) {
+      frames_(maxFrames_) {
     uint32_t slots = spawnedThread ? std::min(config_.threadStackSlots, config_.maxStackSlots) : config_.maxStackSlots;
     // Reserved straight from the OS: pages are zero (nil) and committed only
     // when touched, whatever malloc the process uses.

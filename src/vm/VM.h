@@ -120,10 +120,13 @@ struct CallFrame {
 // pointers held by the interpreter stay valid while frames are pushed.
 class FrameStack {
   public:
-    explicit FrameStack(size_t capacity)
-        : data_(std::make_unique_for_overwrite<CallFrame[]>(capacity)), top_(data_.get()), capacity_(capacity) {}
+    // One frame beyond `depthLimit` is reserved (capacity depthLimit + 1).
+    explicit FrameStack(size_t depthLimit)
+        : data_(std::make_unique_for_overwrite<CallFrame[]>(depthLimit + 1)), top_(data_.get()),
+          limit_(data_.get() + depthLimit) {}
     size_t size() const { return size_t(top_ - data_.get()); }
-    bool full() const { return size() >= capacity_; }
+    // Fewer than depthLimit frames: a pointer compare, for the call fast paths.
+    bool hasRoom() const { return top_ < limit_; }
     void push(ClosureObject* c, const Instruction* ip, Value* base, const Value* k, Value* globals) {
         *top_++ = {c, ip, base, k, globals};
     }
@@ -138,7 +141,7 @@ class FrameStack {
   private:
     std::unique_ptr<CallFrame[]> data_;
     CallFrame* top_;
-    size_t capacity_;
+    CallFrame* limit_;
 };
 
 struct Handler {
