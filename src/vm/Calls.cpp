@@ -115,9 +115,12 @@ bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
         case ObjType::Array:
             if (NativeObject* method = arrayMethodObject(name)) return callNative(method, receiver, slot, argc);
             raise("TypeError", "array has no method '" + std::string(name->view()) + "'");
-        case ObjType::Module: {
-            Value member = getField(receiver, name);
+        case ObjType::Module: { // `math.sqrt(x)`: an export found at its slot hint skips getField
+            auto* module = receiver.as<ModuleObject>();
+            Value* exported = module->exports ? mapFindAtHint(module->exports, name) : nullptr;
+            Value member = exported ? *exported : getField(receiver, name);
             slot[0] = member;
+            if (member.isObjType(ObjType::Native)) return callNative(member.as<NativeObject>(), Value(), slot, argc);
             return callValue(member, slot, argc);
         }
         default: break;
