@@ -82,7 +82,7 @@ ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name) 
     if (!slot->isObjType(ObjType::Map)) return nullptr;
     ClassObject* c = slot->as<MapObject>()->klass;
     if (!c || c->fieldShadowsMethod) return nullptr;
-    Value* m = mapFindAtHint(c->methods, name);
+    Value* m = mapFindAtHintOrHome(c->methods, name);
     if (!m) return nullptr;
     ClosureObject* method = m->as<ClosureObject>();
     const FunctionProto* p = method->proto;
