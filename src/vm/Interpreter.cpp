@@ -452,13 +452,12 @@ Value VM::run(size_t stopFrames) {
     CASE(name) {                                                                                                  \
         const Value &a = sp[-2], &b = sp[-1];                                                                     \
         sp -= 2;                                                                                                  \
-        bool yes;                                                                                                 \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            yes = a.asInt() op b.asInt();                                                                         \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            yes = test;                                                                                           \
+        if (a.isInt() && b.isInt()) { /* branch on the compare itself, no bool in between */                      \
+            BRANCH(a.asInt() op b.asInt())                                                                        \
+            DISPATCH();                                                                                           \
         }                                                                                                         \
+        SYNC();                                                                                                   \
+        bool yes = test;                                                                                          \
         BRANCH(yes)                                                                                               \
         DISPATCH();                                                                                               \
     }
@@ -467,14 +466,13 @@ Value VM::run(size_t stopFrames) {
         const Value& a = sp[-1];                                                                                  \
         int32_t constant = int32_t(*ip++);                                                                        \
         --sp;                                                                                                     \
-        bool yes;                                                                                                 \
         if (a.isInt()) {                                                                                          \
-            yes = a.asInt() op constant;                                                                          \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            Value b = Value::integer(constant);                                                                   \
-            yes = test;                                                                                           \
+            BRANCH(a.asInt() op constant)                                                                         \
+            DISPATCH();                                                                                           \
         }                                                                                                         \
+        SYNC();                                                                                                   \
+        Value b = Value::integer(constant);                                                                       \
+        bool yes = test;                                                                                          \
         BRANCH(yes)                                                                                               \
         DISPATCH();                                                                                               \
     }
