@@ -7,6 +7,10 @@
 namespace langoost {
 namespace {
 
+// Equal bytes under another pointer (a key built at run time): out of line,
+// so findSlot's probe loop stays a leaf.
+[[gnu::noinline]] bool sameBytes(const StringObject* a, const StringObject* b) { return a->equals(b); }
+
 StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject* key, MapEntry** out) {
     uint32_t mask = capacity - 1;
     // The slot this key was last found in (StringObject::slotHint): same-shaped
@@ -19,21 +23,29 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
     }
     uint32_t hash = key->hash();
     uint32_t i = hash & mask;
+    StringObject* const tombstone = mapTombstone();
     MapEntry* tomb = nullptr;
     // At most `capacity` probes: small tables may be full (see loadLimit).
-    for (uint32_t probes = 0; probes < capacity; ++probes) {
+    for (uint32_t probes = capacity; probes; --probes, i = (i + 1) & mask) {
         MapEntry* e = &entries[i];
-        if (!e->key) {
+        StringObject* k = e->key;
+        if (k == key) {
+            __atomic_store_n(hintSlot, i, __ATOMIC_RELAXED);
+            *out = e;
+            return k;
+        }
+        if (!k) {
             *out = tomb ? tomb : e;
             return nullptr;
         }
-        if (e->key == key || (e->hash == hash && e->key != mapTombstone() && e->key->equals(key))) {
-            if (e->key == key) __atomic_store_n(hintSlot, i, __ATOMIC_RELAXED);
-            *out = e;
-            return e->key;
+        if (k == tombstone) { // a deleted key keeps its hash: test this first
+            if (!tomb) tomb = e;
+            continue;
         }
-        if (!tomb && e->key == mapTombstone()) tomb = e;
-        i = (i + 1) & mask;
+        if (e->hash == hash && sameBytes(k, key)) {
+            *out = e;
+            return k;
+        }
     }
     *out = tomb; // null when the table is full: the caller grows it first
     return nullptr;
@@ -72,16 +84,7 @@ void noteFieldNamedLikeMethod(ClassObject* klass, const StringObject* key) {
 
 } // namespace
 
-// A private sentinel: never interned, so no key can ever be this pointer.
-StringObject* mapTombstone() {
-    static StringObject* tomb = [] {
-        void* memory = std::malloc(StringObject::allocationSize(0));
-        StringObject* t = StringObject::construct(memory, "");
-        t->permanent = true;
-        return t;
-    }();
-    return tomb;
-}
+char mapTombstoneSentinel;
 
 Value* mapFind(const MapObject* map, const StringObject* key) {
     if (map->count == 0) return nullptr;

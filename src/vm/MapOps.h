@@ -11,7 +11,10 @@
 
 namespace langoost {
 
-StringObject* mapTombstone();
+// Marks a deleted entry: the address of a private byte, never dereferenced,
+// so no key can ever be this pointer (and no guard variable on every probe).
+extern char mapTombstoneSentinel;
+inline StringObject* mapTombstone() { return reinterpret_cast<StringObject*>(&mapTombstoneSentinel); }
 
 // Returns the value stored under `key`, or nullptr.
 Value* mapFind(const MapObject* map, const StringObject* key);
