@@ -28,6 +28,7 @@
 #include <simdjson.h>
 #include <sstream>
 
+#include "common/JsonText.h"
 #include "cli/Commands.h"
 
 extern char** environ;
@@ -68,19 +69,6 @@ void writeText(const fs::path& path, const std::string& text) {
         fs::remove(tmp, ec);
         fail("cannot write '" + path.string() + "'");
     }
-}
-
-std::string jsonString(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') (out += '\\') += char(c);
-        else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else out += char(c);
-    }
-    return out + "\"";
 }
 
 using Dependencies = std::map<std::string, std::string>; // name -> source spec

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/JsonText.h"
 #include "cli/Commands.h"
 #include "vm/MapOps.h"
 #include "vm/Objects.h"
@@ -51,28 +52,6 @@ struct Style {
     const char* bold() const { return colour ? "\x1b[1m" : ""; }
     const char* reset() const { return colour ? "\x1b[0m" : ""; }
 };
-
-std::string jsonString(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += char(c);
-            }
-        }
-    }
-    return out + "\"";
-}
 
 std::string indent(const std::string& text, const std::string& prefix) {
     std::string out;

@@ -29,6 +29,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "common/JsonText.h"
 #include "store/Backends.h"
 #include "store/StripedMap.h"
 

@@ -42,8 +42,6 @@ void checkKey(std::string_view key);
 void checkValue(std::string_view json);
 // The int a canonical JSON text holds, or nullopt ("1.0", "\"1\"", ...).
 std::optional<int64_t> parseJsonInt(std::string_view json);
-// A JSON string literal for valid UTF-8 text.
-void appendJsonString(std::string& out, std::string_view s);
 
 struct Entry {
     std::string json;
