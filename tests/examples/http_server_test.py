@@ -28,6 +28,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+from testkit import check, summary  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "http_server.goost"
 HOST = "127.0.0.1"
@@ -35,19 +38,6 @@ IO_TIMEOUT_S = 10
 IDLE_TIMEOUT_MS = 2500  # passed to the server through HTTP_IDLE_TIMEOUT_MS
 MAX_CONNECTIONS = 64    # and HTTP_MAX_CONNECTIONS
 HEADER_TIMEOUT_MS = 1500  # and HTTP_HEADER_TIMEOUT_MS
-
-failures: list[str] = []
-checks = 0
-
-
-def check(cond: bool, what: str) -> bool:
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
-
 
 # --------------------------------------------------------------------------
 # The server process
@@ -624,8 +614,7 @@ def main() -> int:
     noise = [l for l in server.output if not l.startswith("listening on")] + server.errors
     check(not noise, "the server printed no errors: " + "".join(noise)[:2000])
 
-    print(f"{checks - len(failures)}/{checks} checks passed", flush=True)
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -22,72 +22,24 @@ import os
 import pathlib
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+from testkit import ServerProcess, check, summary  # noqa: E402
+
 HOST = "127.0.0.1"
 TIMEOUT_S = 30
 
-failures: list[str] = []
-checks = 0
-
-
-def check(cond: bool, what: str) -> bool:
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
-
-
-class Server:
-    """A process that prints its port on stderr; stopped by stop()."""
-
-    def __init__(self, cmd: list[str], port_pattern: bytes):
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
-        self.port = 0
-        deadline = time.time() + 10
-        while time.time() < deadline and not self.port:
-            m = re.search(port_pattern, self.stderr_bytes())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
-                break
-            else:
-                time.sleep(0.02)
-        if not self.port:
-            self.stop()
-            raise RuntimeError("server did not start: " + self.stderr())
-
-    def stderr_bytes(self) -> bytes:
-        self.log.seek(0)
-        return self.log.read()
-
-    def stderr(self) -> str:
-        return self.stderr_bytes().decode(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def serve(binary: str, target: pathlib.Path, *flags: str) -> Server:
-    return Server([binary, "serve", str(target), "--host", HOST, "--port", "0", "--workers", "2", *flags],
+def serve(binary: str, target: pathlib.Path, *flags: str) -> ServerProcess:
+    return ServerProcess([binary, "serve", str(target), "--host", HOST, "--port", "0", "--workers", "2", *flags],
                   rb"https?://[^:]+:(\d+)")
 
 
-def run_module(binary: str, script: pathlib.Path, *args: str) -> Server:
-    return Server([binary, "run", str(script), *args], rb"listening on port (\d+)")
+def run_module(binary: str, script: pathlib.Path, *args: str) -> ServerProcess:
+    return ServerProcess([binary, "run", str(script), *args], rb"listening on port (\d+)")
 
 
 def curl(*args: str, data: bytes | None = None) -> tuple[int, str, bytes]:
@@ -371,8 +323,7 @@ def main() -> int:
                 GROUPS[name](args.langoost, pathlib.Path(tmp))
             except Exception as e:  # a crash of the harness is a failure too
                 check(False, f"{name}: {type(e).__name__}: {e}")
-    print(f"{checks - len(failures)}/{checks} checks passed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

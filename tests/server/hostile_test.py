@@ -194,8 +194,7 @@ def main():
         check(rss_after - rss_before < rss_bound_kb, f"RSS grew by {(rss_after - rss_before) // 1024} MB")
         r = st.request(port, path="/?name=end")
         check(r is not None and r.text == "hello end\n", "still serving at the end")
-    print(f"{st.checks - len(st.failures)} of {st.checks} checks passed", flush=True)
-    return 1 if st.failures else 0
+    return st.summary()
 
 
 if __name__ == "__main__":

@@ -26,68 +26,19 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+from testkit import ServerProcess, check, summary  # noqa: E402
+
 HERE = pathlib.Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 IO_TIMEOUT_S = 15
 
-failures: list[str] = []
-checks = 0
-
-
-def check(cond: bool, what: str) -> bool:
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
-
-
-class Server:
+class Server(ServerProcess):
     """`langoost serve TARGET --port 0 ...`, stopped on exit."""
 
     def __init__(self, binary: str, target: pathlib.Path | str, *flags: str, env: dict | None = None):
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([binary, "serve", str(target), "--host", HOST, "--port", "0", *flags],
-                                     stdout=subprocess.DEVNULL, stderr=self.log, env=env)
-        deadline = time.time() + 10
-        self.port = 0
-        while time.time() < deadline and not self.port:
-            m = re.search(rb"http://[^:]+:(\d+)", self.stderr_bytes())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
-                break
-            else:
-                time.sleep(0.02)
-        if not self.port:
-            raise RuntimeError("server did not start: " + self.stderr_bytes().decode(errors="replace"))
-
-    def stderr_bytes(self) -> bytes:
-        self.log.seek(0)
-        return self.log.read()
-
-    def stderr(self) -> str:
-        return self.stderr_bytes().decode(errors="replace")
-
-    def stop(self, sig=signal.SIGTERM, timeout=15) -> int | None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__([binary, "serve", str(target), "--host", HOST, "--port", "0", *flags],
+                         rb"http://[^:]+:(\d+)", env=env)
 
 
 # --------------------------------------------------------------------------
@@ -649,8 +600,7 @@ def main() -> int:
             GROUPS[name](os.path.abspath(args.langoost))
         except Exception as e:  # a crash of the test itself is a failure too
             check(False, f"{name}: {type(e).__name__}: {e}")
-    print(f"{checks - len(failures)} of {checks} checks passed", flush=True)
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
