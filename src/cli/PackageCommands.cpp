@@ -14,7 +14,6 @@
 // Everything is built in a staging directory next to goost_modules/ and
 // swapped in only when complete, so a failure leaves goost_modules/ as it was.
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -29,6 +28,7 @@
 #include <sstream>
 
 #include "common/JsonText.h"
+#include "common/OpenSsl.h"
 #include "cli/Commands.h"
 
 extern char** environ;
@@ -216,19 +216,25 @@ std::string treeHash(const fs::path& root) {
         if (it->is_regular_file(ec)) files.push_back(fs::relative(it->path(), root, ec));
     }
     std::sort(files.begin(), files.end());
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    const OpenSsl* lib = nullptr;
+    try {
+        lib = &openSsl();
+    } catch (const OpenSslUnavailable& e) {
+        fail(e.what());
+    }
+    EVP_MD_CTX* ctx = lib->EVP_MD_CTX_new();
+    lib->EVP_DigestInit_ex(ctx, lib->EVP_sha256(), nullptr);
     for (const auto& rel : files) {
         std::string header = rel.string() + '\0';
         std::string content = readText(root / rel).value_or("");
         header += std::to_string(content.size()) + '\0';
-        EVP_DigestUpdate(ctx, header.data(), header.size());
-        EVP_DigestUpdate(ctx, content.data(), content.size());
+        lib->EVP_DigestUpdate(ctx, header.data(), header.size());
+        lib->EVP_DigestUpdate(ctx, content.data(), content.size());
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx, digest, &length);
-    EVP_MD_CTX_free(ctx);
+    lib->EVP_DigestFinal_ex(ctx, digest, &length);
+    lib->EVP_MD_CTX_free(ctx);
     std::string hex = "sha256:";
     for (unsigned i = 0; i < length; ++i) {
         char b[3];

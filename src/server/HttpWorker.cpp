@@ -14,10 +14,10 @@
 #include <cstring>
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 
 #include <thread>
 
+#include "common/OpenSsl.h"
 #include "server/ResponseStream.h"
 #include "server/ResponseWriter.h"
 
@@ -474,7 +474,7 @@ void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::strin
         // crypto): free this thread's OpenSSL state now, because once the
         // count below reaches zero the process may exit before a detached
         // thread's own exit handlers have run.
-        OPENSSL_thread_stop();
+        if (openSslLoaded()) openSsl().OPENSSL_thread_stop();
         {
             std::lock_guard lock(shared.streamsMutex);
             shared.streamSockets.erase(fd);

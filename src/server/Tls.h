@@ -42,7 +42,7 @@ class TlsChannel {
     bool decrypt(std::string& plain, bool& closed);
     // Encrypts `plain` (only after the handshake); false on error.
     bool encrypt(std::string_view plain);
-    bool handshakeDone() const { return SSL_is_init_finished(ssl_); }
+    bool handshakeDone() const;
     // The protocol ALPN selected ("h2", "http/1.1"; empty without ALPN).
     std::string_view alpn() const;
 

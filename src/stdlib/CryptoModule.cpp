@@ -1,47 +1,58 @@
 // The `crypto` module (stdlib.md): digests, HMAC and random bytes, all
 // through OpenSSL's libcrypto (EVP digests, HMAC, RAND_bytes,
-// CRYPTO_memcmp). Digests and MACs are returned as lowercase hex.
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
+// CRYPTO_memcmp), loaded on first use (common/OpenSsl.h). Digests and MACs
+// are returned as lowercase hex.
+#include "common/OpenSsl.h"
 #include "stdlib/DataArgs.h"
 #include "stdlib/Stdlib.h"
 
 namespace langoost {
+
+const OpenSsl& openSslFor(VM& vm, const char* who) {
+    try {
+        return openSsl();
+    } catch (const OpenSslUnavailable& e) {
+        vm.raise("IOError", std::string(who) + ": " + e.what());
+    }
+}
+
 namespace {
 
-Value digest(VM& vm, const char* fn, const EVP_MD* md, Value* a, int n) {
+// Which EVP digest: EVP_md5, EVP_sha1, ... picked from the loaded table.
+using DigestPick = decltype(OpenSsl::EVP_md5) OpenSsl::*;
+
+Value digest(VM& vm, const char* fn, DigestPick pick, Value* a, int n) {
     auto s = argString(vm, fn, a, n, 0);
+    const OpenSsl& ssl = openSslFor(vm, fn);
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (!EVP_Digest(s.data(), s.size(), out, &len, md, nullptr))
+    if (!ssl.EVP_Digest(s.data(), s.size(), out, &len, (ssl.*pick)(), nullptr))
         vm.raise("ValueError", std::string(fn) + ": digest failed");
     return vm.stringValue(hexEncode(std::string_view(reinterpret_cast<char*>(out), len)));
 }
 
-Value c_md5(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.md5", EVP_md5(), a, n); }
-Value c_sha1(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.sha1", EVP_sha1(), a, n); }
-Value c_sha256(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.sha256", EVP_sha256(), a, n); }
-Value c_sha512(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.sha512", EVP_sha512(), a, n); }
+Value c_md5(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.md5", &OpenSsl::EVP_md5, a, n); }
+Value c_sha1(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.sha1", &OpenSsl::EVP_sha1, a, n); }
+Value c_sha256(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.sha256", &OpenSsl::EVP_sha256, a, n); }
+Value c_sha512(VM& vm, Value, Value* a, int n) { return digest(vm, "crypto.sha512", &OpenSsl::EVP_sha512, a, n); }
 
-Value mac(VM& vm, const char* fn, const EVP_MD* md, Value* a, int n) {
+Value mac(VM& vm, const char* fn, DigestPick pick, Value* a, int n) {
     auto key = argString(vm, fn, a, n, 0);
     auto msg = argString(vm, fn, a, n, 1);
+    const OpenSsl& ssl = openSslFor(vm, fn);
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     static const unsigned char empty = 0;
     const void* keyData = key.empty() ? static_cast<const void*>(&empty) : key.data();
     if (key.size() > size_t(INT32_MAX) ||
-        !HMAC(md, keyData, int(key.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len))
+        !ssl.HMAC((ssl.*pick)(), keyData, int(key.size()), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len))
         vm.raise("ValueError", std::string(fn) + ": HMAC failed");
     return vm.stringValue(hexEncode(std::string_view(reinterpret_cast<char*>(out), len)));
 }
 
-Value h_sha1(VM& vm, Value, Value* a, int n) { return mac(vm, "crypto.hmac.sha1", EVP_sha1(), a, n); }
-Value h_sha256(VM& vm, Value, Value* a, int n) { return mac(vm, "crypto.hmac.sha256", EVP_sha256(), a, n); }
-Value h_sha512(VM& vm, Value, Value* a, int n) { return mac(vm, "crypto.hmac.sha512", EVP_sha512(), a, n); }
+Value h_sha1(VM& vm, Value, Value* a, int n) { return mac(vm, "crypto.hmac.sha1", &OpenSsl::EVP_sha1, a, n); }
+Value h_sha256(VM& vm, Value, Value* a, int n) { return mac(vm, "crypto.hmac.sha256", &OpenSsl::EVP_sha256, a, n); }
+Value h_sha512(VM& vm, Value, Value* a, int n) { return mac(vm, "crypto.hmac.sha512", &OpenSsl::EVP_sha512, a, n); }
 
 constexpr int64_t kMaxRandom = 1 << 24; // 16 MiB per call
 
@@ -51,7 +62,7 @@ std::string random(VM& vm, const char* fn, Value* a, int n) {
         vm.raise("ValueError", std::string(fn) + ": count must be between 0 and " + std::to_string(kMaxRandom) + ", got " +
                                    std::to_string(count));
     std::string out(size_t(count), '\0');
-    if (count && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(count)) != 1)
+    if (count && openSslFor(vm, fn).RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(count)) != 1)
         vm.raise("IOError", std::string(fn) + ": the system random generator failed");
     return out;
 }
@@ -63,7 +74,8 @@ Value c_constantTimeEq(VM& vm, Value, Value* a, int n) {
     auto x = argString(vm, "crypto.constantTimeEq", a, n, 0);
     auto y = argString(vm, "crypto.constantTimeEq", a, n, 1);
     if (x.size() != y.size()) return Value::boolean(false);
-    return Value::boolean(x.empty() || CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
+    return Value::boolean(x.empty() ||
+                          openSslFor(vm, "crypto.constantTimeEq").CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
 }
 
 } // namespace

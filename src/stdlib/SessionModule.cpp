@@ -8,11 +8,9 @@
 // verify() never throws on bad tokens or secrets: it answers false.
 #include <cstring>
 #include <ctime>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string>
 
+#include "common/OpenSsl.h"
 #include "stdlib/Stdlib.h"
 
 namespace langoost {
@@ -30,7 +28,7 @@ int64_t nowMs() {
 
 std::string base64Url(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+    int n = openSsl().EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                             reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()));
     out.resize(size_t(n));
     while (!out.empty() && out.back() == '=') out.pop_back();
@@ -50,7 +48,7 @@ bool unbase64Url(std::string_view s, std::string& out) {
     size_t padding = (4 - std.size() % 4) % 4;
     std.append(padding, '=');
     out.assign(std.size() / 4 * 3 + 1, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+    int n = openSsl().EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                             reinterpret_cast<const unsigned char*>(std.data()), int(std.size()));
     if (n < 0) return false;
     out.resize(size_t(n) - padding);
@@ -63,7 +61,8 @@ bool mac(std::string_view secret, std::string_view encodedPayload, std::string_v
     input.append(encodedPayload).append(".").append(issued);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), secret.data(), int(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
+    const OpenSsl& ssl = openSsl();
+    if (!ssl.HMAC(ssl.EVP_sha256(), secret.data(), int(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
               input.size(), digest, &len))
         return false;
     out.assign(reinterpret_cast<const char*>(digest), len);
@@ -108,7 +107,7 @@ Value session_verify(VM& vm, Value, Value* a, int n) {
     std::string expected, given;
     if (!mac(secret, encoded, issued, expected)) return no;
     if (!unbase64Url(signature, given) || given.size() != expected.size()) return no;
-    if (CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) return no;
+    if (openSsl().CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) return no;
 
     int64_t issuedMs = std::stoll(std::string(issued));
     int64_t now = nowMs();
@@ -129,6 +128,8 @@ const NativeModuleDef& sessionModule() {
             {"verify", session_verify, 2, 3},
         },
         {},
+        {},
+        [](VM& vm, MapObject*) { openSslFor(vm, "import session"); }, // HMAC-SHA256 and base64
     };
     return def;
 }

@@ -33,6 +33,9 @@ const NativeModuleDef& jsonModule();
 const NativeModuleDef& mathModule();
 const NativeModuleDef& encodeModule();
 const NativeModuleDef& cryptoModule();
+// OpenSSL, loaded on first use; an IOError naming `who` when it cannot be.
+struct OpenSsl;
+const OpenSsl& openSslFor(VM& vm, const char* who);
 const NativeModuleDef& urlModule();
 const NativeModuleDef& httpModule();
 // websocket (RFC 6455 over net handles)

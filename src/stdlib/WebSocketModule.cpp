@@ -9,9 +9,6 @@
 // close code — 1002 protocol error, 1007 invalid UTF-8, 1009 message too
 // big — and recv returns void, as it does after a normal close.
 // Every blocking step runs in a BlockingSection (isolate lock released).
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -19,6 +16,7 @@
 #include <unordered_map>
 
 #include "common/Utf8.h"
+#include "common/OpenSsl.h"
 #include "stdlib/DataArgs.h"
 #include "stdlib/NetSockets.h"
 #include "stdlib/Stdlib.h"
@@ -65,7 +63,7 @@ void registerConnection(VM& vm, Value handle, bool client) {
 
 std::string base64(const unsigned char* data, size_t n) {
     std::string out(4 * ((n + 2) / 3), '\0');
-    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, int(n));
+    int len = openSsl().EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, int(n));
     out.resize(size_t(len));
     return out;
 }
@@ -73,7 +71,7 @@ std::string base64(const unsigned char* data, size_t n) {
 std::string acceptFor(std::string_view key) {
     std::string text = std::string(key) + kAcceptGuid;
     unsigned char digest[SHA_DIGEST_LENGTH];
-    SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    openSsl().SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
     return base64(digest, sizeof digest);
 }
 
@@ -99,7 +97,7 @@ std::string frame(uint8_t opcode, std::string_view payload, bool masked) {
         return out;
     }
     unsigned char key[4];
-    RAND_bytes(key, sizeof key);
+    openSsl().RAND_bytes(key, sizeof key);
     out.append(reinterpret_cast<char*>(key), 4);
     size_t start = out.size();
     out += payload;
@@ -404,7 +402,7 @@ Value ws_connect(VM& vm, Value, Value* args, int argc) {
     std::string host, port, path;
     if (!parseUrl(argString(vm, "websocket.connect", args, argc, 0), host, port, path)) return Value::integer(-1);
     unsigned char nonce[16];
-    RAND_bytes(nonce, sizeof nonce);
+    openSsl().RAND_bytes(nonce, sizeof nonce);
     std::string key = base64(nonce, sizeof nonce);
     bool hostIsV6 = host.find(':') != std::string::npos;
     std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + (hostIsV6 ? "[" + host + "]" : host) + ":" + port +
@@ -470,10 +468,17 @@ const NativeModuleDef& websocketModule() {
                                             {"setMaxMessage", ws_setMaxMessage, 2, 2},
                                             {"connect", ws_connect, 1, 1},
                                         },
-                                        {}};
+                                        {},
+                                        {},
+                                        // Handshakes (SHA-1, base64) and client masks (random
+                                        // bytes) need OpenSSL: load it on import, or fail there.
+                                        [](VM& vm, MapObject*) { openSslFor(vm, "import websocket"); }};
     return def;
 }
 
-Value websocketHandshake(VM& vm, Value* args) { return ws_handshake(vm, Value(), args, 2); }
+Value websocketHandshake(VM& vm, Value* args) {
+    openSslFor(vm, "server.upgrade");
+    return ws_handshake(vm, Value(), args, 2);
+}
 
 } // namespace langoost

@@ -1,0 +1,41 @@
+#include "common/OpenSsl.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+namespace langoost {
+namespace {
+
+std::atomic<bool> loaded{false};
+
+} // namespace
+
+const OpenSsl& openSsl() {
+    static OpenSsl lib;
+    static std::string failure;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // libssl pulls in libcrypto; dlsym on its handle finds both.
+        void* h = ::dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            const char* why = ::dlerror();
+            failure = std::string("OpenSSL cannot be loaded (install libssl3): ") + (why ? why : "libssl.so.3");
+            return;
+        }
+#define LANGOOST_OPENSSL_LOAD(name)                                                                               \
+    lib.name = reinterpret_cast<decltype(lib.name)>(::dlsym(h, #name));                                           \
+    if (!lib.name && failure.empty()) failure = "OpenSSL's libssl.so.3 lacks " #name;
+        LANGOOST_OPENSSL_FUNCTIONS(LANGOOST_OPENSSL_LOAD)
+#undef LANGOOST_OPENSSL_LOAD
+        if (failure.empty()) loaded.store(true, std::memory_order_release);
+    });
+    if (!failure.empty()) throw OpenSslUnavailable(failure);
+    return lib;
+}
+
+bool openSslLoaded() { return loaded.load(std::memory_order_acquire); }
+
+} // namespace langoost
