@@ -40,7 +40,8 @@ struct OpenSsl {
 #undef LANGOOST_OPENSSL_POINTER
 };
 
-// Thrown by openSsl() when libssl.so.3 cannot be loaded (package libssl3).
+// Thrown by openSsl() when libssl.so.3 (or $LANGOOST_LIBSSL) cannot be
+// loaded (package libssl3).
 struct OpenSslUnavailable : std::runtime_error {
     using std::runtime_error::runtime_error;
 };

@@ -11,6 +11,10 @@ stdin:       io.readLine() / io.stdin() on piped input (CRLF stripped, EOF).
 stdin-thread: a thread blocked in io.readLine() lets the main thread run.
 isatty:      terminal.isatty() is false on a pipe and true on a pseudo-terminal;
              NO_COLOR empties the colour escapes.
+no-openssl:  with LANGOOST_LIBSSL naming a library that does not exist, scripts
+             that never hash run as usual, crypto calls and `import websocket`
+             raise a catchable IOError naming the problem (OpenSSL is loaded on
+             first use), and nothing crashes.
 Exit status 0 when everything passed.
 """
 from __future__ import annotations
@@ -150,8 +154,36 @@ def test_isatty(langoost: str) -> None:
         os.unlink(script)
 
 
+def test_no_openssl(langoost: str) -> None:
+    tmp = os.environ.get("TMPDIR", "/tmp")
+    cases = [
+        ('println("plain")\n', 0, b"plain\n", b""),
+        ('import crypto\nprintln(crypto.sha256("abc"))\n', 0,
+         b"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n", b""),
+        ('import crypto\ntry { crypto.sha256("abc") } catch e { println(e.kind, e.message) }\n', 0,
+         b"IOError crypto.sha256: OpenSSL cannot be loaded", b"missing"),
+        ('import crypto\nprintln(crypto.randomHex(4))\n', 1, b"", b"missing"),
+        ('import websocket\nprintln("never")\n', 1, b"", b"missing"),
+    ]
+    for i, (code, want_rc, want_out, mode) in enumerate(cases):
+        script = os.path.join(tmp, f"langoost-nossl-{os.getpid()}-{i}.goost")
+        with open(script, "w") as f:
+            f.write(code)
+        try:
+            env = dict(os.environ)
+            if mode == b"missing":
+                env["LANGOOST_LIBSSL"] = "libdoes-not-exist.so.9"
+            p = subprocess.run([langoost, "run", script], capture_output=True, env=env, timeout=TIMEOUT_S)
+            assert p.returncode == want_rc, f"case {i}: exit {p.returncode}, stderr {p.stderr!r}"
+            assert p.stdout.startswith(want_out), f"case {i}: stdout {p.stdout!r}"
+            if want_rc == 1:
+                assert b"IOError" in p.stderr and b"OpenSSL cannot be loaded" in p.stderr, f"case {i}: {p.stderr!r}"
+        finally:
+            os.unlink(script)
+
+
 TESTS = {"signal": test_signal, "signal-stop": test_signal_stop, "stdin": test_stdin,
-         "stdin-thread": test_stdin_thread, "isatty": test_isatty}
+         "stdin-thread": test_stdin_thread, "isatty": test_isatty, "no-openssl": test_no_openssl}
 
 
 def main() -> int:
