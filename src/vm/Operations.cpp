@@ -105,16 +105,18 @@ Value VM::unary(Opcode op, Value a) {
     raise("TypeError", std::string("unsupported operand type for unary ") + opSymbol(op) + ": " + typeName(a));
 }
 
+Value VM::methodAsField(Value obj, StringObject* name) {
+    ClassObject* klass = obj.as<MapObject>()->klass;
+    ClosureObject* method = klass ? findMethod(klass, name) : nullptr;
+    return method ? Value::object(heap_.newBoundMethod(obj, Value::object(method))) : Value();
+}
+
 Value VM::getField(Value obj, StringObject* name) {
     if (obj.isObj()) {
         switch (obj.asObj()->type) {
         case ObjType::Map: {
-            auto* m = obj.as<MapObject>();
-            if (Value* v = mapFind(m, name)) return *v;
-            if (m->klass)
-                if (ClosureObject* method = findMethod(m->klass, name))
-                    return Value::object(heap_.newBoundMethod(obj, Value::object(method)));
-            return Value();
+            if (Value* v = mapFind(obj.as<MapObject>(), name)) return *v;
+            return methodAsField(obj, name);
         }
         case ObjType::Module: {
             auto* m = obj.as<ModuleObject>();

@@ -255,6 +255,9 @@ class VM {
     Value concat(Value a, Value b);
     Value unary(Opcode op, Value a);
     Value getField(Value obj, StringObject* name);
+    // `obj.name` on a map known to lack field `name`: its class's method,
+    // bound to obj, or nil.
+    Value methodAsField(Value obj, StringObject* name);
     void setField(Value obj, StringObject* name, Value v);
     Value getIndex(Value obj, Value key);
     uint32_t checkedIndex(Value key, uint32_t length, const char* what);
