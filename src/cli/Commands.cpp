@@ -19,20 +19,11 @@
 namespace langoost {
 namespace {
 
-std::optional<std::string> readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) return std::nullopt;
-    return buf.str();
-}
-
 // Compiles a file and everything it imports, printing diagnostics; null
 // on any error. `status` gets the exit status to use on failure.
 std::shared_ptr<const CompiledModule> compileFile(ModuleLoader& loader, const std::string& path, int& status) {
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec) || !readFile(path)) {
+    if (!std::filesystem::is_regular_file(path, ec) || !readWholeFile(path)) {
         std::fprintf(stderr, "error: cannot read '%s'\n", path.c_str());
         status = kExitUsage;
         return nullptr;
@@ -47,6 +38,15 @@ std::shared_ptr<const CompiledModule> compileFile(ModuleLoader& loader, const st
 }
 
 } // namespace
+
+std::optional<std::string> readWholeFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return buf.str();
+}
 
 std::shared_ptr<ModuleLoader> makeModuleLoader() {
     std::vector<NativeModuleInfo> natives;

@@ -15,6 +15,8 @@ namespace langoost {
 // A loader knowing every builtin and standard module, and a runtime using it.
 std::shared_ptr<ModuleLoader> makeModuleLoader();
 RuntimeConfig makeRuntime(std::shared_ptr<ModuleProvider> loader, std::vector<std::string> args);
+// A whole file's bytes, or nullopt when it cannot be read.
+std::optional<std::string> readWholeFile(const std::string& path);
 
 constexpr int kExitOk = 0;
 constexpr int kExitRuntimeError = 1;

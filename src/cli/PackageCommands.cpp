@@ -49,14 +49,6 @@ struct InstallError {
 
 [[noreturn]] void fail(std::string message) { throw InstallError{std::move(message)}; }
 
-std::optional<std::string> readText(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-}
-
 void writeText(const fs::path& path, const std::string& text) {
     fs::path tmp = path;
     tmp += ".tmp-" + std::to_string(getpid());
@@ -78,7 +70,7 @@ Dependencies readDependencies(const fs::path& manifest) {
     Dependencies deps;
     std::error_code ec;
     if (!fs::exists(manifest, ec)) return deps;
-    auto text = readText(manifest);
+    auto text = readWholeFile(manifest.string());
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     if (!text || parser.parse(*text).get(doc) || !doc.is_object()) fail(manifest.string() + " is not a JSON object");
@@ -226,7 +218,7 @@ std::string treeHash(const fs::path& root) {
     lib->EVP_DigestInit_ex(ctx, lib->EVP_sha256(), nullptr);
     for (const auto& rel : files) {
         std::string header = rel.string() + '\0';
-        std::string content = readText(root / rel).value_or("");
+        std::string content = readWholeFile((root / rel).string()).value_or("");
         header += std::to_string(content.size()) + '\0';
         lib->EVP_DigestUpdate(ctx, header.data(), header.size());
         lib->EVP_DigestUpdate(ctx, content.data(), content.size());
@@ -258,7 +250,7 @@ struct Lock {
 };
 
 std::optional<Lock> readLock(const fs::path& file) {
-    auto text = readText(file);
+    auto text = readWholeFile(file.string());
     if (!text) return std::nullopt;
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
@@ -392,8 +384,8 @@ class Installer {
 bool upToDate(const std::optional<Lock>& lock, const Dependencies& deps, const fs::path& modules,
               const fs::path& lockFile) {
     if (!lock || lock->dependencies != deps) return false;
-    auto installed = readText(modules / kInstalledLockName);
-    if (!installed || installed != readText(lockFile)) return false;
+    auto installed = readWholeFile((modules / kInstalledLockName).string());
+    if (!installed || installed != readWholeFile(lockFile.string())) return false;
     std::error_code ec;
     for (const auto& [name, p] : lock->packages) {
         if (!fs::is_directory(modules / name, ec)) return false;

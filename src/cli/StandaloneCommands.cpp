@@ -83,15 +83,6 @@ std::shared_ptr<ProgramImage> compileProgram(const std::string& path, int& statu
     return image;
 }
 
-std::optional<std::string> readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) return std::nullopt;
-    return buf.str();
-}
-
 // Writes `content` to `path` through a temporary file and a rename, so a
 // failed write never leaves a half-written file under the final name.
 bool writeFileAtomically(const fs::path& path, const std::string& content, fs::perms mode, std::string& error) {
@@ -131,7 +122,7 @@ int writeStandalone(const std::string& path, const fs::path& output) {
     auto image = compileProgram(path, status);
     if (!image) return status;
     std::string blob = serializeProgram(*image, LANGOOST_VERSION);
-    auto runtime = readAll("/proc/self/exe");
+    auto runtime = readWholeFile("/proc/self/exe");
     if (!runtime) {
         std::fputs("error: cannot read the langoost executable (/proc/self/exe)\n", stderr);
         return kExitRuntimeError;
@@ -160,7 +151,7 @@ std::optional<Manifest> readManifest(const fs::path& dir, std::string& error) {
     fs::path file = dir / "langoost.json";
     std::error_code ec;
     if (!fs::exists(file, ec)) return manifest;
-    auto text = readAll(file.string());
+    auto text = readWholeFile(file.string());
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     if (!text || parser.parse(*text).get(doc) || !doc.is_object()) {
