@@ -26,17 +26,8 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-failures: list[str] = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
+sys.path.insert(0, str(HERE.parent / "lib"))
+from testkit import check, summary  # noqa: E402
 
 
 def start(cmd, cwd=HERE):
@@ -236,8 +227,7 @@ def main():
             GROUPS[name](os.path.abspath(args.langoost))
         except Exception as e:
             check(False, f"{name}: {type(e).__name__}: {e}")
-    print(f"{checks - len(failures)} of {checks} checks passed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
