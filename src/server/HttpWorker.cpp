@@ -665,13 +665,7 @@ namespace langoost {
 
 HttpResponseData HttpWorker::callHandler(Connection& c, ParsedRequest& request, std::string_view rawPath,
                                          std::string_view rawQuery) {
-    HttpRequestData data;
-    data.method = request.method;
-    data.path = percentDecodeLenient(rawPath, false);
-    data.rawQuery = std::string(rawQuery);
-    data.headers = std::move(request.headers);
-    data.body = std::move(request.body);
-    data.remoteAddr = c.remoteAddr;
+    HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
     HttpResponseData response = shared_.handler(data);
     request.headers = std::move(data.headers);
     return response;
