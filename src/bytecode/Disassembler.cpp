@@ -97,6 +97,19 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
                    std::to_string(a) + " args";
             break;
         }
+        case OperandFormat::FIELD: // the inline-cache word is not shown: it changes as the code runs
+            ++pc;
+            operand = std::to_string(a);
+            note = a < proto.constants.size() ? constantText(proto.constants[a]) : "?";
+            break;
+        case OperandFormat::LOCAL_FIELD: {
+            ++pc;
+            uint32_t name = pairSecond(ins);
+            operand = std::to_string(pairFirst(ins)) + " " + std::to_string(name);
+            note = "slot " + std::to_string(pairFirst(ins)) + "." +
+                   (name < proto.constants.size() ? constantText(proto.constants[name]) : "?");
+            break;
+        }
         case OperandFormat::JUMPK: {
             int32_t off = decodeSignedA(ins);
             int32_t k = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;

@@ -320,6 +320,13 @@ class Reader {
             case OperandFormat::INVOKE:
                 if (!isString(p.code[pc + 1])) bad(pc, "bad method name constant");
                 break;
+            case OperandFormat::FIELD: // B is an inline cache: any value is valid
+                if (!isString(a)) bad(pc, "bad field name constant");
+                break;
+            case OperandFormat::LOCAL_FIELD:
+                slot(pc, pairFirst(ins));
+                if (!isString(pairSecond(ins))) bad(pc, "bad field name constant");
+                break;
             case OperandFormat::ITER:
                 slot(pc, a + (op == Opcode::RangeLoop ? 3 : 2));
                 jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));

@@ -265,7 +265,7 @@ void CompilerImpl::expression(const Expr& e) {
     case ExprKind::Member: {
         auto& m = static_cast<const MemberExpr&>(e);
         expression(*m.object);
-        fs_->emit(Opcode::GetField, fs_->stringConstant(m.name), m.location);
+        fs_->emitField(Opcode::GetField, fs_->stringConstant(m.name), m.location);
         break;
     }
     case ExprKind::SuperMember:

@@ -243,13 +243,13 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
         expression(*m.object);
         if (op != Opcode::Nop) {
             fs_->emit(Opcode::Dup, 0, m.location);
-            fs_->emit(Opcode::GetField, name, m.location);
+            fs_->emitField(Opcode::GetField, name, m.location);
             expression(*s.value);
             fs_->emit(op, 0, s.location);
         } else {
             expression(*s.value);
         }
-        fs_->emit(Opcode::SetField, name, m.location);
+        fs_->emitField(Opcode::SetField, name, m.location);
     } else {
         auto& ix = static_cast<const IndexExpr&>(target);
         if (op == Opcode::Nop && setIndexLocals(ix, *s.value)) return;
@@ -517,7 +517,7 @@ void CompilerImpl::emitTypeCheck(const TypeRef& type, int slot, bool eachElement
     while (dot != std::string::npos) {
         start = dot + 1;
         dot = type.name.find('.', start);
-        fs_->emit(Opcode::GetField, fs_->stringConstant(type.name.substr(start, dot - start)), at);
+        fs_->emitField(Opcode::GetField, fs_->stringConstant(type.name.substr(start, dot - start)), at);
     }
     if (slot >= 0) fs_->emit(Opcode::CheckParamClass, encodePair(uint32_t(slot), int32_t(flags)), at);
     else fs_->emit(Opcode::CheckReturnClass, 0, at);
@@ -671,7 +671,7 @@ void CompilerImpl::importStatement(const ImportStmt& s) {
     }
     for (const auto& [name, at] : s.names) {
         fs_->emit(Opcode::Dup, 0, at);
-        fs_->emit(Opcode::GetField, fs_->stringConstant(name), at);
+        fs_->emitField(Opcode::GetField, fs_->stringConstant(name), at);
         defineVariable(name, at);
     }
     fs_->emit(Opcode::Pop, 0, s.location);

@@ -80,6 +80,23 @@ void FunctionState::emitWord(uint32_t word, SourceLocation at) {
     proto_->locations.push_back(at);
 }
 
+size_t FunctionState::emitField(Opcode op, uint32_t name, SourceLocation at) {
+    size_t index = proto_->code.size();
+    // Peephole: LoadLocal x; GetField k  =>  GetLocalField x k, located at the field
+    if (op == Opcode::GetField && lastInstruction_ + 1 == index && lastLabel_ != index && name <= kMaxPairField &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal &&
+        decodeA(proto_->code[lastInstruction_]) <= kMaxPairField) {
+        proto_->code[lastInstruction_] =
+            encode(Opcode::GetLocalField, encodePair(decodeA(proto_->code[lastInstruction_]), int32_t(name)));
+        proto_->locations[lastInstruction_] = at;
+        emitWord(0, at);
+        return index - 1;
+    }
+    index = emit(op, name, at);
+    emitWord(0, at);
+    return index;
+}
+
 size_t FunctionState::emitJump(Opcode op, SourceLocation at) { return emit(op, 0, at); }
 
 bool FunctionState::patchJump(size_t jump) {

@@ -51,6 +51,8 @@ class FunctionState {
     size_t emit(Opcode op, uint32_t a, SourceLocation at);
     size_t emitSigned(Opcode op, int32_t a, SourceLocation at);
     void emitWord(uint32_t word, SourceLocation at);
+    // GetField / SetField with its inline-cache word.
+    size_t emitField(Opcode op, uint32_t name, SourceLocation at);
     size_t emitJump(Opcode op, SourceLocation at);
     // Points the jump at index `jump` to the current end of code. Returns
     // false when the distance does not fit the 24-bit operand.

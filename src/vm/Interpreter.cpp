@@ -139,37 +139,56 @@ Value VM::run(size_t stopFrames) {
             CASE(LoadGlobal) *sp++ = globals[A]; DISPATCH();
             CASE(StoreGlobal) globals[A] = *--sp; DISPATCH();
             CASE(LoadBuiltin) *sp++ = builtins_[A]; DISPATCH();
-            CASE(GetField) {
-                Value obj = sp[-1];
-                if (obj.isObjType(ObjType::Map)) {
-                    auto* m = obj.as<MapObject>();
-                    if (Value* v = mapFindAtHint(m, k[A].as<StringObject>())) {
-                        sp[-1] = *v;
-                        DISPATCH();
-                    }
-                    if (Value* v = mapFind(m, k[A].as<StringObject>())) {
-                        sp[-1] = *v;
-                        DISPATCH();
-                    }
-                    if (!m->klass) {
-                        sp[-1] = Value();
-                        DISPATCH();
-                    }
-                }
-                SYNC();
-                sp[-1] = getField(obj, k[A].as<StringObject>());
-                DISPATCH();
+            // Field access: the instruction's cache word holds the slot the
+            // field was last found in here; a hit is one compare.
+#define GET_FIELD(target, objExpr, nameIndex)                                                                 \
+    do {                                                                                                          \
+        const Value& obj = objExpr;                                                                               \
+        StringObject* name = k[nameIndex].as<StringObject>();                                                     \
+        const uint32_t* site = ip++;                                                                              \
+        if (obj.isObjType(ObjType::Map)) {                                                                        \
+            auto* m = obj.as<MapObject>();                                                                        \
+            if (Value* v = mapFindAtSite(m, name, site)) {                                                        \
+                target = *v;                                                                                      \
+                DISPATCH();                                                                                       \
+            }                                                                                                     \
+            if (Value* v = mapFindForSite(m, name, site)) {                                                       \
+                target = *v;                                                                                      \
+                DISPATCH();                                                                                       \
+            }                                                                                                     \
+            /* Absent: nil, unless the name may be one of the class's methods. */                                 \
+            if (!m->klass || !(m->klass->methodBloom & ClassObject::bloomBit(name))) {                            \
+                target = Value();                                                                                 \
+                DISPATCH();                                                                                       \
+            }                                                                                                     \
+            SYNC();                                                                                               \
+            target = methodAsField(obj, name);                                                                    \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        target = getField(obj, name);                                                                             \
+        DISPATCH();                                                                                               \
+    } while (0)
+            CASE(GetField) GET_FIELD(sp[-1], sp[-1], A);
+            CASE(GetLocalField) {
+                *sp++ = base[pairFirst(ins)];
+                GET_FIELD(sp[-1], sp[-1], pairSecond(ins));
             }
             CASE(SetField) {
+                StringObject* name = k[A].as<StringObject>();
+                const uint32_t* site = ip++;
                 // Overwriting a field that exists keeps the key set: no growth, no sortedKeys reset.
-                if (sp[-2].isObjType(ObjType::Map) && !sp[-1].isNil())
-                    if (Value* slot = mapFindAtHint(sp[-2].as<MapObject>(), k[A].as<StringObject>())) {
+                if (sp[-2].isObjType(ObjType::Map) && !sp[-1].isNil()) {
+                    auto* m = sp[-2].as<MapObject>();
+                    Value* slot = mapFindAtSite(m, name, site);
+                    if (slot || (slot = mapFindForSite(m, name, site))) {
                         *slot = sp[-1];
                         sp -= 2;
                         DISPATCH();
                     }
+                }
                 SYNC();
-                setField(sp[-2], k[A].as<StringObject>(), sp[-1]);
+                setField(sp[-2], name, sp[-1]);
                 sp -= 2;
                 DISPATCH();
             }
@@ -756,6 +775,7 @@ Value VM::run(size_t stopFrames) {
         }
     }
 #undef A
+#undef GET_FIELD
 #undef frame
 #undef SA
 }

@@ -92,6 +92,14 @@ Value* mapFind(const MapObject* map, const StringObject* key) {
     return findSlot(map->entries, map->capacity, key, &slot) ? &slot->value : nullptr;
 }
 
+Value* mapFindForSite(const MapObject* map, const StringObject* key, const uint32_t* site) {
+    if (map->count == 0) return nullptr;
+    MapEntry* slot;
+    if (!findSlot(map->entries, map->capacity, key, &slot)) return nullptr;
+    __atomic_store_n(const_cast<uint32_t*>(site), uint32_t(slot - map->entries), __ATOMIC_RELAXED);
+    return &slot->value;
+}
+
 Value* mapFind(const MapObject* map, std::string_view key) {
     if (map->count == 0) return nullptr;
     uint32_t hash = hashBytes(key);

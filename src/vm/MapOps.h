@@ -35,6 +35,16 @@ inline Value* mapFindAtHintOrHome(const MapObject* map, const StringObject* key)
     MapEntry& home = map->entries[key->hashCache & (map->capacity - 1)]; // hashCache 0 (not hashed yet): a miss
     return home.key == key ? &home.value : nullptr;
 }
+// Inline caches: `site` is a GetField/SetField instruction's cache word (the
+// slot the field was last found in at that site; shared code, so read and
+// written with relaxed atomics, and any value is only a hint).
+inline Value* mapFindAtSite(const MapObject* map, const StringObject* key, const uint32_t* site) {
+    if (map->capacity == 0) return nullptr;
+    MapEntry& e = map->entries[__atomic_load_n(site, __ATOMIC_RELAXED) & (map->capacity - 1)];
+    return e.key == key ? &e.value : nullptr;
+}
+// mapFind that also points the site's cache at the slot found.
+Value* mapFindForSite(const MapObject* map, const StringObject* key, const uint32_t* site);
 Value* mapFind(const MapObject* map, std::string_view key);
 // Adds or replaces; a nil value deletes the key (language rule).
 void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value);

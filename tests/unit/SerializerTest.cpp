@@ -204,5 +204,11 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encodeSigned(Opcode::Jump, 5000)); m.main->locations.push_back({}); }, "bad jump target");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::LoadLocal, 4000)); m.main->locations.push_back({}); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.back() = encode(Opcode::Nop); }, "does not end");
+    auto insertField = [](CompiledModule& m, Instruction ins) {
+        m.main->code.insert(m.main->code.begin(), {ins, 0xffffffffu}); // any cache word is valid
+        m.main->locations.resize(m.main->code.size());
+    };
+    check([&](CompiledModule& m) { insertField(m, encode(Opcode::GetField, 999)); }, "bad field name constant");
+    check([&](CompiledModule& m) { insertField(m, encode(Opcode::GetLocalField, encodePair(4000, 0))); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), 0xff000000u); m.main->locations.push_back({}); }, "unknown opcode");
 }
