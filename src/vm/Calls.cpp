@@ -79,16 +79,20 @@ ClosureObject* VM::findMethod(ClassObject* c, StringObject* name) {
     return nullptr;
 }
 
-ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name) {
+ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site) {
     if (!slot->isObjType(ObjType::Map)) return nullptr;
     ClassObject* c = slot->as<MapObject>()->klass;
     if (!c || c->fieldShadowsMethod) return nullptr;
-    Value* m = mapFindAtHintOrHome(c->methods, name);
-    if (!m) return nullptr;
-    ClosureObject* method = m->as<ClosureObject>();
+    ClosureObject* method = findMethod(c, name);
+    if (!method) return nullptr;
     const FunctionProto* p = method->proto;
-    if (argc != p->arity || p->variadic || !frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_)
-        return nullptr;
+    if (argc != p->arity || p->variadic) return nullptr;
+    if (!ownInvokeCache_) {
+        ownInvokeCache_ = std::make_unique<InvokeCacheEntry[]>(kInvokeCacheSize);
+        invokeCache_ = ownInvokeCache_.get();
+    }
+    invokeCacheEntry(site, c) = {site, c, method};
+    if (!frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_) return nullptr;
     return method;
 }
 

@@ -547,7 +547,17 @@ Value VM::run(size_t stopFrames) {
                 Value* slot = sp - argc - 1;
                 SYNC();
                 if (--heap_.poll <= 0) safepoint();
-                if (ClosureObject* method = directMethod(slot, argc, name)) {
+                if (slot->isObjType(ObjType::Map)) {
+                    ClassObject* klass = slot->as<MapObject>()->klass;
+                    const InvokeCacheEntry& cached = invokeCacheEntry(ip, klass);
+                    if (cached.site == ip && cached.klass == klass && !klass->fieldShadowsMethod &&
+                        frames_.hasRoom() && slot + cached.method->proto->maxStack + 1 < stackEnd_) {
+                        pushFrame(cached.method, slot);
+                        LOAD_FRAME();
+                        DISPATCH();
+                    }
+                }
+                if (ClosureObject* method = directMethod(slot, argc, name, ip)) {
                     pushFrame(method, slot);
                     LOAD_FRAME();
                     DISPATCH();

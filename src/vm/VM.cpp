@@ -67,6 +67,8 @@ thread_local StackCache stackCache;
 
 } // namespace
 
+VM::InvokeCacheEntry VM::noInvokeCache_[VM::kInvokeCacheSize] = {};
+
 VM::VM(const RuntimeConfig& config) : VM(*new Isolate(config)) {
     ownedIsolate_.reset(&iso_);
     iso_.lock.lock();
@@ -391,6 +393,8 @@ void VM::closeUpvalues(Value* last) {
 // ---- GC roots ----
 
 void VM::markRoots(Heap& heap) {
+    // Cached classes and methods are weak: forget them rather than keep them alive.
+    if (ownInvokeCache_) std::fill_n(invokeCache_, kInvokeCacheSize, InvokeCacheEntry{});
     for (Value* v = stack_; v < sp_; ++v) heap.markValue(*v);
     for (const CallFrame& f : frames_) heap.markObject(f.closure);
     for (UpvalueObject* u = openUpvalues_; u; u = u->nextOpen) heap.markObject(u);

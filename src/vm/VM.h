@@ -240,10 +240,26 @@ class VM {
     void noteStackUse(Value* top) { stackHigh_ = top > stackHigh_ ? top : stackHigh_; }
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
-    // Invoke's fast path: the receiver's own-class method that can be entered
-    // with a plain pushFrame (found at the name's slot hint, no field can
-    // shadow it, arity matches, room to grow), else nullptr.
-    ClosureObject* directMethod(Value* slot, uint32_t argc, StringObject* name);
+    // Invoke's method cache: direct-mapped by call site (the address after
+    // the instruction) and receiver class, so a polymorphic site keeps one
+    // entry per class. A hit means: a receiver of class `klass` at `site`
+    // calls `method`, whose arity matches the site's argument count. Entries
+    // are per VM (classes and closures belong to an isolate; the code is
+    // shared) and dropped at every collection (markRoots).
+    struct InvokeCacheEntry {
+        const Instruction* site;
+        ClassObject* klass;
+        ClosureObject* method;
+    };
+    static constexpr uint32_t kInvokeCacheSize = 256;
+    InvokeCacheEntry& invokeCacheEntry(const Instruction* site, const ClassObject* klass) {
+        return invokeCache_[((uintptr_t(site) >> 2) ^ (uintptr_t(klass) >> 6)) & (kInvokeCacheSize - 1)];
+    }
+    // Invoke's slow path before invoke(): the receiver's class method (own or
+    // inherited) when no field can shadow it and the arity matches; fills the
+    // site's cache entry and returns the method when it can be entered with a
+    // plain pushFrame (room to grow), else nullptr.
+    ClosureObject* directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site);
     bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
     [[noreturn]] void stackOverflow();
     // Drops frames, handlers and stack slots above a call that an exception
@@ -291,6 +307,10 @@ class VM {
     Value* sp_ = nullptr;
     Value* stackHigh_ = nullptr;
     FrameStack frames_;
+    // Points at a shared all-empty table until the first fill allocates this VM's own.
+    static InvokeCacheEntry noInvokeCache_[kInvokeCacheSize];
+    InvokeCacheEntry* invokeCache_ = noInvokeCache_;
+    std::unique_ptr<InvokeCacheEntry[]> ownInvokeCache_;
     std::vector<Handler> handlers_;
     UpvalueObject* openUpvalues_ = nullptr;
     uint32_t nativeDepth_ = 0;
