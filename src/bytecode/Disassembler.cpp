@@ -110,6 +110,12 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
                    (name < proto.constants.size() ? constantText(proto.constants[name]) : "?");
             break;
         }
+        case OperandFormat::LOCALS_JUMP: {
+            int32_t off = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
+            operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins)) + " " + std::to_string(off);
+            note = "slots, " + std::string(off < 0 ? "while true" : "else") + " -> " + std::to_string(int64_t(pc) + 1 + off);
+            break;
+        }
         case OperandFormat::JUMPK: {
             int32_t off = decodeSignedA(ins);
             int32_t k = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;

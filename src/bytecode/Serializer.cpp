@@ -323,6 +323,11 @@ class Reader {
             case OperandFormat::FIELD: // B is an inline cache: any value is valid
                 if (!isString(a)) bad(pc, "bad field name constant");
                 break;
+            case OperandFormat::LOCALS_JUMP:
+                slot(pc, pairFirst(ins));
+                slot(pc, pairSecond(ins));
+                jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));
+                break;
             case OperandFormat::LOCAL_FIELD:
                 slot(pc, pairFirst(ins));
                 if (!isString(pairSecond(ins))) bad(pc, "bad field name constant");

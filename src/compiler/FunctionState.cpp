@@ -7,6 +7,29 @@
 
 namespace langoost {
 
+namespace {
+
+// The LOCALS_JUMP form of a two-operand compare-and-branch, or Nop.
+Opcode comparisonOfLocals(Opcode op) {
+    switch (op) {
+    case Opcode::LtJump: return Opcode::LtJumpLocals;
+    case Opcode::LeJump: return Opcode::LeJumpLocals;
+    case Opcode::GtJump: return Opcode::GtJumpLocals;
+    case Opcode::GeJump: return Opcode::GeJumpLocals;
+    case Opcode::EqJump: return Opcode::EqJumpLocals;
+    case Opcode::NeJump: return Opcode::NeJumpLocals;
+    case Opcode::LtLoop: return Opcode::LtLoopLocals;
+    case Opcode::LeLoop: return Opcode::LeLoopLocals;
+    case Opcode::GtLoop: return Opcode::GtLoopLocals;
+    case Opcode::GeLoop: return Opcode::GeLoopLocals;
+    case Opcode::EqLoop: return Opcode::EqLoopLocals;
+    case Opcode::NeLoop: return Opcode::NeLoopLocals;
+    default: return Opcode::Nop;
+    }
+}
+
+} // namespace
+
 size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
     size_t index = proto_->code.size();
     // Peephole: LoadLocal a; LoadLocal b  =>  LoadLocal2 a b
@@ -34,6 +57,18 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
             proto_->locations[lastInstruction_] = at;
             lastInstruction_ = SIZE_MAX;
             adjustStack(-1);
+            return index - 1;
+        }
+    }
+    // Peephole: LoadLocal2 a b; XxJump | XxLoop  =>  XxJumpLocals | XxLoopLocals
+    // a b, the offset in the second word (emitSigned / patchJump put it there)
+    if (lastInstruction_ + 1 == index && lastLabel_ != index &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal2) {
+        if (Opcode fused = comparisonOfLocals(op); fused != Opcode::Nop) {
+            proto_->code[lastInstruction_] = encode(fused, decodeA(proto_->code[lastInstruction_]));
+            proto_->locations[lastInstruction_] = at;
+            emitWord(0, at);
+            adjustStack(-2);
             return index - 1;
         }
     }
@@ -70,7 +105,10 @@ size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
         }
     }
     index = emit(op, 0, at);
-    proto_->code[index] = encodeSigned(op, a);
+    if (opcodeFormat(decodeOpcode(proto_->code[index])) == OperandFormat::LOCALS_JUMP)
+        proto_->code[index + 1] = uint32_t(a); // fused with the LoadLocal2 before it
+    else
+        proto_->code[index] = encodeSigned(op, a);
     return index;
 }
 
@@ -106,7 +144,8 @@ bool FunctionState::patchJump(size_t jump) {
         overflowed_ = true;
         return false;
     }
-    proto_->code[jump] = encodeSigned(op, int32_t(offset));
+    if (opcodeFormat(op) == OperandFormat::LOCALS_JUMP) proto_->code[jump + 1] = uint32_t(int32_t(offset));
+    else proto_->code[jump] = encodeSigned(op, int32_t(offset));
     return true;
 }
 

@@ -454,17 +454,18 @@ Value VM::run(size_t stopFrames) {
                 if ((--sp)->truthy()) ip += SA;
                 DISPATCH();
             }
-// Fused compare-and-branch handlers, two macros for all 24: COMPARE_TWO
+// Fused compare-and-branch handlers, three macros for all 36: COMPARE_TWO
 // pops two values, COMPARE_CONSTANT one plus the int constant in the next
-// word (made a Value only on the slow path); the int case is inline,
+// word (made a Value only on the slow path), COMPARE_LOCALS reads two
+// locals and takes its jump offset from the next word; the int case is inline,
 // everything else goes through compare()/equals(), and BRANCH is either
 // "jump unless true" (a condition) or "jump back while true, a safe point"
 // (the bottom test of a rotated loop).
-#define JUMP_UNLESS(yes)                                                                                          \
-    if (!(yes)) ip += SA;
-#define LOOP_WHILE(yes)                                                                                           \
+#define JUMP_UNLESS(yes, offset)                                                                                  \
+    if (!(yes)) ip += (offset);
+#define LOOP_WHILE(yes, offset)                                                                                   \
     if (yes) {                                                                                                    \
-        ip += SA;                                                                                                 \
+        ip += (offset);                                                                                           \
         SAFEPOINT();                                                                                              \
     }
 #define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
@@ -472,12 +473,25 @@ Value VM::run(size_t stopFrames) {
         const Value &a = sp[-2], &b = sp[-1];                                                                     \
         sp -= 2;                                                                                                  \
         if (a.isInt() && b.isInt()) { /* branch on the compare itself, no bool in between */                      \
-            BRANCH(a.asInt() op b.asInt())                                                                        \
+            BRANCH(a.asInt() op b.asInt(), SA)                                                                    \
             DISPATCH();                                                                                           \
         }                                                                                                         \
         SYNC();                                                                                                   \
         bool yes = test;                                                                                          \
-        BRANCH(yes)                                                                                               \
+        BRANCH(yes, SA)                                                                                           \
+        DISPATCH();                                                                                               \
+    }
+#define COMPARE_LOCALS(name, BRANCH, op, test)                                                                    \
+    CASE(name) {                                                                                                  \
+        const Value &a = base[pairFirst(ins)], &b = base[pairSecond(ins)];                                        \
+        int32_t offset = int32_t(*ip++);                                                                          \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            BRANCH(a.asInt() op b.asInt(), offset)                                                                \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        bool yes = test;                                                                                          \
+        BRANCH(yes, offset)                                                                                       \
         DISPATCH();                                                                                               \
     }
 #define COMPARE_CONSTANT(name, BRANCH, op, test)                                                                  \
@@ -486,13 +500,13 @@ Value VM::run(size_t stopFrames) {
         int32_t constant = int32_t(*ip++);                                                                        \
         --sp;                                                                                                     \
         if (a.isInt()) {                                                                                          \
-            BRANCH(a.asInt() op constant)                                                                         \
+            BRANCH(a.asInt() op constant, SA)                                                                     \
             DISPATCH();                                                                                           \
         }                                                                                                         \
         SYNC();                                                                                                   \
         Value b = Value::integer(constant);                                                                       \
         bool yes = test;                                                                                          \
-        BRANCH(yes)                                                                                               \
+        BRANCH(yes, SA)                                                                                           \
         DISPATCH();                                                                                               \
     }
 #define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
@@ -507,6 +521,8 @@ Value VM::run(size_t stopFrames) {
             COMPARE_FAMILY(JumpK, COMPARE_CONSTANT, JUMP_UNLESS)
             COMPARE_FAMILY(Loop, COMPARE_TWO, LOOP_WHILE)
             COMPARE_FAMILY(LoopK, COMPARE_CONSTANT, LOOP_WHILE)
+            COMPARE_FAMILY(JumpLocals, COMPARE_LOCALS, JUMP_UNLESS)
+            COMPARE_FAMILY(LoopLocals, COMPARE_LOCALS, LOOP_WHILE)
             CASE(LoopIfTrue) {
                 if ((--sp)->truthy()) {
                     ip += SA;
