@@ -91,7 +91,8 @@ ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, 
         ownInvokeCache_ = std::make_unique<InvokeCacheEntry[]>(kInvokeCacheSize);
         invokeCache_ = ownInvokeCache_.get();
     }
-    invokeCacheEntry(site, c) = {site, c, method};
+    InvokeCacheEntry& first = invokeSiteEntry(site);
+    (first.site == site && first.klass != c ? invokeSiteClassEntry(site, c) : first) = {site, c, method};
     if (!frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_) return nullptr;
     return method;
 }

@@ -92,6 +92,7 @@ ClosureObject* Heap::newClosure(const FunctionProto* proto, ModuleObject* module
     size_t size = ClosureObject::allocationSize(proto->upvalueCount);
     auto* c = new (allocate(size)) ClosureObject();
     c->proto = proto;
+    c->code = proto->code.data();
     c->module = module;
     c->upvalueCount = proto->upvalueCount;
     for (uint32_t i = 0; i < proto->upvalueCount; ++i) c->upvalues[i] = nullptr;

@@ -565,10 +565,11 @@ Value VM::run(size_t stopFrames) {
                 if (--heap_.poll <= 0) safepoint();
                 if (slot->isObjType(ObjType::Map)) {
                     ClassObject* klass = slot->as<MapObject>()->klass;
-                    const InvokeCacheEntry& cached = invokeCacheEntry(ip, klass);
-                    if (cached.site == ip && cached.klass == klass && !klass->fieldShadowsMethod &&
-                        frames_.hasRoom() && slot + cached.method->proto->maxStack + 1 < stackEnd_) {
-                        pushFrame(cached.method, slot);
+                    const InvokeCacheEntry* cached = &invokeSiteEntry(ip);
+                    if (cached->klass != klass || cached->site != ip) cached = &invokeSiteClassEntry(ip, klass);
+                    if (cached->site == ip && cached->klass == klass && !klass->fieldShadowsMethod &&
+                        frames_.hasRoom() && slot + cached->method->proto->maxStack + 1 < stackEnd_) {
+                        pushFrame(cached->method, slot);
                         LOAD_FRAME();
                         DISPATCH();
                     }

@@ -69,6 +69,7 @@ struct ModuleObject;
 
 struct ClosureObject : Obj {
     const FunctionProto* proto;
+    const Instruction* code; // proto->code.data(): a call's next instruction is one load away
     ModuleObject* module;
     ClassObject* ownerClass = nullptr; // for super calls: the class whose method this is (or encloses)
     uint32_t upvalueCount;
