@@ -44,7 +44,7 @@ class Value {
     static Value boolean(bool b) {
         Value v;
         v.tag_ = uint64_t(ValueType::Bool);
-        v.as_.b = b;
+        v.as_.i = int64_t(b); // the whole word: a byte store would stall the next 8-byte copy
         return v;
     }
     static Value integer(int64_t i) {
