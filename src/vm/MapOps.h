@@ -27,14 +27,6 @@ inline Value* mapFindAtHint(const MapObject* map, const StringObject* key) {
     MapEntry& e = map->entries[slot];
     return e.key == key ? &e.value : nullptr;
 }
-// The same, also trying the key's home slot: for method tables, where one
-// name (`run`) lives in many classes and the hint thrashes between them.
-inline Value* mapFindAtHintOrHome(const MapObject* map, const StringObject* key) {
-    if (Value* v = mapFindAtHint(map, key)) return v;
-    if (map->capacity == 0) return nullptr;
-    MapEntry& home = map->entries[key->hashCache & (map->capacity - 1)]; // hashCache 0 (not hashed yet): a miss
-    return home.key == key ? &home.value : nullptr;
-}
 // Inline caches: `site` is a GetField/SetField instruction's cache word (the
 // slot the field was last found in at that site; shared code, so read and
 // written with relaxed atomics, and any value is only a hint).
