@@ -193,12 +193,12 @@ Value VM::run(size_t stopFrames) {
             CASE(SetField) {
                 StringObject* name = k[A].as<StringObject>();
                 const uint32_t* site = ip++;
-                // Overwriting a field that exists keeps the key set: no growth, no sortedKeys reset.
-                if (sp[-2].isObjType(ObjType::Map) && !sp[-1].isNil()) {
+                // A key already in the table (with a value or nil) is written in place: no growth.
+                if (sp[-2].isObjType(ObjType::Map)) {
                     auto* m = sp[-2].as<MapObject>();
                     Value* slot = mapFindAtSite(m, name, site);
-                    if (slot || (slot = mapFindForSite(m, name, site))) {
-                        *slot = sp[-1];
+                    if (!slot) slot = mapFindForSite(m, name, site);
+                    if (slot && mapOverwrite(m, name, *slot, sp[-1])) {
                         sp -= 2;
                         DISPATCH();
                     }

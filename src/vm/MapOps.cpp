@@ -56,14 +56,20 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
 // so a two-field object needs two slots, not four; larger ones keep 3/4.
 uint32_t loadLimit(uint32_t capacity) { return capacity <= 4 ? capacity : capacity / 4 * 3; }
 
-void grow(Heap& heap, MapObject* map) {
-    uint32_t newCapacity = map->capacity ? map->capacity * 2 : 2; // small objects (1-2 fields) are common
+// The smallest table that holds `count` keys without growing.
+uint32_t mapCapacityFor(uint32_t count) {
+    uint32_t capacity = 2;
+    while (loadLimit(capacity) < count) capacity *= 2;
+    return capacity;
+}
+
+void growTo(Heap& heap, MapObject* map, uint32_t newCapacity) {
     auto* entries = static_cast<MapEntry*>(std::calloc(newCapacity, sizeof(MapEntry)));
     if (!entries) throw std::bad_alloc();
     uint32_t count = 0;
     for (uint32_t i = 0; i < map->capacity; ++i) {
         MapEntry& old = map->entries[i];
-        if (!old.key || old.key == mapTombstone()) continue;
+        if (!old.key || old.key == mapTombstone() || old.value.isNil()) continue;
         MapEntry* slot;
         findSlot(entries, newCapacity, old.key, &slot);
         *slot = old;
@@ -77,6 +83,11 @@ void grow(Heap& heap, MapObject* map) {
     map->filled = count;
 }
 
+void grow(Heap& heap, MapObject* map) {
+    growTo(heap, map, map->capacity ? map->capacity * 2 : 2); // small objects (1-2 fields) are common
+}
+
+
 void noteFieldNamedLikeMethod(ClassObject* klass, const StringObject* key) {
     for (ClassObject* c = klass; c; c = c->parent)
         if (mapFind(c->methods, key)) klass->fieldShadowsMethod = true;
@@ -89,7 +100,7 @@ char mapTombstoneSentinel;
 Value* mapFind(const MapObject* map, const StringObject* key) {
     if (map->count == 0) return nullptr;
     MapEntry* slot;
-    return findSlot(map->entries, map->capacity, key, &slot) ? &slot->value : nullptr;
+    return findSlot(map->entries, map->capacity, key, &slot) && !slot->value.isNil() ? &slot->value : nullptr;
 }
 
 Value* mapFindForSite(const MapObject* map, const StringObject* key, const uint32_t* site) {
@@ -108,7 +119,8 @@ Value* mapFind(const MapObject* map, std::string_view key) {
     for (uint32_t probes = 0; probes < map->capacity; ++probes, i = (i + 1) & mask) {
         MapEntry* e = &map->entries[i];
         if (!e->key) return nullptr;
-        if (e->hash == hash && e->key != mapTombstone() && e->key->view() == key) return &e->value;
+        if (e->hash == hash && e->key != mapTombstone() && e->key->view() == key)
+            return e->value.isNil() ? nullptr : &e->value;
     }
     return nullptr;
 }
@@ -120,6 +132,10 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
     }
     MapEntry* slot = nullptr;
     if (map->capacity && findSlot(map->entries, map->capacity, key, &slot)) {
+        if (slot->value.isNil()) { // a key set to nil earlier comes back
+            ++map->count;
+            map->sortedKeys.reset();
+        }
         slot->value = value; // replacing never grows, even a full small table
         return;
     }
@@ -136,11 +152,36 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
     map->sortedKeys.reset();
 }
 
+void mapReserve(Heap& heap, MapObject* map, uint32_t count) {
+    if (loadLimit(map->capacity) < count) growTo(heap, map, mapCapacityFor(count));
+}
+
+void mapDeclare(Heap& heap, MapObject* map, StringObject* key) {
+    MapEntry* slot = nullptr;
+    if (map->capacity && findSlot(map->entries, map->capacity, key, &slot)) {
+        mapDelete(map, key);
+        return;
+    }
+    if (mayBeMethod(map, key)) return;
+    if (map->filled + 1 > loadLimit(map->capacity)) {
+        grow(heap, map);
+        findSlot(map->entries, map->capacity, key, &slot);
+    }
+    if (!slot->key) ++map->filled;
+    slot->key = key;
+    slot->hash = key->hash();
+    slot->value = Value();
+}
+
 bool mapDelete(MapObject* map, const StringObject* key) {
     if (map->count == 0) return false;
     MapEntry* slot;
-    if (!findSlot(map->entries, map->capacity, key, &slot)) return false;
-    slot->key = mapTombstone();
+    if (!findSlot(map->entries, map->capacity, key, &slot) || slot->value.isNil()) return false;
+    // The key stays in its slot with value nil (absent to every reader) so
+    // that `o.f = nil` and a later `o.f` or `o.f = x` find it at their site's
+    // cached slot instead of probing to an empty one; a name that may be a
+    // method of the class becomes a tombstone, so `o.m` finds the method again.
+    if (mayBeMethod(map, key)) slot->key = mapTombstone();
     slot->value = Value();
     --map->count;
     map->sortedKeys.reset();
@@ -153,7 +194,7 @@ const std::vector<StringObject*>& mapSortedKeys(MapObject* map) {
         keys->reserve(map->count);
         for (uint32_t i = 0; i < map->capacity; ++i) {
             StringObject* k = map->entries[i].key;
-            if (k && k != mapTombstone()) keys->push_back(k);
+            if (k && k != mapTombstone() && !map->entries[i].value.isNil()) keys->push_back(k);
         }
         std::sort(keys->begin(), keys->end(),
                   [](const StringObject* a, const StringObject* b) { return a->view() < b->view(); });

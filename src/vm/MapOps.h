@@ -1,8 +1,11 @@
 // MapOps: the string-keyed hash table behind objects, instances, class
-// method tables and module exports. Open addressing, linear probing,
-// tombstones for deletion, grown at 3/4 load (tables of up to four slots may
-// fill up: probes stop after `capacity` slots). Lookups compare the key
-// pointer first (constant keys are interned) and then hash + bytes.
+// method tables and module exports. Open addressing, linear probing, grown
+// at 3/4 load (tables of up to four slots may fill up: probes stop after
+// `capacity` slots). Setting a key to nil (deleting it) keeps the key in its
+// slot with value nil, absent to every reader (mapFind, count, keys), unless
+// the name may be a method of the map's class, which leaves a tombstone;
+// growing drops both. Lookups compare the key pointer first (constant keys
+// are interned) and then hash + bytes.
 #pragma once
 #include <string_view>
 #include <vector>
@@ -35,12 +38,38 @@ inline Value* mapFindAtSite(const MapObject* map, const StringObject* key, const
     MapEntry& e = map->entries[__atomic_load_n(site, __ATOMIC_RELAXED) & (map->capacity - 1)];
     return e.key == key ? &e.value : nullptr;
 }
+// Both may return a nil value (a key set to nil): reads take it as nil,
+// writes go through mapOverwrite, which counts the key out or back in.
 // mapFind that also points the site's cache at the slot found.
 Value* mapFindForSite(const MapObject* map, const StringObject* key, const uint32_t* site);
 Value* mapFind(const MapObject* map, std::string_view key);
+// A name that may be a method of the map's class: deleting it must leave a
+// tombstone (so `o.m` finds the method again), not a nil entry.
+inline bool mayBeMethod(const MapObject* map, const StringObject* key) {
+    return map->klass && (map->klass->methodBloom & ClassObject::bloomBit(key));
+}
+// Stores v into `slot`, the entry of `key` found at a site (nil or not),
+// keeping the key count and sorted-key cache right; false when v is nil
+// and the key needs a tombstone (the caller takes mapSet).
+inline bool mapOverwrite(MapObject* map, const StringObject* key, Value& slot, const Value& v) {
+    if (slot.isNil() != v.isNil()) {
+        if (v.isNil() && mayBeMethod(map, key)) return false;
+        if (v.isNil()) --map->count;
+        else ++map->count;
+        map->sortedKeys.reset();
+    }
+    slot = v;
+    return true;
+}
 // Adds or replaces; a nil value deletes the key (language rule).
 void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value);
 bool mapDelete(MapObject* map, const StringObject* key);
+// Room for `count` keys without growing.
+void mapReserve(Heap& heap, MapObject* map, uint32_t count);
+// `key` = nil in a literal: the key takes its slot with value nil (absent
+// to readers), so every object built by one literal has one layout and its
+// field sites keep hitting when the field is set later (richards' `v1: nil`).
+void mapDeclare(Heap& heap, MapObject* map, StringObject* key);
 // Keys in bytewise order (cached until the key set changes).
 const std::vector<StringObject*>& mapSortedKeys(MapObject* map);
 

@@ -288,7 +288,11 @@ Value VM::iterationSource(Value v) {
 Value VM::makeObject(Value* pairs, uint32_t n, ClassObject* klass) {
     MapObject* m = heap_.newMap();
     m->klass = klass;
-    for (uint32_t i = 0; i < n; ++i) mapSet(heap_, m, pairs[2 * i].as<StringObject>(), pairs[2 * i + 1]);
+    if (n) mapReserve(heap_, m, n);
+    for (uint32_t i = 0; i < n; ++i) {
+        if (pairs[2 * i + 1].isNil()) mapDeclare(heap_, m, pairs[2 * i].as<StringObject>());
+        else mapSet(heap_, m, pairs[2 * i].as<StringObject>(), pairs[2 * i + 1]);
+    }
     return Value::object(m);
 }
 
