@@ -87,12 +87,6 @@ void grow(Heap& heap, MapObject* map) {
     growTo(heap, map, map->capacity ? map->capacity * 2 : 2); // small objects (1-2 fields) are common
 }
 
-
-void noteFieldNamedLikeMethod(ClassObject* klass, const StringObject* key) {
-    for (ClassObject* c = klass; c; c = c->parent)
-        if (mapFind(c->methods, key)) klass->fieldShadowsMethod = true;
-}
-
 } // namespace
 
 char mapTombstoneSentinel;
@@ -144,7 +138,7 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
         findSlot(map->entries, map->capacity, key, &slot);
     }
     if (!slot->key) ++map->filled;
-    if (map->klass && (map->klass->methodBloom & ClassObject::bloomBit(key))) noteFieldNamedLikeMethod(map->klass, key);
+    if (isMethodName(map, key)) map->klass->fieldShadowsMethod = true;
     slot->key = key;
     slot->hash = key->hash();
     slot->value = value;
@@ -162,7 +156,7 @@ void mapDeclare(Heap& heap, MapObject* map, StringObject* key) {
         mapDelete(map, key);
         return;
     }
-    if (mayBeMethod(map, key)) return;
+    if (isMethodName(map, key)) return;
     if (map->filled + 1 > loadLimit(map->capacity)) {
         grow(heap, map);
         findSlot(map->entries, map->capacity, key, &slot);
@@ -181,7 +175,7 @@ bool mapDelete(MapObject* map, const StringObject* key) {
     // that `o.f = nil` and a later `o.f` or `o.f = x` find it at their site's
     // cached slot instead of probing to an empty one; a name that may be a
     // method of the class becomes a tombstone, so `o.m` finds the method again.
-    if (mayBeMethod(map, key)) slot->key = mapTombstone();
+    if (isMethodName(map, key)) slot->key = mapTombstone();
     slot->value = Value();
     --map->count;
     map->sortedKeys.reset();

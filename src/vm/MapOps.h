@@ -43,17 +43,21 @@ inline Value* mapFindAtSite(const MapObject* map, const StringObject* key, const
 // mapFind that also points the site's cache at the slot found.
 Value* mapFindForSite(const MapObject* map, const StringObject* key, const uint32_t* site);
 Value* mapFind(const MapObject* map, std::string_view key);
-// A name that may be a method of the map's class: deleting it must leave a
-// tombstone (so `o.m` finds the method again), not a nil entry.
-inline bool mayBeMethod(const MapObject* map, const StringObject* key) {
-    return map->klass && (map->klass->methodBloom & ClassObject::bloomBit(key));
+// A method name of the map's class (or its ancestors): deleting such a
+// field must leave a tombstone (so `o.m` finds the method again), not a nil
+// entry. The bloom answers most names without a lookup.
+inline bool isMethodName(const MapObject* map, const StringObject* key) {
+    if (!map->klass || !(map->klass->methodBloom & ClassObject::bloomBit(key))) return false;
+    for (const ClassObject* c = map->klass; c; c = c->parent)
+        if (mapFind(c->methods, key)) return true;
+    return false;
 }
 // Stores v into `slot`, the entry of `key` found at a site (nil or not),
 // keeping the key count and sorted-key cache right; false when v is nil
 // and the key needs a tombstone (the caller takes mapSet).
 inline bool mapOverwrite(MapObject* map, const StringObject* key, Value& slot, const Value& v) {
     if (slot.isNil() != v.isNil()) {
-        if (v.isNil() && mayBeMethod(map, key)) return false;
+        if (v.isNil() && isMethodName(map, key)) return false;
         if (v.isNil()) --map->count;
         else ++map->count;
         map->sortedKeys.reset();
