@@ -173,8 +173,8 @@ bool mapDelete(MapObject* map, const StringObject* key) {
     if (!findSlot(map->entries, map->capacity, key, &slot) || slot->value.isNil()) return false;
     // The key stays in its slot with value nil (absent to every reader) so
     // that `o.f = nil` and a later `o.f` or `o.f = x` find it at their site's
-    // cached slot instead of probing to an empty one; a name that may be a
-    // method of the class becomes a tombstone, so `o.m` finds the method again.
+    // cached slot instead of probing to an empty one; a method name of the
+    // class becomes a tombstone, so `o.m` finds the method again.
     if (isMethodName(map, key)) slot->key = mapTombstone();
     slot->value = Value();
     --map->count;

@@ -3,7 +3,7 @@
 // at 3/4 load (tables of up to four slots may fill up: probes stop after
 // `capacity` slots). Setting a key to nil (deleting it) keeps the key in its
 // slot with value nil, absent to every reader (mapFind, count, keys), unless
-// the name may be a method of the map's class, which leaves a tombstone;
+// the name is a method of the map's class, which leaves a tombstone;
 // growing drops both. Lookups compare the key pointer first (constant keys
 // are interned) and then hash + bytes.
 #pragma once
@@ -38,9 +38,9 @@ inline Value* mapFindAtSite(const MapObject* map, const StringObject* key, const
     MapEntry& e = map->entries[__atomic_load_n(site, __ATOMIC_RELAXED) & (map->capacity - 1)];
     return e.key == key ? &e.value : nullptr;
 }
-// Both may return a nil value (a key set to nil): reads take it as nil,
-// writes go through mapOverwrite, which counts the key out or back in.
-// mapFind that also points the site's cache at the slot found.
+// mapFind that also points the site's cache at the slot found. Both may
+// return a nil value (a key set to nil): reads take it as nil, writes go
+// through mapOverwrite, which counts the key out or back in.
 Value* mapFindForSite(const MapObject* map, const StringObject* key, const uint32_t* site);
 Value* mapFind(const MapObject* map, std::string_view key);
 // A method name of the map's class (or its ancestors): deleting such a
