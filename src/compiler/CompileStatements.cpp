@@ -239,6 +239,7 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
         storeName(name, target.location);
     } else if (target.kind == ExprKind::Member) {
         auto& m = static_cast<const MemberExpr&>(target);
+        if (op == Opcode::Nop && setLocalField(m, *s.value)) return;
         uint32_t name = fs_->stringConstant(m.name);
         expression(*m.object);
         if (op != Opcode::Nop) {
@@ -301,6 +302,24 @@ bool CompilerImpl::setIndexLocals(const IndexExpr& target, const Expr& value) {
     if (sa > kMaxPairField || si > kMaxPairField) return false;
     expression(value);
     fs_->emit(Opcode::SetIndexLocals, encodePair(sa, int32_t(si)), target.location);
+    return true;
+}
+
+// `self.f = e`, or `o.f = e` with a local o where e makes no calls (so it
+// cannot change o; `self` is never reassigned): e; SetLocalField o f.
+bool CompilerImpl::setLocalField(const MemberExpr& target, const Expr& value) {
+    std::string object;
+    if (target.object->kind == ExprKind::Self) object = "self";
+    else if (target.object->kind == ExprKind::Identifier && !mayCall(value))
+        object = static_cast<const IdentifierExpr&>(*target.object).name;
+    else return false;
+    int rev = fs_->resolveLocal(object);
+    if (rev < 0) return false;
+    uint32_t slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;
+    uint32_t name = fs_->stringConstant(target.name);
+    if (slot > kMaxPairField || name > kMaxPairField) return false;
+    expression(value);
+    fs_->emitLocalField(Opcode::SetLocalField, slot, name, target.location);
     return true;
 }
 

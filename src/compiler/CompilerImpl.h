@@ -46,6 +46,7 @@ class CompilerImpl {
     bool incrementLocal(const AssignStmt& s);
     bool addToLocal(const std::string& name, const AssignStmt& s);
     bool setIndexLocals(const IndexExpr& target, const Expr& value);
+    bool setLocalField(const MemberExpr& target, const Expr& value);
     static bool mayCall(const Expr& e);
     void ifStatement(const IfStmt& s);
     void whileStatement(const WhileStmt& s);

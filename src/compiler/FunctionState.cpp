@@ -135,6 +135,11 @@ size_t FunctionState::emitField(Opcode op, uint32_t name, SourceLocation at) {
     return index;
 }
 
+void FunctionState::emitLocalField(Opcode op, uint32_t slot, uint32_t name, SourceLocation at) {
+    emit(op, encodePair(slot, int32_t(name)), at);
+    emitWord(0, at);
+}
+
 size_t FunctionState::emitJump(Opcode op, SourceLocation at) { return emit(op, 0, at); }
 
 bool FunctionState::patchJump(size_t jump) {

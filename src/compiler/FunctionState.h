@@ -53,6 +53,8 @@ class FunctionState {
     void emitWord(uint32_t word, SourceLocation at);
     // GetField / SetField with its inline-cache word.
     size_t emitField(Opcode op, uint32_t name, SourceLocation at);
+    // SetLocalField: slot and name as a PAIR, then the cache word.
+    void emitLocalField(Opcode op, uint32_t slot, uint32_t name, SourceLocation at);
     size_t emitJump(Opcode op, SourceLocation at);
     // Points the jump at index `jump` to the current end of code. Returns
     // false when the distance does not fit the 24-bit operand.

@@ -163,26 +163,13 @@ Value VM::run(size_t stopFrames) {
         StringObject* name = k[nameIndex].as<StringObject>();                                                     \
         const uint32_t* site = ip++;                                                                              \
         if (obj.isObjType(ObjType::Map)) {                                                                        \
-            auto* m = obj.as<MapObject>();                                                                        \
-            if (Value* v = mapFindAtSite(m, name, site)) {                                                        \
+            if (Value* v = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                      \
                 target = *v;                                                                                      \
                 DISPATCH();                                                                                       \
             }                                                                                                     \
-            if (Value* v = mapFindForSite(m, name, site)) {                                                       \
-                target = *v;                                                                                      \
-                DISPATCH();                                                                                       \
-            }                                                                                                     \
-            /* Absent: nil, unless the name may be one of the class's methods. */                                 \
-            if (!m->klass || !(m->klass->methodBloom & ClassObject::bloomBit(name))) {                            \
-                target = Value();                                                                                 \
-                DISPATCH();                                                                                       \
-            }                                                                                                     \
-            SYNC();                                                                                               \
-            target = methodAsField(obj, name);                                                                    \
-            DISPATCH();                                                                                           \
         }                                                                                                         \
         SYNC();                                                                                                   \
-        target = getField(obj, name);                                                                             \
+        target = getFieldAtSite(obj, name, site);                                                                 \
         DISPATCH();                                                                                               \
     } while (0)
             CASE(GetField) GET_FIELD(sp[-1], sp[-1], A);
@@ -190,24 +177,27 @@ Value VM::run(size_t stopFrames) {
                 *sp++ = base[pairFirst(ins)];
                 GET_FIELD(sp[-1], sp[-1], pairSecond(ins));
             }
-            CASE(SetField) {
-                StringObject* name = k[A].as<StringObject>();
-                const uint32_t* site = ip++;
-                // A key already in the table (with a value or nil) is written in place: no growth.
-                if (sp[-2].isObjType(ObjType::Map)) {
-                    auto* m = sp[-2].as<MapObject>();
-                    Value* slot = mapFindAtSite(m, name, site);
-                    if (!slot) slot = mapFindForSite(m, name, site);
-                    if (slot && mapOverwrite(m, name, *slot, sp[-1])) {
-                        sp -= 2;
-                        DISPATCH();
-                    }
-                }
-                SYNC();
-                setField(sp[-2], name, sp[-1]);
-                sp -= 2;
-                DISPATCH();
-            }
+            // The site's slot holds the key and the value keeps its nil-ness: a plain store.
+#define SET_FIELD(objExpr, nameIndex, popped)                                                                 \
+    do {                                                                                                          \
+        const Value& obj = objExpr;                                                                               \
+        StringObject* name = k[nameIndex].as<StringObject>();                                                     \
+        const uint32_t* site = ip++;                                                                              \
+        if (obj.isObjType(ObjType::Map)) {                                                                        \
+            Value* slot = mapFindAtSite(obj.as<MapObject>(), name, site);                                         \
+            if (slot && slot->isNil() == sp[-1].isNil()) {                                                        \
+                *slot = sp[-1];                                                                                   \
+                sp -= popped;                                                                                     \
+                DISPATCH();                                                                                       \
+            }                                                                                                     \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        setFieldAtSite(obj, name, sp[-1], site);                                                                  \
+        sp -= popped;                                                                                             \
+        DISPATCH();                                                                                               \
+    } while (0)
+            CASE(SetField) SET_FIELD(sp[-2], A, 2);
+            CASE(SetLocalField) SET_FIELD(base[pairFirst(ins)], pairSecond(ins), 1);
             CASE(GetIndex) {
                 Value obj = sp[-2], key = sp[-1];
                 if (obj.isObjType(ObjType::Array) && key.isInt()) {

@@ -145,6 +145,26 @@ Value VM::getField(Value obj, StringObject* name) {
     raise("TypeError", "cannot read field '" + std::string(name->view()) + "' of a value of type " + typeName(obj));
 }
 
+Value VM::getFieldAtSite(const Value& obj, StringObject* name, const uint32_t* site) {
+    if (!obj.isObjType(ObjType::Map)) return getField(obj, name);
+    auto* m = obj.as<MapObject>();
+    if (Value* v = mapFindForSite(m, name, site)) return *v;
+    // Absent: nil, unless the name may be one of the class's methods.
+    if (!m->klass || !(m->klass->methodBloom & ClassObject::bloomBit(name))) return Value();
+    return methodAsField(obj, name);
+}
+
+void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, const uint32_t* site) {
+    if (obj.isObjType(ObjType::Map)) {
+        auto* m = obj.as<MapObject>();
+        // A key already in the table (with a value or nil) is written in place: no growth.
+        Value* slot = mapFindAtSite(m, name, site);
+        if (!slot) slot = mapFindForSite(m, name, site);
+        if (slot && mapOverwrite(m, name, *slot, v)) return;
+    }
+    setField(obj, name, v);
+}
+
 void VM::setField(Value obj, StringObject* name, Value v) {
     if (obj.isObjType(ObjType::Map)) {
         mapSet(heap_, obj.as<MapObject>(), name, v);

@@ -277,6 +277,11 @@ class VM {
     Value concat(Value a, Value b);
     Value unary(Opcode op, Value a);
     Value getField(Value obj, StringObject* name);
+    // GetField/SetField when the site's cached slot missed: the full lookup,
+    // which repoints the cache. One out-of-line call, so the handlers' fast
+    // paths keep nothing alive across a call (no spills).
+    [[gnu::noinline]] Value getFieldAtSite(const Value& obj, StringObject* name, const uint32_t* site);
+    [[gnu::noinline]] void setFieldAtSite(const Value& obj, StringObject* name, const Value& v, const uint32_t* site);
     // `obj.name` on a map known to lack field `name`: its class's method,
     // bound to obj, or nil.
     Value methodAsField(Value obj, StringObject* name);
