@@ -50,6 +50,7 @@ bool CompilerImpl::foldConstant(const Expr& e, Value& out) {
     switch (e.kind) {
     case ExprKind::Int: out = Value::integer(static_cast<const LiteralExpr&>(e).intValue); return true;
     case ExprKind::Float: out = Value::number(static_cast<const LiteralExpr&>(e).floatValue); return true;
+    case ExprKind::Identifier: return constantGlobal(static_cast<const IdentifierExpr&>(e).name, out);
     case ExprKind::Unary: {
         auto& u = static_cast<const UnaryExpr&>(e);
         Value v;
@@ -230,7 +231,14 @@ void CompilerImpl::expression(const Expr& e) {
     case ExprKind::String:
         fs_->emit(Opcode::Const, fs_->stringConstant(static_cast<const LiteralExpr&>(e).stringValue), e.location);
         break;
-    case ExprKind::Identifier: loadName(static_cast<const IdentifierExpr&>(e).name, e.location); break;
+    case ExprKind::Identifier: {
+        Value folded;
+        if (!constantGlobal(static_cast<const IdentifierExpr&>(e).name, folded))
+            loadName(static_cast<const IdentifierExpr&>(e).name, e.location);
+        else if (folded.isInt()) emitInt(folded.asInt(), e.location);
+        else fs_->emit(Opcode::Const, fs_->addConstant(folded), e.location);
+        break;
+    }
     case ExprKind::Self:
         if (fs_->resolveLocal("self") < 0 && fs_->resolveUpvalue("self") < 0) {
             error(e.location, "'self' used outside a method");

@@ -27,6 +27,7 @@ std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
     state.declareLocalAt("", 0);
 
     declareGlobals(program);
+    findConstantGlobals(program);
     hoistDeclarations(program);
     const Stmt* last = nullptr;
     for (const auto& s : program.body) {

@@ -2,6 +2,7 @@
 // expression halves (CompileStatements.cpp, CompileExpressions.cpp).
 #pragma once
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/Compiler.h"
 #include "compiler/FunctionState.h"
@@ -23,12 +24,17 @@ class CompilerImpl {
     std::unordered_map<std::string, uint32_t> globals_;
     std::unordered_map<std::string, uint32_t> builtins_;
     std::string currentClass_;
+    // Module-level lets that read as constants (ConstantGlobals.cpp).
+    std::unordered_map<std::string, Value> constantGlobals_;
 
     void error(SourceLocation at, const std::string& message);
 
     // ---- declarations (CompileStatements.cpp) ----
     void declareGlobals(const Program& program);
     void hoistDeclarations(const Program& program);
+    void findConstantGlobals(const Program& program);
+    // The value of constant global `name` when no local or parameter shadows it here.
+    bool constantGlobal(const std::string& name, Value& out);
     bool isTopLevel() const;
     // Declares `name` as a local (inside functions and blocks) or binds the
     // value on top of the stack to its global; the value must be on the stack.
