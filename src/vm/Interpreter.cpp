@@ -177,16 +177,20 @@ Value VM::run(size_t stopFrames) {
                 *sp++ = base[pairFirst(ins)];
                 GET_FIELD(sp[-1], sp[-1], pairSecond(ins));
             }
-            // The site's slot holds the key and the value keeps its nil-ness: a plain store.
+            // The site's slot holds the key: a plain store, unless the field appears or disappears.
 #define SET_FIELD(objExpr, nameIndex, popped)                                                                 \
     do {                                                                                                          \
         const Value& obj = objExpr;                                                                               \
         StringObject* name = k[nameIndex].as<StringObject>();                                                     \
         const uint32_t* site = ip++;                                                                              \
         if (obj.isObjType(ObjType::Map)) {                                                                        \
-            Value* slot = mapFindAtSite(obj.as<MapObject>(), name, site);                                         \
-            if (slot && slot->isNil() == sp[-1].isNil()) {                                                        \
-                *slot = sp[-1];                                                                                   \
+            if (Value* slot = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                   \
+                if (__builtin_expect(slot->isNil() != sp[-1].isNil(), 0)) {                                       \
+                    SYNC();                                                                                       \
+                    overwriteField(obj, name, *slot, sp[-1]);                                                     \
+                } else {                                                                                          \
+                    *slot = sp[-1];                                                                               \
+                }                                                                                                 \
                 sp -= popped;                                                                                     \
                 DISPATCH();                                                                                       \
             }                                                                                                     \

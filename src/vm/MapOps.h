@@ -34,8 +34,9 @@ inline Value* mapFindAtHint(const MapObject* map, const StringObject* key) {
 // slot the field was last found in at that site; shared code, so read and
 // written with relaxed atomics, and any value is only a hint).
 inline Value* mapFindAtSite(const MapObject* map, const StringObject* key, const uint32_t* site) {
-    if (map->capacity == 0) return nullptr;
-    MapEntry& e = map->entries[__atomic_load_n(site, __ATOMIC_RELAXED) & (map->capacity - 1)];
+    uint32_t slot = __atomic_load_n(site, __ATOMIC_RELAXED);
+    if (slot >= map->capacity) return nullptr; // also an empty table, and a stale word from a bigger one
+    MapEntry& e = map->entries[slot];
     return e.key == key ? &e.value : nullptr;
 }
 // mapFind that also points the site's cache at the slot found. Both may

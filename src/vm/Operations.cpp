@@ -165,6 +165,10 @@ void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, co
     setField(obj, name, v);
 }
 
+void VM::overwriteField(const Value& obj, StringObject* name, Value& slot, const Value& v) {
+    if (!mapOverwrite(obj.as<MapObject>(), name, slot, v)) setField(obj, name, v);
+}
+
 void VM::setField(Value obj, StringObject* name, Value v) {
     if (obj.isObjType(ObjType::Map)) {
         mapSet(heap_, obj.as<MapObject>(), name, v);
