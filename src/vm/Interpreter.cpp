@@ -574,7 +574,7 @@ Value VM::run(size_t stopFrames) {
             }
             CASE(Invoke) {
                 uint32_t argc = A;
-                StringObject* name = k[*ip++].as<StringObject>();
+                uint32_t nameIndex = *ip++; // the name is only needed off the cached path
                 Value* slot = sp - argc - 1;
                 SYNC();
                 if (--heap_.poll <= 0) safepoint();
@@ -588,6 +588,7 @@ Value VM::run(size_t stopFrames) {
                         DISPATCH();
                     }
                 }
+                StringObject* name = k[nameIndex].as<StringObject>();
                 if (ClosureObject* method = directMethod(slot, argc, name, ip)) {
                     ENTER_FRAME(method, slot);
                     DISPATCH();
