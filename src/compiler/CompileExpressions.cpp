@@ -336,17 +336,65 @@ void CompilerImpl::binary(const BinaryExpr& e) {
     fs_->emit(binaryOpcode(e.op), 0, e.location);
 }
 
+// `a && b` / `a || b` as a value (always a bool): `a` is compiled as a
+// branch, so `x >= 4 || y == 2` costs one fused compare-and-branch for the
+// left side; the right side gets a ToBool unless it is already a bool.
 void CompilerImpl::logical(const BinaryExpr& e) {
     bool isAnd = e.op == TokenKind::AndAnd;
-    expression(*e.left);
-    size_t shortCircuit = fs_->emitJump(isAnd ? Opcode::JumpIfFalse : Opcode::JumpIfTrue, e.location);
-    expression(*e.right);
-    fs_->emit(Opcode::ToBool, 0, e.location);
-    size_t end = fs_->emitJump(Opcode::Jump, e.location);
-    fs_->patchJump(shortCircuit);
-    fs_->adjustStack(-1);
-    fs_->emit(isAnd ? Opcode::False : Opcode::True, 0, e.location);
+    std::vector<size_t> leftFalse;
+    branchUnless(*e.left, leftFalse);
+    size_t end;
+    if (isAnd) {
+        expression(*e.right);
+        if (!isBoolean(*e.right)) fs_->emit(Opcode::ToBool, 0, e.location);
+        end = fs_->emitJump(Opcode::Jump, e.location);
+        for (size_t j : leftFalse) fs_->patchJump(j);
+        fs_->adjustStack(-1);
+        fs_->emit(Opcode::False, 0, e.location);
+    } else {
+        fs_->emit(Opcode::True, 0, e.location);
+        end = fs_->emitJump(Opcode::Jump, e.location);
+        for (size_t j : leftFalse) fs_->patchJump(j);
+        fs_->adjustStack(-1);
+        expression(*e.right);
+        if (!isBoolean(*e.right)) fs_->emit(Opcode::ToBool, 0, e.location);
+    }
     fs_->patchJump(end);
+}
+
+void CompilerImpl::branchUnless(const Expr& e, std::vector<size_t>& elseJumps) {
+    if (e.kind == ExprKind::Logical) {
+        auto& b = static_cast<const BinaryExpr&>(e);
+        if (b.op == TokenKind::AndAnd) {
+            branchUnless(*b.left, elseJumps);
+            branchUnless(*b.right, elseJumps);
+        } else {
+            std::vector<size_t> tryRight;
+            branchUnless(*b.left, tryRight);
+            size_t toThen = fs_->emitJump(Opcode::Jump, b.location);
+            for (size_t j : tryRight) fs_->patchJump(j);
+            branchUnless(*b.right, elseJumps);
+            fs_->patchJump(toThen);
+        }
+        return;
+    }
+    size_t jump = condition(e);
+    if (jump != SIZE_MAX) elseJumps.push_back(jump);
+}
+
+// Expressions whose value is always a bool (no ToBool needed).
+bool CompilerImpl::isBoolean(const Expr& e) {
+    switch (e.kind) {
+    case ExprKind::True: case ExprKind::False: case ExprKind::Logical: case ExprKind::Is: return true;
+    case ExprKind::Unary: return static_cast<const UnaryExpr&>(e).op == TokenKind::Bang;
+    case ExprKind::Binary:
+        switch (static_cast<const BinaryExpr&>(e).op) {
+        case TokenKind::Less: case TokenKind::LessEq: case TokenKind::Greater: case TokenKind::GreaterEq:
+        case TokenKind::Eq: case TokenKind::NotEq: return true;
+        default: return false;
+        }
+    default: return false;
+    }
 }
 
 void CompilerImpl::call(const CallExpr& e) {

@@ -148,6 +148,7 @@ std::unique_ptr<FunctionProto> CompilerImpl::compileFunction(const FunctionDecl&
         fs_->emit(Opcode::ReturnNil, 0, decl.endLocation);
     }
     if (state.overflowed()) error(decl.location, "function '" + displayName + "' is too large to compile");
+    state.threadJumpsToReturns();
     fs_ = saved;
     emitClosure(std::move(proto), state, decl.location);
     return nullptr;
@@ -374,15 +375,16 @@ bool CompilerImpl::incrementLocal(const AssignStmt& s) {
 }
 
 void CompilerImpl::ifStatement(const IfStmt& s) {
-    size_t elseJump = condition(*s.condition);
+    std::vector<size_t> elseJumps;
+    branchUnless(*s.condition, elseJumps);
     block(*s.thenBlock);
     if (s.elseBranch) {
         size_t endJump = fs_->emitJump(Opcode::Jump, s.location);
-        if (elseJump != SIZE_MAX) fs_->patchJump(elseJump);
+        for (size_t j : elseJumps) fs_->patchJump(j);
         statement(*s.elseBranch);
         fs_->patchJump(endJump);
-    } else if (elseJump != SIZE_MAX) {
-        fs_->patchJump(elseJump);
+    } else {
+        for (size_t j : elseJumps) fs_->patchJump(j);
     }
 }
 

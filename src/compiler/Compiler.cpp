@@ -50,6 +50,7 @@ std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
     }
     state.emit(Opcode::ReturnNil, 0, {0, 0});
     if (state.overflowed()) error({1, 1}, "the top-level code of this file is too large to compile");
+    state.threadJumpsToReturns();
     fs_ = nullptr;
     if (diags_.hasErrors()) return nullptr;
     return std::move(module_);

@@ -76,6 +76,11 @@ class CompilerImpl {
     void expression(const Expr& e);
     // Compiles a condition; returns a jump to patch that is taken when false.
     size_t condition(const Expr& e);
+    // Compiles e as a branch: falls through when e is truthy, else takes one
+    // of the jumps appended to elseJumps. `&&` and `||` become jump chains
+    // (no bool is materialised); everything else is one condition().
+    void branchUnless(const Expr& e, std::vector<size_t>& elseJumps);
+    static bool isBoolean(const Expr& e);
     void loopWhile(const Expr& e, size_t target);
     void loadName(const std::string& name, SourceLocation at);
     void storeName(const std::string& name, SourceLocation at);

@@ -140,6 +140,28 @@ void FunctionState::emitLocalField(Opcode op, uint32_t slot, uint32_t name, Sour
     emitWord(0, at);
 }
 
+void FunctionState::threadJumpsToReturns() {
+    std::vector<uint32_t>& code = proto_->code;
+    auto length = [&](size_t i) {
+        Opcode op = decodeOpcode(code[i]);
+        size_t words = opcodeHasExtraWord(op) ? 2 : 1;
+        if (op == Opcode::Closure) words += proto_->protos[decodeA(code[i])]->upvalueCount;
+        return words;
+    };
+    for (size_t i = 0; i < code.size(); i += length(i))
+        if (decodeOpcode(code[i]) == Opcode::TryBegin) return;
+    for (size_t i = 0; i < code.size(); i += length(i)) {
+        if (decodeOpcode(code[i]) != Opcode::Jump) continue;
+        int64_t target = int64_t(i) + 1 + decodeSignedA(code[i]);
+        if (target < 0 || target >= int64_t(code.size())) continue;
+        Opcode op = decodeOpcode(code[size_t(target)]);
+        if (op == Opcode::Return || op == Opcode::ReturnNil || op == Opcode::ReturnLocal) {
+            code[i] = code[size_t(target)];
+            proto_->locations[i] = proto_->locations[size_t(target)];
+        }
+    }
+}
+
 size_t FunctionState::emitJump(Opcode op, SourceLocation at) { return emit(op, 0, at); }
 
 bool FunctionState::patchJump(size_t jump) {

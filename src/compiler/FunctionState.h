@@ -56,6 +56,11 @@ class FunctionState {
     // SetLocalField: slot and name as a PAIR, then the cache word.
     void emitLocalField(Opcode op, uint32_t slot, uint32_t name, SourceLocation at);
     size_t emitJump(Opcode op, SourceLocation at);
+    // After the last instruction: a `Jump` whose target is a `Return`,
+    // `ReturnNil` or `ReturnLocal` becomes that return (the jump at the end
+    // of `a || b` in `return a || b`, an if-branch before a return). Not in
+    // functions with `try`, where a return must pass the handlers' ends.
+    void threadJumpsToReturns();
     // Points the jump at index `jump` to the current end of code. Returns
     // false when the distance does not fit the 24-bit operand.
     bool patchJump(size_t jump);
