@@ -304,6 +304,26 @@ void CompilerImpl::expression(const Expr& e) {
     }
 }
 
+// `a + b`, `a - b`, `a * b` on two locals as one AddLocals / SubLocals /
+// MulLocals, emitted directly: the LoadLocal2 peephole would otherwise pair
+// b's load with a load before it (`x - a * b` loads x and a together).
+bool CompilerImpl::localsOperation(const BinaryExpr& e) {
+    Opcode op = e.op == TokenKind::Plus    ? Opcode::AddLocals
+                : e.op == TokenKind::Minus ? Opcode::SubLocals
+                : e.op == TokenKind::Star  ? Opcode::MulLocals
+                                           : Opcode::Nop;
+    if (op == Opcode::Nop || e.left->kind != ExprKind::Identifier || e.right->kind != ExprKind::Identifier)
+        return false;
+    int ra = fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.left).name);
+    int rb = fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.right).name);
+    if (ra < 0 || rb < 0) return false;
+    uint32_t a = fs_->locals()[fs_->locals().size() - 1 - size_t(ra)].slot;
+    uint32_t b = fs_->locals()[fs_->locals().size() - 1 - size_t(rb)].slot;
+    if (a > kMaxPairField || b > kMaxPairField) return false;
+    fs_->emit(op, encodePair(a, int32_t(b)), e.location);
+    return true;
+}
+
 void CompilerImpl::binary(const BinaryExpr& e) {
     Value folded;
     if (foldConstant(e, folded)) {
@@ -317,6 +337,7 @@ void CompilerImpl::binary(const BinaryExpr& e) {
         fs_->emit(Opcode::Const, fs_->stringConstant(s), e.location);
         return;
     }
+    if (localsOperation(e)) return;
     Value k;
     if ((e.op == TokenKind::Plus || e.op == TokenKind::Minus) && foldConstant(*e.right, k) && k.isInt() &&
         fitsImmediate(k.asInt()) && fitsImmediate(-k.asInt())) {

@@ -269,24 +269,29 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
     }
 }
 
-// `x = x + e` / `x += e` on a local, where e makes no calls (so it cannot
-// change x before the addition reads it), become e; AddToLocal.
+// `x = x + e` / `x += e` (and `-`) on a local, where e makes no calls (so
+// it cannot change x before the operation reads it), become e; AddToLocal x
+// (SubFromLocal x).
 bool CompilerImpl::addToLocal(const std::string& name, const AssignStmt& s) {
-    const Expr* addend = nullptr;
-    if (s.op == TokenKind::PlusAssign) {
-        addend = s.value.get();
+    const Expr* operand = nullptr;
+    bool subtract = false;
+    if (s.op == TokenKind::PlusAssign || s.op == TokenKind::MinusAssign) {
+        operand = s.value.get();
+        subtract = s.op == TokenKind::MinusAssign;
     } else if (s.op == TokenKind::Assign && s.value->kind == ExprKind::Binary) {
         auto& b = static_cast<const BinaryExpr&>(*s.value);
-        if (b.op == TokenKind::Plus && b.left->kind == ExprKind::Identifier &&
-            static_cast<const IdentifierExpr&>(*b.left).name == name)
-            addend = b.right.get();
+        if ((b.op == TokenKind::Plus || b.op == TokenKind::Minus) && b.left->kind == ExprKind::Identifier &&
+            static_cast<const IdentifierExpr&>(*b.left).name == name) {
+            operand = b.right.get();
+            subtract = b.op == TokenKind::Minus;
+        }
     }
-    if (!addend || mayCall(*addend)) return false;
+    if (!operand || mayCall(*operand)) return false;
     int rev = fs_->resolveLocal(name);
     if (rev < 0) return false;
     uint32_t slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;
-    expression(*addend);
-    fs_->emit(Opcode::AddToLocal, slot, s.location);
+    expression(*operand);
+    fs_->emit(subtract ? Opcode::SubFromLocal : Opcode::AddToLocal, slot, s.location);
     return true;
 }
 

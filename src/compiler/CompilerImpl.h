@@ -87,6 +87,7 @@ class CompilerImpl {
     void emitInt(int64_t value, SourceLocation at);
     void binary(const BinaryExpr& e);
     void logical(const BinaryExpr& e);
+    bool localsOperation(const BinaryExpr& e);
     void call(const CallExpr& e);
     void objectLiteral(const ObjectExpr& e);
     bool foldConstant(const Expr& e, Value& out);

@@ -133,19 +133,22 @@ Value VM::run(size_t stopFrames) {
                 }
                 DISPATCH();
             }
-            CASE(AddToLocal) {
-                Value& a = base[A];
-                Value b = *--sp;
-                if (a.isInt() && b.isInt()) {
-                    a = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(b.asInt())));
-                } else if (a.isFloat() && b.isFloat()) {
-                    a = Value::number(a.asFloat() + b.asFloat());
-                } else {
-                    SYNC();
-                    a = arithmetic(Opcode::Add, a, b);
-                }
-                DISPATCH();
-            }
+#define ARITH_TO_LOCAL(name, op, opcode)                                                                       \
+    CASE(name) {                                                                                                  \
+        Value& a = base[A];                                                                                       \
+        Value b = *--sp;                                                                                          \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
+        } else if (a.isFloat() && b.isFloat()) {                                                                  \
+            a = Value::number(a.asFloat() op b.asFloat());                                                        \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            a = arithmetic(opcode, a, b);                                                                         \
+        }                                                                                                         \
+        DISPATCH();                                                                                               \
+    }
+            ARITH_TO_LOCAL(AddToLocal, +, Opcode::Add)
+            ARITH_TO_LOCAL(SubFromLocal, -, Opcode::Sub)
             CASE(DecLocal) {
                 Value& v = base[pairFirst(ins)];
                 if (v.isInt()) {
