@@ -312,16 +312,20 @@ bool CompilerImpl::localsOperation(const BinaryExpr& e) {
                 : e.op == TokenKind::Minus ? Opcode::SubLocals
                 : e.op == TokenKind::Star  ? Opcode::MulLocals
                                            : Opcode::Nop;
-    if (op == Opcode::Nop || e.left->kind != ExprKind::Identifier || e.right->kind != ExprKind::Identifier)
-        return false;
-    int ra = fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.left).name);
-    int rb = fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.right).name);
-    if (ra < 0 || rb < 0) return false;
-    uint32_t a = fs_->locals()[fs_->locals().size() - 1 - size_t(ra)].slot;
-    uint32_t b = fs_->locals()[fs_->locals().size() - 1 - size_t(rb)].slot;
-    if (a > kMaxPairField || b > kMaxPairField) return false;
+    uint32_t a, b;
+    if (op == Opcode::Nop || !localPair(*e.left, *e.right, a, b)) return false;
     fs_->emit(op, encodePair(a, int32_t(b)), e.location);
     return true;
+}
+
+bool CompilerImpl::localPair(const Expr& first, const Expr& second, uint32_t& a, uint32_t& b) {
+    if (first.kind != ExprKind::Identifier || second.kind != ExprKind::Identifier) return false;
+    int ra = fs_->resolveLocal(static_cast<const IdentifierExpr&>(first).name);
+    int rb = fs_->resolveLocal(static_cast<const IdentifierExpr&>(second).name);
+    if (ra < 0 || rb < 0) return false;
+    a = fs_->locals()[fs_->locals().size() - 1 - size_t(ra)].slot;
+    b = fs_->locals()[fs_->locals().size() - 1 - size_t(rb)].slot;
+    return a <= kMaxPairField && b <= kMaxPairField;
 }
 
 void CompilerImpl::binary(const BinaryExpr& e) {

@@ -298,14 +298,8 @@ bool CompilerImpl::addToLocal(const std::string& name, const AssignStmt& s) {
 // `a[i] = e` with locals a and i, where e makes no calls (so it cannot
 // change a or i): e; SetIndexLocals a i.
 bool CompilerImpl::setIndexLocals(const IndexExpr& target, const Expr& value) {
-    if (target.object->kind != ExprKind::Identifier || target.index->kind != ExprKind::Identifier || mayCall(value))
-        return false;
-    int ra = fs_->resolveLocal(static_cast<const IdentifierExpr&>(*target.object).name);
-    int ri = fs_->resolveLocal(static_cast<const IdentifierExpr&>(*target.index).name);
-    if (ra < 0 || ri < 0) return false;
-    uint32_t sa = fs_->locals()[fs_->locals().size() - 1 - size_t(ra)].slot;
-    uint32_t si = fs_->locals()[fs_->locals().size() - 1 - size_t(ri)].slot;
-    if (sa > kMaxPairField || si > kMaxPairField) return false;
+    uint32_t sa, si;
+    if (mayCall(value) || !localPair(*target.object, *target.index, sa, si)) return false;
     expression(value);
     fs_->emit(Opcode::SetIndexLocals, encodePair(sa, int32_t(si)), target.location);
     return true;

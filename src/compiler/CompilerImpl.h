@@ -88,6 +88,8 @@ class CompilerImpl {
     void binary(const BinaryExpr& e);
     void logical(const BinaryExpr& e);
     bool localsOperation(const BinaryExpr& e);
+    // Both expressions name locals whose slots fit a PAIR operand: their slots.
+    bool localPair(const Expr& first, const Expr& second, uint32_t& a, uint32_t& b);
     void call(const CallExpr& e);
     void objectLiteral(const ObjectExpr& e);
     bool foldConstant(const Expr& e, Value& out);
