@@ -157,9 +157,9 @@ Value VM::getFieldAtSite(const Value& obj, StringObject* name, const uint32_t* s
 void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, const uint32_t* site) {
     if (obj.isObjType(ObjType::Map)) {
         auto* m = obj.as<MapObject>();
-        // A key already in the table (with a value or nil) is written in place: no growth.
-        Value* slot = mapFindAtSite(m, name, site);
-        if (!slot) slot = mapFindForSite(m, name, site);
+        // The interpreter has just missed the site's slot. A key already in the
+        // table (with a value or nil) is written in place: no growth.
+        Value* slot = mapFindForSite(m, name, site);
         if (slot && mapOverwrite(m, name, *slot, v)) return;
     }
     setField(obj, name, v);
