@@ -141,6 +141,15 @@ void CompilerImpl::storeName(const std::string& name, SourceLocation at) {
     fs_->emit(Opcode::Pop, 0, at);
 }
 
+// In `x == nil` or `x != nil` (either side nil), the operand tested: such
+// conditions compile to one nil-test branch.
+const Expr* CompilerImpl::nilTested(const BinaryExpr& b) {
+    if (b.op != TokenKind::Eq && b.op != TokenKind::NotEq) return nullptr;
+    if (b.right->kind == ExprKind::Nil) return b.left.get();
+    if (b.left->kind == ExprKind::Nil) return b.right.get();
+    return nullptr;
+}
+
 // The bottom test of a rotated while loop: jumps back to `target` while e
 // is true. Returns false when the distance does not fit.
 void CompilerImpl::loopWhile(const Expr& e, size_t target) {
@@ -155,6 +164,11 @@ void CompilerImpl::loopWhile(const Expr& e, size_t target) {
     }
     if (e.kind == ExprKind::Binary) {
         auto& b = static_cast<const BinaryExpr&>(e);
+        if (const Expr* tested = nilTested(b)) {
+            expression(*tested);
+            fs_->emitSigned(b.op == TokenKind::Eq ? Opcode::EqNilLoop : Opcode::NeNilLoop, back(0), b.location);
+            return;
+        }
         Opcode loop = Opcode::Nop, loopK = Opcode::Nop;
         switch (b.op) {
         case TokenKind::Less: loop = Opcode::LtLoop; loopK = Opcode::LtLoopK; break;
@@ -189,6 +203,10 @@ size_t CompilerImpl::condition(const Expr& e) {
     if (e.kind == ExprKind::True) return SIZE_MAX;
     if (e.kind == ExprKind::Binary) {
         auto& b = static_cast<const BinaryExpr&>(e);
+        if (const Expr* tested = nilTested(b)) {
+            expression(*tested);
+            return fs_->emitJump(b.op == TokenKind::Eq ? Opcode::EqNilJump : Opcode::NeNilJump, b.location);
+        }
         Opcode jump = Opcode::Nop, jumpK = Opcode::Nop;
         switch (b.op) {
         case TokenKind::Less: jump = Opcode::LtJump; jumpK = Opcode::LtJumpK; break;

@@ -81,6 +81,7 @@ class CompilerImpl {
     // (no bool is materialised); everything else is one condition().
     void branchUnless(const Expr& e, std::vector<size_t>& elseJumps);
     static bool isBoolean(const Expr& e);
+    static const Expr* nilTested(const BinaryExpr& b);
     void loopWhile(const Expr& e, size_t target);
     void loadName(const std::string& name, SourceLocation at);
     void storeName(const std::string& name, SourceLocation at);

@@ -542,6 +542,11 @@ Value VM::run(size_t stopFrames) {
             COMPARE_FAMILY(LoopK, COMPARE_CONSTANT, LOOP_WHILE)
             COMPARE_FAMILY(JumpLocals, COMPARE_LOCALS, JUMP_UNLESS)
             COMPARE_FAMILY(LoopLocals, COMPARE_LOCALS, LOOP_WHILE)
+            // `x == nil` / `x != nil` as conditions: nil equals only nil.
+            CASE(EqNilJump) JUMP_UNLESS((--sp)->isNil(), SA) DISPATCH();
+            CASE(NeNilJump) JUMP_UNLESS(!(--sp)->isNil(), SA) DISPATCH();
+            CASE(EqNilLoop) LOOP_WHILE((--sp)->isNil(), SA) DISPATCH();
+            CASE(NeNilLoop) LOOP_WHILE(!(--sp)->isNil(), SA) DISPATCH();
             CASE(LoopIfTrue) {
                 if ((--sp)->truthy()) {
                     ip += SA;
