@@ -31,7 +31,7 @@ bool VM::callClosure(ClosureObject* c, Value* slot, uint32_t argc) {
         raise("ArityError", p->name + " expects " + std::to_string(p->arity) + " argument" +
                                 (p->arity == 1 ? "" : "s") + ", got " + std::to_string(argc));
     }
-    if (!frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_) stackOverflow();
+    if (!frames_.hasRoom() || !stackFits(slot + p->maxStack + 1)) stackOverflow();
     pushFrame(c, slot);
     return true;
 }
@@ -92,8 +92,9 @@ ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, 
         invokeCache_ = ownInvokeCache_.get();
     }
     InvokeCacheEntry& first = invokeSiteEntry(site);
-    (first.site == site && first.klass != c ? invokeSiteClassEntry(site, c) : first) = {site, c, method};
-    if (!frames_.hasRoom() || slot + p->maxStack + 1 >= stackEnd_) return nullptr;
+    (first.site == site && first.klass != c ? invokeSiteClassEntry(site, c) : first) = {
+        site, c, method, method->code, p->constants.data(), method->module->globals.data(), p->maxStack + 1};
+    if (!frames_.hasRoom() || !stackFits(slot + p->maxStack + 1)) return nullptr;
     return method;
 }
 
@@ -147,8 +148,7 @@ bool VM::superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject
 Value VM::call(Value callee, std::span<const Value> args) {
     if (nativeDepth_ >= config_.maxNativeDepth) stackOverflow();
     Value* slot = sp_;
-    if (slot + args.size() + 2 >= stackEnd_) stackOverflow();
-    noteStackUse(slot + args.size() + 2);
+    if (!stackFits(slot + args.size() + 2)) stackOverflow();
     *sp_++ = callee;
     for (const Value& a : args) *sp_++ = a;
     ++nativeDepth_;
@@ -207,7 +207,10 @@ ModuleObject* VM::runMain(std::shared_ptr<const CompiledModule> compiled) {
 }
 
 Value VM::runInModule(ModuleObject* module, std::shared_ptr<const CompiledModule> code) {
-    if (code->globalNames.size() > module->globals.size()) module->globals.resize(code->globalNames.size());
+    if (code->globalNames.size() > module->globals.size()) {
+        module->globals.resize(code->globalNames.size());
+        dropInvokeCache(); // entries point into the old globals
+    }
     if (module->compiled) module->earlier.push_back(module->compiled);
     module->compiled = code;
     return runTopLevel(module, code->main.get());

@@ -44,7 +44,6 @@ Value VM::run(size_t stopFrames) {
         ClosureObject* entered = (c);                                                                             \
         const FunctionProto* enteredProto = entered->proto;                                                       \
         base = (slot);                                                                                            \
-        noteStackUse(base + enteredProto->maxStack + 1);                                                          \
         if (__builtin_expect(entered->module != frame->closure->module, 0))                                       \
             globals = entered->module->globals.data();                                                            \
         ip = entered->code;                                                                                       \
@@ -570,7 +569,7 @@ Value VM::run(size_t stopFrames) {
                 if (slot->isObjType(ObjType::Closure)) {
                     ClosureObject* c = slot->as<ClosureObject>();
                     const FunctionProto* p = c->proto;
-                    if (argc == p->arity && !p->variadic && frames_.hasRoom() && slot + p->maxStack + 1 < stackEnd_) {
+                    if (argc == p->arity && !p->variadic && frames_.hasRoom() && slot + p->maxStack + 1 < stackLimit_) {
                         ENTER_FRAME(c, slot);
                         DISPATCH();
                     }
@@ -591,8 +590,12 @@ Value VM::run(size_t stopFrames) {
                     const InvokeCacheEntry* cached = &invokeSiteEntry(ip);
                     if (cached->klass != klass || cached->site != ip) cached = &invokeSiteClassEntry(ip, klass);
                     if (cached->site == ip && cached->klass == klass && !klass->fieldShadowsMethod &&
-                        frames_.hasRoom() && slot + cached->method->proto->maxStack + 1 < stackEnd_) {
-                        ENTER_FRAME(cached->method, slot);
+                        frames_.hasRoom() && slot + cached->frameSlots < stackLimit_) {
+                        base = slot;
+                        ip = cached->code;
+                        k = cached->constants;
+                        globals = cached->globals;
+                        frames_.push(cached->method, ip, base, k, globals);
                         DISPATCH();
                     }
                 }

@@ -19,6 +19,8 @@ namespace {
 
 // Steps between two limit checks (time is read from the clock only then).
 constexpr int64_t kTickChunk = 4096;
+// The first soft stack limit (see VM::stackFits), in slots.
+constexpr size_t kInitialStackLimit = 512;
 
 // Deeply nested (or cyclic) containers stop toString here instead of
 // exhausting the C++ stack.
@@ -86,9 +88,16 @@ VM::VM(Isolate& isolate, bool spawnedThread)
     stack_ = static_cast<Value*>(stackCache.acquire(stackBytes_));
     stackEnd_ = stack_ + slots;
     sp_ = stack_;
-    stackHigh_ = stack_;
+    stackLimit_ = stack_ + std::min<size_t>(slots, kInitialStackLimit);
     heap_.poll = kTickChunk;
     iso_.threads.push_back(this);
+}
+
+bool VM::raiseStackLimit(Value* top) {
+    if (top >= stackEnd_) return false;
+    size_t doubled = size_t(stackLimit_ - stack_) * 2;
+    stackLimit_ = std::min(stackEnd_, std::max(top + 1, stack_ + doubled));
+    return true;
 }
 
 void VM::checkAllocation(uint64_t bytes) {
@@ -130,10 +139,11 @@ void VM::safepoint() {
 
 VM::~VM() {
     std::erase(iso_.threads, this);
-    // Slack above the noted high-water mark: argument shuffles (bound
-    // methods) may write a slot or two past a frame's own maximum.
+    // Slack above the soft limit: argument shuffles (bound methods) may
+    // write a slot or two past a frame's own maximum.
     constexpr size_t kSlackSlots = 256;
-    stackCache.release(stack_, stackBytes_, (size_t(std::max(stackHigh_, sp_) - stack_) + kSlackSlots) * sizeof(Value));
+    size_t used = size_t(std::max(stackLimit_, sp_) - stack_) + kSlackSlots;
+    stackCache.release(stack_, stackBytes_, std::min(used * sizeof(Value), stackBytes_));
     if (ownedIsolate_) iso_.lock.unlock();
     // ownedIsolate_ (destroyed after this body) flushes the output.
 }
@@ -394,7 +404,7 @@ void VM::closeUpvalues(Value* last) {
 
 void VM::markRoots(Heap& heap) {
     // Cached classes and methods are weak: forget them rather than keep them alive.
-    if (ownInvokeCache_) std::fill_n(invokeCache_, kInvokeCacheSize, InvokeCacheEntry{});
+    dropInvokeCache();
     for (Value* v = stack_; v < sp_; ++v) heap.markValue(*v);
     for (const CallFrame& f : frames_) heap.markObject(f.closure);
     for (UpvalueObject* u = openUpvalues_; u; u = u->nextOpen) heap.markObject(u);

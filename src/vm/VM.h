@@ -233,11 +233,14 @@ class VM {
     bool callValue(Value callee, Value* slot, uint32_t argc);
     bool callClosure(ClosureObject* c, Value* slot, uint32_t argc);
     void pushFrame(ClosureObject* c, Value* slot) {
-        noteStackUse(slot + c->proto->maxStack + 1);
         frames_.push(c, c->code, slot, c->proto->constants.data(), c->module->globals.data());
     }
-    // The highest slot ever used, so a recycled stack is re-zeroed only that far.
-    void noteStackUse(Value* top) { stackHigh_ = top > stackHigh_ ? top : stackHigh_; }
+    // Whether the stack has room below `top` (exclusive). The fast test is
+    // against stackLimit_, a soft limit that doubles towards stackEnd_ as the
+    // stack grows; it doubles as the high-water mark, so a recycled stack
+    // is re-zeroed only that far and calls need no separate bookkeeping.
+    bool stackFits(Value* top) { return top < stackLimit_ || raiseStackLimit(top); }
+    bool raiseStackLimit(Value* top);
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
     // Invoke's method cache. A hit means: a receiver of class `klass` at
@@ -249,12 +252,24 @@ class VM {
     // classes go to entries indexed by site and class. Entries are per VM
     // (classes and closures belong to an isolate; the code is shared) and
     // dropped at every collection (markRoots).
-    struct InvokeCacheEntry {
+    // An entry also carries what entering the method needs (its code,
+    // constants, globals and frame size), so a hit pushes the frame without
+    // reading the closure, its proto or its module; the globals pointer
+    // stays valid because a module's globals only grow in runInModule,
+    // which drops the cache.
+    struct alignas(64) InvokeCacheEntry {
         const Instruction* site;
         ClassObject* klass;
         ClosureObject* method;
+        const Instruction* code;
+        const Value* constants;
+        Value* globals;
+        size_t frameSlots; // maxStack + 1
     };
     static constexpr uint32_t kInvokeCacheSize = 256;
+    void dropInvokeCache() {
+        if (ownInvokeCache_) std::fill_n(invokeCache_, kInvokeCacheSize, InvokeCacheEntry{});
+    }
     InvokeCacheEntry& invokeSiteEntry(const Instruction* site) {
         return invokeCache_[(uintptr_t(site) >> 2) & (kInvokeCacheSize - 1)];
     }
@@ -318,7 +333,7 @@ class VM {
     Value* stack_ = nullptr;
     Value* stackEnd_ = nullptr;
     Value* sp_ = nullptr;
-    Value* stackHigh_ = nullptr;
+    Value* stackLimit_ = nullptr;
     FrameStack frames_;
     // Points at a shared all-empty table until the first fill allocates this VM's own.
     static InvokeCacheEntry noInvokeCache_[kInvokeCacheSize];

@@ -268,6 +268,16 @@ def test_repl(binary):
     check(code == 0 and "expected an expression, got end of file" in err, "repl: unfinished entry at EOF",
           f"{code} {err!r}")
 
+    # Each entry adds globals, which may move the module's globals array; a
+    # method call site warmed before must then read the moved array (the
+    # method cache holds a globals pointer and is dropped on growth).
+    entries = ["let g = 1", "class C { fn get() { return g } }", "let c = C{}",
+               "fn call() { return c.get() }", "call()"]
+    entries += [f"let a{i} = {i}" for i in range(40)] + ["g = 42", "call()"]
+    code, out, err = run(binary, ["repl"], stdin=("\n".join(entries) + "\n").encode())
+    check((code, out, err) == (0, "1\n42\n", ""), "repl: a warm method call site sees globals added later",
+          f"{code} {out!r} {err!r}")
+
     # An interactive session through a pseudo-terminal: prompt, continuation, history file.
     with tempfile.TemporaryDirectory() as home:
         out = run_in_pty(binary, [], cwd=FIXTURES, env={"HOME": home, "TERM": "dumb"},
