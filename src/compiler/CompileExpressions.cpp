@@ -33,6 +33,19 @@ Opcode binaryOpcode(TokenKind k) {
     }
 }
 
+// The compare-with-a-small-int-constant form of a comparison operator, or Nop.
+Opcode comparisonWithConstant(TokenKind op) {
+    switch (op) {
+    case TokenKind::Less: return Opcode::LtK;
+    case TokenKind::LessEq: return Opcode::LeK;
+    case TokenKind::Greater: return Opcode::GtK;
+    case TokenKind::GreaterEq: return Opcode::GeK;
+    case TokenKind::Eq: return Opcode::EqK;
+    case TokenKind::NotEq: return Opcode::NeK;
+    default: return Opcode::Nop;
+    }
+}
+
 int64_t wrapAdd(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
 int64_t wrapSub(int64_t a, int64_t b) { return int64_t(uint64_t(a) - uint64_t(b)); }
 int64_t wrapMul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
@@ -365,6 +378,12 @@ void CompilerImpl::binary(const BinaryExpr& e) {
         fitsImmediate(k.asInt()) && fitsImmediate(-k.asInt())) {
         expression(*e.left);
         Opcode op = e.op == TokenKind::Plus ? Opcode::AddInt : Opcode::SubInt;
+        fs_->emitSigned(op, int32_t(k.asInt()), e.location);
+        return;
+    }
+    if (Opcode op = comparisonWithConstant(e.op); op != Opcode::Nop && foldConstant(*e.right, k) && k.isInt() &&
+                                                   fitsImmediate(k.asInt())) {
+        expression(*e.left);
         fs_->emitSigned(op, int32_t(k.asInt()), e.location);
         return;
     }

@@ -535,6 +535,21 @@ Value VM::run(size_t stopFrames) {
     COMPARE(Ge##suffix, BRANCH, >=, ORDERED(>=, ">="))                                                            \
     COMPARE(Eq##suffix, BRANCH, ==, QUICK_EQUALS(a, b))                                                           \
     COMPARE(Ne##suffix, BRANCH, !=, !QUICK_EQUALS(a, b))
+// A compare with a small int constant as a value (the BRANCH slot unused).
+#define COMPARE_TO_CONSTANT(name, UNUSED, op, test)                                                               \
+    CASE(name) {                                                                                                  \
+        const Value& a = sp[-1];                                                                                  \
+        if (a.isInt()) {                                                                                          \
+            sp[-1] = Value::boolean(a.asInt() op SA);                                                             \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        Value b = Value::integer(SA);                                                                             \
+        bool yes = test;                                                                                          \
+        sp[-1] = Value::boolean(yes);                                                                             \
+        DISPATCH();                                                                                               \
+    }
+            COMPARE_FAMILY(K, COMPARE_TO_CONSTANT, )
             COMPARE_FAMILY(Jump, COMPARE_TWO, JUMP_UNLESS)
             COMPARE_FAMILY(JumpK, COMPARE_CONSTANT, JUMP_UNLESS)
             COMPARE_FAMILY(Loop, COMPARE_TWO, LOOP_WHILE)
