@@ -91,10 +91,13 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
             break;
         }
         case OperandFormat::INVOKE: {
+            // Invoke's A is a PAIR of argc and a cache slot hint (not shown:
+            // it depends on the file's path); SuperInvoke's A is argc.
+            uint32_t argc = op == Opcode::Invoke ? pairFirst(ins) : a;
             uint32_t b = pc + 1 < code.size() ? code[++pc] : 0;
-            operand = std::to_string(a) + " " + std::to_string(b);
+            operand = std::to_string(argc) + " " + std::to_string(b);
             note = (b < proto.constants.size() ? constantText(proto.constants[b]) : "?") + ", " +
-                   std::to_string(a) + " args";
+                   std::to_string(argc) + " args";
             break;
         }
         case OperandFormat::FIELD: // the inline-cache word is not shown: it changes as the code runs

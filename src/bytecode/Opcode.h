@@ -51,6 +51,8 @@ constexpr uint32_t encodePair(uint32_t first, int32_t second) {
     return (first & kMaxPairField) | ((static_cast<uint32_t>(second) & kMaxPairField) << 12);
 }
 constexpr uint32_t pairFirst(Instruction i) { return i & kMaxPairField; }
+// Invoke's A is a PAIR (argc, cache slot hint), so a call has at most this many arguments.
+constexpr uint32_t kMaxCallArguments = kMaxPairField;
 constexpr uint32_t pairSecond(Instruction i) { return (i >> 12) & kMaxPairField; }
 constexpr int32_t pairSecondSigned(Instruction i) { return static_cast<int32_t>(i << 8) >> 20; }
 

@@ -461,11 +461,15 @@ bool CompilerImpl::isBoolean(const Expr& e) {
 
 void CompilerImpl::call(const CallExpr& e) {
     int argc = int(e.args.size());
+    if (argc > int(kMaxCallArguments)) {
+        error(e.location, "too many arguments in one call (" + std::to_string(argc) + "; at most " +
+                              std::to_string(kMaxCallArguments) + ")");
+    }
     if (e.callee->kind == ExprKind::Member) {
         auto& m = static_cast<const MemberExpr&>(*e.callee);
         expression(*m.object);
         for (const auto& a : e.args) expression(*a);
-        fs_->emit(Opcode::Invoke, uint32_t(argc), e.location);
+        fs_->emit(Opcode::Invoke, encodePair(uint32_t(argc), int32_t(nextInvokeSlot_++)), e.location);
         fs_->emitWord(fs_->stringConstant(m.name), e.location);
         fs_->adjustStack(-argc);
         return;

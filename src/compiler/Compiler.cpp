@@ -8,6 +8,9 @@ namespace langoost {
 CompilerImpl::CompilerImpl(const SourceFile& file, Diagnostics& diags, const CompileOptions& options)
     : file_(file), diags_(diags), options_(options) {
     for (size_t i = 0; i < options.builtinNames.size(); ++i) builtins_[options.builtinNames[i]] = uint32_t(i);
+    uint32_t fnv = 2166136261u; // FNV-1a: the same slots on every build and machine
+    for (unsigned char c : file.path()) fnv = (fnv ^ c) * 16777619u;
+    nextInvokeSlot_ = fnv;
 }
 
 void CompilerImpl::error(SourceLocation at, const std::string& message) { diags_.error(file_, at, message); }

@@ -26,6 +26,9 @@ class CompilerImpl {
     std::string currentClass_;
     // Module-level lets that read as constants (ConstantGlobals.cpp).
     std::unordered_map<std::string, Value> constantGlobals_;
+    // The next Invoke's cache slot hint: numbered from a hash of the path,
+    // so sites of different modules seldom share a slot.
+    uint32_t nextInvokeSlot_ = 0;
 
     void error(SourceLocation at, const std::string& message);
 

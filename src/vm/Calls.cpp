@@ -79,7 +79,8 @@ ClosureObject* VM::findMethod(ClassObject* c, StringObject* name) {
     return nullptr;
 }
 
-ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site) {
+ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site,
+                                uint32_t slotHint) {
     if (!slot->isObjType(ObjType::Map)) return nullptr;
     ClassObject* c = slot->as<MapObject>()->klass;
     if (!c || c->fieldShadowsMethod) return nullptr;
@@ -91,8 +92,8 @@ ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, 
         ownInvokeCache_ = std::make_unique<InvokeCacheEntry[]>(kInvokeCacheSize);
         invokeCache_ = ownInvokeCache_.get();
     }
-    InvokeCacheEntry& first = invokeSiteEntry(site);
-    (first.site == site && first.klass != c ? invokeSiteClassEntry(site, c) : first) = {
+    InvokeCacheEntry& first = invokeSiteEntry(slotHint);
+    (first.site == site && first.klass != c ? invokeSiteClassEntry(slotHint, c) : first) = {
         site, c, method, method->code, p->constants.data(), method->module->globals.data(), p->maxStack + 1};
     if (!frames_.hasRoom() || !stackFits(slot + p->maxStack + 1)) return nullptr;
     return method;

@@ -595,15 +595,16 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(Invoke) {
-                uint32_t argc = A;
+                uint32_t argc = pairFirst(ins);
                 uint32_t nameIndex = *ip++; // the name is only needed off the cached path
                 Value* slot = sp - argc - 1;
                 SYNC();
                 if (--heap_.poll <= 0) safepoint();
                 if (slot->isObjType(ObjType::Map)) {
                     ClassObject* klass = slot->as<MapObject>()->klass;
-                    const InvokeCacheEntry* cached = &invokeSiteEntry(ip);
-                    if (cached->klass != klass || cached->site != ip) cached = &invokeSiteClassEntry(ip, klass);
+                    const InvokeCacheEntry* cached = &invokeSiteEntry(pairSecond(ins));
+                    if (cached->klass != klass || cached->site != ip)
+                        cached = &invokeSiteClassEntry(pairSecond(ins), klass);
                     if (cached->site == ip && cached->klass == klass && !klass->fieldShadowsMethod &&
                         frames_.hasRoom() && slot + cached->frameSlots < stackLimit_) {
                         base = slot;
@@ -615,7 +616,7 @@ Value VM::run(size_t stopFrames) {
                     }
                 }
                 StringObject* name = k[nameIndex].as<StringObject>();
-                if (ClosureObject* method = directMethod(slot, argc, name, ip)) {
+                if (ClosureObject* method = directMethod(slot, argc, name, ip, pairSecond(ins))) {
                     ENTER_FRAME(method, slot);
                     DISPATCH();
                 }

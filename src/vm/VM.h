@@ -270,17 +270,21 @@ class VM {
     void dropInvokeCache() {
         if (ownInvokeCache_) std::fill_n(invokeCache_, kInvokeCacheSize, InvokeCacheEntry{});
     }
-    InvokeCacheEntry& invokeSiteEntry(const Instruction* site) {
-        return invokeCache_[(uintptr_t(site) >> 2) & (kInvokeCacheSize - 1)];
-    }
-    InvokeCacheEntry& invokeSiteClassEntry(const Instruction* site, const ClassObject* klass) {
-        return invokeCache_[((uintptr_t(site) >> 2) ^ (uintptr_t(klass) >> 6) ^ 0x55) & (kInvokeCacheSize - 1)];
+    // Indexed by the slot hint the compiler put in the instruction (Invoke's
+    // second PAIR field: numbered per module from a hash of its path), not by
+    // the site's address: code arrays often lie a multiple of 64 KiB apart,
+    // and address bits would make such sites share, and evict each other
+    // from, one entry depending on where the allocator put them.
+    InvokeCacheEntry& invokeSiteEntry(uint32_t slotHint) { return invokeCache_[slotHint & (kInvokeCacheSize - 1)]; }
+    InvokeCacheEntry& invokeSiteClassEntry(uint32_t slotHint, const ClassObject* klass) {
+        return invokeCache_[(slotHint ^ (uintptr_t(klass) >> 6) ^ 0x55) & (kInvokeCacheSize - 1)];
     }
     // Invoke's slow path before invoke(): the receiver's class method (own or
     // inherited) when no field can shadow it and the arity matches; fills the
     // site's cache entry and returns the method when it can be entered with a
     // plain pushFrame (room to grow), else nullptr.
-    ClosureObject* directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site);
+    ClosureObject* directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site,
+                                uint32_t slotHint);
     bool superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner);
     [[noreturn]] void stackOverflow();
     // Drops frames, handlers and stack slots above a call that an exception
