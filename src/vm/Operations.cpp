@@ -165,7 +165,24 @@ void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, co
     setField(obj, name, v);
 }
 
+// The common case is a leaf (no register saves): a count step and the store.
+// Deleting a field that may be named like a class method (it needs a
+// tombstone), and a cached sorted-key list, go out of line.
 void VM::overwriteField(const Value& obj, StringObject* name, Value& slot, const Value& v) {
+    auto* map = obj.as<MapObject>();
+    // name is the key found in the map, so its hash is known (hashCache != 0
+    // is checked rather than computing it, which would make this no leaf).
+    bool maybeMethod = map->klass && (name->hashCache == 0 ||
+                                      (map->klass->methodBloom & (uint64_t(1) << (name->hashCache & 63))));
+    if ((v.isNil() && maybeMethod) || map->sortedKeys) {
+        overwriteFieldSlowly(obj, name, slot, v);
+        return;
+    }
+    map->count += v.isNil() ? uint32_t(-1) : 1u;
+    slot = v;
+}
+
+void VM::overwriteFieldSlowly(const Value& obj, StringObject* name, Value& slot, const Value& v) {
     if (!mapOverwrite(obj.as<MapObject>(), name, slot, v)) setField(obj, name, v);
 }
 
