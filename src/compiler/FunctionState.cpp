@@ -120,6 +120,12 @@ void FunctionState::emitWord(uint32_t word, SourceLocation at) {
 
 size_t FunctionState::emitField(Opcode op, uint32_t name, SourceLocation at) {
     size_t index = proto_->code.size();
+    // Peephole: GetLocalField x k; GetField j  =>  GetLocalFieldChain x k;
+    // GetField j (`self.a.b`: the GetField runs without a dispatch of its own)
+    if (op == Opcode::GetField && lastLocalField_ != SIZE_MAX && lastLocalField_ + 2 == index && lastLabel_ != index) {
+        Instruction& first = proto_->code[lastLocalField_];
+        first = encode(Opcode::GetLocalFieldChain, decodeA(first));
+    }
     // Peephole: LoadLocal x; GetField k  =>  GetLocalField x k, located at the field
     if (op == Opcode::GetField && lastInstruction_ + 1 == index && lastLabel_ != index && name <= kMaxPairField &&
         decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal &&
@@ -127,6 +133,7 @@ size_t FunctionState::emitField(Opcode op, uint32_t name, SourceLocation at) {
         proto_->code[lastInstruction_] =
             encode(Opcode::GetLocalField, encodePair(decodeA(proto_->code[lastInstruction_]), int32_t(name)));
         proto_->locations[lastInstruction_] = at;
+        lastLocalField_ = lastInstruction_;
         emitWord(0, at);
         return index - 1;
     }

@@ -118,6 +118,9 @@ class FunctionState {
     size_t lastLabel_ = 0;
     bool overflowed_ = false;
     size_t lastInstruction_ = SIZE_MAX;
+    // Where the last GetLocalField was made (a GetField right after it
+    // turns it into GetLocalFieldChain).
+    size_t lastLocalField_ = SIZE_MAX;
     std::unordered_map<std::string, uint32_t> stringConstants_;
     std::unordered_map<int64_t, uint32_t> intConstants_;
     std::unordered_map<uint64_t, uint32_t> floatConstants_;

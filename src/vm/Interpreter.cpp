@@ -89,7 +89,16 @@ Value VM::run(size_t stopFrames) {
         goto* labels[NEXT_OPCODE()];                                                                              \
     } while (0)
 #define CASE(name) op_##name:
+// A direct jump to GetField's handler when the next instruction is one (it
+// is, unless hostile bytecode says otherwise).
+#define DISPATCH_CHAINED_GET_FIELD()                                                                              \
+    do {                                                                                                          \
+        ins = *ip++;                                                                                              \
+        if (__builtin_expect(NEXT_OPCODE() == uint8_t(Opcode::GetField), 1)) goto op_GetField;                    \
+        goto* labels[NEXT_OPCODE()];                                                                              \
+    } while (0)
 #else
+#define DISPATCH_CHAINED_GET_FIELD() DISPATCH()
 #define DISPATCH() goto dispatch
 #define CASE(name) case Opcode::name:
 #endif
@@ -165,7 +174,7 @@ Value VM::run(size_t stopFrames) {
             CASE(LoadBuiltin) *sp++ = builtins_[A]; DISPATCH();
             // Field access: the instruction's cache word holds the slot the
             // field was last found in here; a hit is one compare.
-#define GET_FIELD(target, objExpr, nameIndex)                                                                 \
+#define GET_FIELD(target, objExpr, nameIndex, NEXT)                                                                 \
     do {                                                                                                          \
         const Value& obj = objExpr;                                                                               \
         StringObject* name = k[nameIndex].as<StringObject>();                                                     \
@@ -173,17 +182,21 @@ Value VM::run(size_t stopFrames) {
         if (obj.isObjType(ObjType::Map)) {                                                                        \
             if (Value* v = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                      \
                 target = *v;                                                                                      \
-                DISPATCH();                                                                                       \
+                NEXT();                                                                                       \
             }                                                                                                     \
         }                                                                                                         \
         SYNC();                                                                                                   \
         target = getFieldAtSite(obj, name, site);                                                                 \
-        DISPATCH();                                                                                               \
+        NEXT();                                                                                               \
     } while (0)
-            CASE(GetField) GET_FIELD(sp[-1], sp[-1], A);
+            CASE(GetField) GET_FIELD(sp[-1], sp[-1], A, DISPATCH);
             CASE(GetLocalField) {
                 *sp++ = base[pairFirst(ins)];
-                GET_FIELD(sp[-1], sp[-1], pairSecond(ins));
+                GET_FIELD(sp[-1], sp[-1], pairSecond(ins), DISPATCH);
+            }
+            CASE(GetLocalFieldChain) {
+                *sp++ = base[pairFirst(ins)];
+                GET_FIELD(sp[-1], sp[-1], pairSecond(ins), DISPATCH_CHAINED_GET_FIELD);
             }
             // The site's slot holds the key: a plain store, unless the field appears or disappears.
 #define SET_FIELD(objExpr, nameIndex, popped)                                                                 \
