@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "vm/MapOps.h"
@@ -89,7 +90,13 @@ ArrayObject* Heap::newArray(uint32_t length, uint32_t capacity) {
     return track(a, sizeof(ArrayObject));
 }
 
-MapObject* Heap::newMap() { return track(new (allocate(sizeof(MapObject))) MapObject(), sizeof(MapObject)); }
+MapObject* Heap::newMap(uint32_t inlineCapacity) {
+    size_t size = sizeof(MapObject) + sizeof(MapEntry) * inlineCapacity;
+    auto* m = new (allocate(size)) MapObject();
+    m->inlineAllocated = inlineCapacity;
+    std::memset(static_cast<void*>(m->inlineEntries()), 0, sizeof(MapEntry) * inlineCapacity);
+    return track(m, size);
+}
 
 ClosureObject* Heap::newClosure(const FunctionProto* proto, ModuleObject* module) {
     size_t size = ClosureObject::allocationSize(proto->upvalueCount);
@@ -230,8 +237,8 @@ void Heap::freeObject(Obj* o) {
     }
     case ObjType::Map: {
         auto* m = static_cast<MapObject*>(o);
-        std::free(m->entries);
-        size = sizeof(MapObject) + sizeof(MapEntry) * m->capacity;
+        size = sizeof(MapObject) + sizeof(MapEntry) * m->inlineAllocated + m->separateTableBytes();
+        if (!m->entriesInline()) std::free(m->entries);
         m->~MapObject();
         break;
     }

@@ -30,7 +30,8 @@ class Heap {
     StringObject* newStringUninitialized(size_t length);
     static void finishString(StringObject* s);
     ArrayObject* newArray(uint32_t length, uint32_t capacity = 0);
-    MapObject* newMap();
+    // inlineCapacity: a power of two (or 0) for the table allocated with the map.
+    MapObject* newMap(uint32_t inlineCapacity = 0);
     ClosureObject* newClosure(const FunctionProto* proto, ModuleObject* module);
     UpvalueObject* newUpvalue(Value* slot);
     BoundMethodObject* newBoundMethod(Value receiver, Value method);

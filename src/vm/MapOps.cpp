@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace langoost {
@@ -56,15 +57,12 @@ StringObject* findSlot(MapEntry* entries, uint32_t capacity, const StringObject*
 // so a two-field object needs two slots, not four; larger ones keep 3/4.
 uint32_t loadLimit(uint32_t capacity) { return capacity <= 4 ? capacity : capacity / 4 * 3; }
 
-// The smallest table that holds `count` keys without growing.
-uint32_t mapCapacityFor(uint32_t count) {
-    uint32_t capacity = 2;
-    while (loadLimit(capacity) < count) capacity *= 2;
-    return capacity;
-}
-
 void growTo(Heap& heap, MapObject* map, uint32_t newCapacity) {
-    auto* entries = static_cast<MapEntry*>(std::calloc(newCapacity, sizeof(MapEntry)));
+    // The inline table is taken only as the first one (it is zeroed then).
+    bool useInline = map->capacity == 0 && newCapacity <= map->inlineAllocated;
+    if (useInline) newCapacity = map->inlineAllocated;
+    auto* entries = useInline ? map->inlineEntries()
+                              : static_cast<MapEntry*>(std::calloc(newCapacity, sizeof(MapEntry)));
     if (!entries) throw std::bad_alloc();
     uint32_t count = 0;
     for (uint32_t i = 0; i < map->capacity; ++i) {
@@ -75,8 +73,10 @@ void growTo(Heap& heap, MapObject* map, uint32_t newCapacity) {
         *slot = old;
         ++count;
     }
-    std::free(map->entries);
-    heap.accountExtra(ptrdiff_t(sizeof(MapEntry)) * (ptrdiff_t(newCapacity) - ptrdiff_t(map->capacity)));
+    ptrdiff_t oldBytes = ptrdiff_t(map->separateTableBytes());
+    if (!map->entriesInline()) std::free(map->entries);
+    heap.accountExtra((useInline ? 0 : ptrdiff_t(sizeof(MapEntry) * newCapacity)) - oldBytes);
+    map->inlineCapacity = useInline ? newCapacity : 0;
     map->entries = entries;
     map->capacity = newCapacity;
     map->count = count;
@@ -90,6 +90,13 @@ void grow(Heap& heap, MapObject* map) {
 } // namespace
 
 char mapTombstoneSentinel;
+
+// The smallest table that holds `count` keys without growing.
+uint32_t mapCapacityFor(uint32_t count) {
+    uint32_t capacity = 2;
+    while (loadLimit(capacity) < count) capacity *= 2;
+    return capacity;
+}
 
 Value* mapFind(const MapObject* map, const StringObject* key) {
     if (map->count == 0) return nullptr;

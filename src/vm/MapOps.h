@@ -33,11 +33,16 @@ inline Value* mapFindAtHint(const MapObject* map, const StringObject* key) {
 // Inline caches: `site` is a GetField/SetField instruction's cache word (the
 // slot the field was last found in at that site; shared code, so read and
 // written with relaxed atomics, and any value is only a hint).
+// A map still on its inline table (inlineCapacity != 0) has its entry's
+// address computed from the object alone, no load of `entries` first; the
+// branch is predicted, so the key's load starts with the header's.
 inline Value* mapFindAtSite(const MapObject* map, const StringObject* key, const uint32_t* site) {
     uint32_t slot = __atomic_load_n(site, __ATOMIC_RELAXED);
-    if (slot >= map->capacity) return nullptr; // also an empty table, and a stale word from a bigger one
-    MapEntry& e = map->entries[slot];
-    return e.key == key ? &e.value : nullptr;
+    const MapEntry* e;
+    if (__builtin_expect(slot < map->inlineCapacity, 1)) e = map->inlineEntries() + slot;
+    else if (slot < map->capacity) e = map->entries + slot; // else also an empty table, or a stale word
+    else return nullptr;
+    return e->key == key ? const_cast<Value*>(&e->value) : nullptr;
 }
 // mapFind that also points the site's cache at the slot found. Both may
 // return a nil value (a key set to nil): reads take it as nil, writes go
@@ -69,6 +74,8 @@ inline bool mapOverwrite(MapObject* map, const StringObject* key, Value& slot, c
 // Adds or replaces; a nil value deletes the key (language rule).
 void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value);
 bool mapDelete(MapObject* map, const StringObject* key);
+// The smallest table that holds `count` keys without growing.
+uint32_t mapCapacityFor(uint32_t count);
 // Room for `count` keys without growing.
 void mapReserve(Heap& heap, MapObject* map, uint32_t count);
 // `key` = nil in a literal: the key takes its slot with value nil (absent
