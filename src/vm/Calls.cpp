@@ -73,7 +73,7 @@ bool VM::callValue(Value callee, Value* slot, uint32_t argc) {
 }
 
 ClosureObject* VM::findMethod(ClassObject* c, StringObject* name) {
-    if (!c || !(c->methodBloom & ClassObject::bloomBit(name))) return nullptr; // surely no such method in the chain
+    if (!c || !c->mayHaveMethod(name)) return nullptr; // surely no such method in the chain
     for (; c; c = c->parent)
         if (Value* m = mapFind(c->methods, name)) return m->as<ClosureObject>();
     return nullptr;

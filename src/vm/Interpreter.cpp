@@ -731,7 +731,7 @@ Value VM::run(size_t stopFrames) {
                 auto* klass = sp[-2].as<ClassObject>();
                 sp[-1].as<ClosureObject>()->ownerClass = klass;
                 mapSet(heap_, klass->methods, k[A].as<StringObject>(), sp[-1]);
-                klass->methodBloom |= ClassObject::bloomBit(k[A].as<StringObject>());
+                klass->methodBloom |= ClassObject::bloomBits(k[A].as<StringObject>());
                 --sp;
                 DISPATCH();
             }

@@ -53,7 +53,7 @@ Value* mapFind(const MapObject* map, std::string_view key);
 // field must leave a tombstone (so `o.m` finds the method again), not a nil
 // entry. The bloom answers most names without a lookup.
 inline bool isMethodName(const MapObject* map, const StringObject* key) {
-    if (!map->klass || !(map->klass->methodBloom & ClassObject::bloomBit(key))) return false;
+    if (!map->klass || !map->klass->mayHaveMethod(key)) return false;
     for (const ClassObject* c = map->klass; c; c = c->parent)
         if (mapFind(c->methods, key)) return true;
     return false;

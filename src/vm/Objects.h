@@ -123,14 +123,18 @@ struct ClassObject : Obj {
     StringObject* name;
     ClassObject* parent = nullptr;
     MapObject* methods; // name -> closure
-    // One bit per method name hash, this class's and its ancestors': a
-    // cheap "surely not a method" test when an instance gains a field.
+    // Two bits per method name (from two parts of its hash), this class's
+    // and its ancestors': a cheap "surely not a method" test when an
+    // instance gains or loses a field (a class of 8 methods answers 95% of
+    // other names without a lookup; one bit per name answered 88%).
     uint64_t methodBloom = 0;
     // Some instance has a field named like a method, which `o.name()` must
     // call instead. Until then method calls skip the instance's own fields.
     bool fieldShadowsMethod = false;
     ClassObject() : Obj(ObjType::Class) {}
-    static uint64_t bloomBit(const StringObject* name) { return uint64_t(1) << (name->hash() & 63); }
+    static uint64_t bloomBits(uint32_t hash) { return (uint64_t(1) << (hash & 63)) | (uint64_t(1) << ((hash >> 6) & 63)); }
+    static uint64_t bloomBits(const StringObject* name) { return bloomBits(name->hash()); }
+    bool mayHaveMethod(const StringObject* name) const { return (methodBloom & bloomBits(name)) == bloomBits(name); }
 };
 
 struct InterfaceObject : Obj {

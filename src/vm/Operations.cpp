@@ -150,7 +150,7 @@ Value VM::getFieldAtSite(const Value& obj, StringObject* name, const uint32_t* s
     auto* m = obj.as<MapObject>();
     if (Value* v = mapFindForSite(m, name, site)) return *v;
     // Absent: nil, unless the name may be one of the class's methods.
-    if (!m->klass || !(m->klass->methodBloom & ClassObject::bloomBit(name))) return Value();
+    if (!m->klass || !m->klass->mayHaveMethod(name)) return Value();
     return methodAsField(obj, name);
 }
 
@@ -165,16 +165,23 @@ void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, co
     setField(obj, name, v);
 }
 
+namespace {
+// ClassObject::mayHaveMethod for a name found as a map key, whose hash is
+// known: hashCache is read rather than computed (which would make
+// overwriteField no leaf); an uncomputed hash answers "maybe".
+bool maybeMethodName(const ClassObject* klass, const StringObject* name) {
+    if (name->hashCache == 0) return true;
+    uint64_t bits = ClassObject::bloomBits(name->hashCache);
+    return (klass->methodBloom & bits) == bits;
+}
+} // namespace
+
 // The common case is a leaf (no register saves): a count step and the store.
 // Deleting a field that may be named like a class method (it needs a
 // tombstone), and a cached sorted-key list, go out of line.
 void VM::overwriteField(const Value& obj, StringObject* name, Value& slot, const Value& v) {
     auto* map = obj.as<MapObject>();
-    // name is the key found in the map, so its hash is known (hashCache != 0
-    // is checked rather than computing it, which would make this no leaf).
-    bool maybeMethod = map->klass && (name->hashCache == 0 ||
-                                      (map->klass->methodBloom & (uint64_t(1) << (name->hashCache & 63))));
-    if ((v.isNil() && maybeMethod) || map->sortedKeys) {
+    if ((v.isNil() && map->klass && maybeMethodName(map->klass, name)) || map->sortedKeys) {
         overwriteFieldSlowly(obj, name, slot, v);
         return;
     }
