@@ -9,12 +9,15 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace langoost {
 
 enum class ObjType : uint8_t {
     String, Array, Map, Closure, Native, BoundMethod, Upvalue, Range, Class, Interface, Module
 };
+
+struct MapObject;
 
 struct Obj {
     ObjType type;
@@ -59,21 +62,30 @@ class Value {
         v.as_.d = d;
         return v;
     }
-    static Value object(Obj* o) {
+    // The tag is known from the pointer's static type, except for a plain
+    // Obj*, whose header says whether it is a map.
+    template <typename T> static Value object(T* o) {
         Value v;
-        v.tag_ = uint64_t(ValueType::Obj);
-        v.as_.o = o;
+        if constexpr (std::is_same_v<std::remove_cv_t<T>, MapObject>) v.tag_ = kMapTag;
+        else if constexpr (std::is_same_v<std::remove_cv_t<T>, Obj>)
+            v.tag_ = o->type == ObjType::Map ? kMapTag : uint64_t(ValueType::Obj);
+        else v.tag_ = uint64_t(ValueType::Obj);
+        v.as_.o = const_cast<std::remove_cv_t<T>*>(o);
         return v;
     }
 
-    ValueType type() const { return ValueType(tag_); }
+    ValueType type() const { return tag_ >= uint64_t(ValueType::Obj) ? ValueType::Obj : ValueType(tag_); }
     bool isNil() const { return tag_ == uint64_t(ValueType::Nil); }
     bool isBool() const { return tag_ == uint64_t(ValueType::Bool); }
     bool isInt() const { return tag_ == uint64_t(ValueType::Int); }
     bool isFloat() const { return tag_ == uint64_t(ValueType::Float); }
     bool isNumber() const { return isInt() || isFloat(); }
-    bool isObj() const { return tag_ == uint64_t(ValueType::Obj); }
-    bool isObjType(ObjType t) const { return isObj() && as_.o->type == t; }
+    bool isObj() const { return tag_ >= uint64_t(ValueType::Obj); }
+    // A map's type is in its tag, so the interpreter's field and method
+    // paths test it without loading the object's header first.
+    bool isObjType(ObjType t) const {
+        return t == ObjType::Map ? tag_ == kMapTag : tag_ == uint64_t(ValueType::Obj) && as_.o->type == t;
+    }
     bool isString() const { return isObjType(ObjType::String); }
 
     bool asBool() const { return as_.b; }
@@ -88,7 +100,10 @@ class Value {
     bool identical(const Value& o) const { return tag_ == o.tag_ && as_.i == o.as_.i; }
 
   private:
-    uint64_t tag_ = 0; // a ValueType, widened to a full word (see the copy constructor)
+    // The tag of an object that is a map (objects and class instances):
+    // one above ValueType::Obj, and type() still says Obj.
+    static constexpr uint64_t kMapTag = uint64_t(ValueType::Obj) + 1;
+    uint64_t tag_ = 0; // a ValueType (or kMapTag), widened to a full word (see the copy constructor)
     union {
         bool b;
         int64_t i;

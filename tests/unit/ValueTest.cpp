@@ -6,6 +6,7 @@
 #include "bytecode/StringObject.h"
 #include "bytecode/Value.h"
 #include "bytecode/ValueFormat.h"
+#include "vm/Objects.h"
 
 using namespace langoost;
 
@@ -41,6 +42,29 @@ TEST(Value, InternedConstantsAreShared) {
     EXPECT_TRUE(a->permanent);
     StringObject* nul = internConstant(std::string_view("a\0b", 3));
     EXPECT_EQ(nul->length, 3u);
+}
+
+// A map's type is in its Value's tag: whichever way the Value is made
+// (from a MapObject*, or from a plain Obj* that is a map) it tests as a map
+// without the header, and still reports ValueType::Obj to everyone else.
+TEST(Value, MapsCarryTheirTypeInTheTag) {
+    MapObject map;
+    StringObject* text = internConstant("x");
+    Value direct = Value::object(&map);
+    Value generic = Value::object(static_cast<Obj*>(&map));
+    Value string = Value::object(static_cast<Obj*>(text));
+    for (const Value& v : {direct, generic}) {
+        EXPECT_TRUE(v.isObj());
+        EXPECT_TRUE(v.isObjType(ObjType::Map));
+        EXPECT_FALSE(v.isObjType(ObjType::String));
+        EXPECT_EQ(v.type(), ValueType::Obj);
+        EXPECT_EQ(v.asObj(), &map);
+    }
+    EXPECT_TRUE(direct.identical(generic));
+    EXPECT_TRUE(string.isObj());
+    EXPECT_TRUE(string.isString());
+    EXPECT_FALSE(string.isObjType(ObjType::Map));
+    EXPECT_EQ(string.type(), ValueType::Obj);
 }
 
 TEST(ValueFormat, FloatsRoundTripInJavaScriptStyle) {
