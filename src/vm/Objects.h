@@ -133,8 +133,8 @@ struct ClassObject : Obj {
     bool fieldShadowsMethod = false;
     ClassObject() : Obj(ObjType::Class) {}
     static uint64_t bloomBits(uint32_t hash) { return (uint64_t(1) << (hash & 63)) | (uint64_t(1) << ((hash >> 6) & 63)); }
-    static uint64_t bloomBits(const StringObject* name) { return bloomBits(name->hash()); }
-    bool mayHaveMethod(const StringObject* name) const { return (methodBloom & bloomBits(name)) == bloomBits(name); }
+    static uint64_t bloomBits(const StringObject* key) { return bloomBits(key->hash()); }
+    bool mayHaveMethod(const StringObject* key) const { return (methodBloom & bloomBits(key)) == bloomBits(key); }
 };
 
 struct InterfaceObject : Obj {
