@@ -174,7 +174,7 @@ Value VM::run(size_t stopFrames) {
             CASE(LoadBuiltin) *sp++ = builtins_[A]; DISPATCH();
             // Field access: the instruction's cache word holds the slot the
             // field was last found in here; a hit is one compare.
-#define GET_FIELD(target, objExpr, nameIndex, NEXT)                                                                 \
+#define GET_FIELD(target, objExpr, nameIndex, NEXT)                                                           \
     do {                                                                                                          \
         const Value& obj = objExpr;                                                                               \
         StringObject* name = k[nameIndex].as<StringObject>();                                                     \
@@ -182,12 +182,12 @@ Value VM::run(size_t stopFrames) {
         if (obj.isObjType(ObjType::Map)) {                                                                        \
             if (Value* v = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                      \
                 target = *v;                                                                                      \
-                NEXT();                                                                                       \
+                NEXT();                                                                                           \
             }                                                                                                     \
         }                                                                                                         \
         SYNC();                                                                                                   \
         target = getFieldAtSite(obj, name, site);                                                                 \
-        NEXT();                                                                                               \
+        NEXT();                                                                                                   \
     } while (0)
             CASE(GetField) GET_FIELD(sp[-1], sp[-1], A, DISPATCH);
             CASE(GetLocalField) {

@@ -134,7 +134,8 @@ struct ClassObject : Obj {
     ClassObject() : Obj(ObjType::Class) {}
     static uint64_t bloomBits(uint32_t hash) { return (uint64_t(1) << (hash & 63)) | (uint64_t(1) << ((hash >> 6) & 63)); }
     static uint64_t bloomBits(const StringObject* key) { return bloomBits(key->hash()); }
-    bool mayHaveMethod(const StringObject* key) const { return (methodBloom & bloomBits(key)) == bloomBits(key); }
+    bool mayHaveMethod(uint32_t hash) const { return (methodBloom & bloomBits(hash)) == bloomBits(hash); }
+    bool mayHaveMethod(const StringObject* key) const { return mayHaveMethod(key->hash()); }
 };
 
 struct InterfaceObject : Obj {

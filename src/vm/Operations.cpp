@@ -170,9 +170,7 @@ namespace {
 // known: hashCache is read rather than computed (which would make
 // overwriteField no leaf); an uncomputed hash answers "maybe".
 bool maybeMethodName(const ClassObject* klass, const StringObject* name) {
-    if (name->hashCache == 0) return true;
-    uint64_t bits = ClassObject::bloomBits(name->hashCache);
-    return (klass->methodBloom & bits) == bits;
+    return name->hashCache == 0 || klass->mayHaveMethod(name->hashCache);
 }
 } // namespace
 
