@@ -1,5 +1,7 @@
 #include "bytecode/Opcode.h"
 
+#include <utility>
+
 namespace langoost {
 namespace {
 
@@ -26,6 +28,28 @@ bool opcodeHasExtraWord(Opcode op) {
     OperandFormat f = opcodeFormat(op);
     return f == OperandFormat::INVOKE || f == OperandFormat::ITER || f == OperandFormat::JUMPK || f == OperandFormat::FIELD ||
            f == OperandFormat::LOCAL_FIELD || f == OperandFormat::LOCALS_JUMP;
+}
+
+namespace {
+constexpr std::pair<Opcode, Opcode> kLocalFieldTests[] = {
+    {Opcode::LtJumpK, Opcode::LocalFieldLtJumpK},         {Opcode::LeJumpK, Opcode::LocalFieldLeJumpK},
+    {Opcode::GtJumpK, Opcode::LocalFieldGtJumpK},         {Opcode::GeJumpK, Opcode::LocalFieldGeJumpK},
+    {Opcode::EqJumpK, Opcode::LocalFieldEqJumpK},         {Opcode::NeJumpK, Opcode::LocalFieldNeJumpK},
+    {Opcode::EqNilJump, Opcode::LocalFieldEqNilJump},     {Opcode::NeNilJump, Opcode::LocalFieldNeNilJump},
+    {Opcode::EqNilLoop, Opcode::LocalFieldEqNilLoop},     {Opcode::NeNilLoop, Opcode::LocalFieldNeNilLoop},
+};
+} // namespace
+
+Opcode localFieldTestFor(Opcode branch) {
+    for (auto [b, fused] : kLocalFieldTests)
+        if (b == branch) return fused;
+    return Opcode::Nop;
+}
+
+Opcode branchOfLocalFieldTest(Opcode fused) {
+    for (auto [b, f] : kLocalFieldTests)
+        if (f == fused) return b;
+    return Opcode::Nop;
 }
 
 } // namespace langoost

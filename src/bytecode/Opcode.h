@@ -25,6 +25,10 @@ OperandFormat opcodeFormat(Opcode op);
 int opcodeStackEffect(Opcode op);
 // Instructions that occupy two words (the second holds operand B).
 bool opcodeHasExtraWord(Opcode op);
+// The LocalField<branch> opcode that fuses GetLocalField with `branch`, or
+// Nop; and back, the branch a LocalField<branch> opcode must be followed by.
+Opcode localFieldTestFor(Opcode branch);
+Opcode branchOfLocalFieldTest(Opcode fused);
 
 // ---- Instruction encoding: [ opcode : 8 | A : 24 ] ----
 using Instruction = uint32_t;

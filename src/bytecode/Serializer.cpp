@@ -329,6 +329,9 @@ class Reader {
                 jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));
                 break;
             case OperandFormat::LOCAL_FIELD:
+                if (Opcode branch = branchOfLocalFieldTest(op);
+                    branch != Opcode::Nop && (next >= p.code.size() || decodeOpcode(p.code[next]) != branch))
+                    bad(pc, std::string(opcodeName(op)) + " is not followed by " + opcodeName(branch));
                 slot(pc, pairFirst(ins));
                 if (!isString(pairSecond(ins))) bad(pc, "bad field name constant");
                 break;

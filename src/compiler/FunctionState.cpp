@@ -60,6 +60,13 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
             return index - 1;
         }
     }
+    // Peephole: GetLocalField x k; B  =>  LocalFieldB x k; B for a branch B
+    // that tests one value (`if self.state >= 4`, `while self.next != nil`):
+    // B stays, as the fused instruction's operands and for jump patching.
+    if (Opcode fused = localFieldTestFor(op); fused != Opcode::Nop && lastLocalField_ != SIZE_MAX &&
+        lastLocalField_ + 2 == index && lastLabel_ != index &&
+        decodeOpcode(proto_->code[lastLocalField_]) == Opcode::GetLocalField)
+        proto_->code[lastLocalField_] = encode(fused, decodeA(proto_->code[lastLocalField_]));
     // Peephole: LoadLocal2 a b; XxJump | XxLoop  =>  XxJumpLocals | XxLoopLocals
     // a b, the offset in the second word (emitSigned / patchJump put it there)
     if (lastInstruction_ + 1 == index && lastLabel_ != index &&

@@ -119,7 +119,7 @@ class FunctionState {
     bool overflowed_ = false;
     size_t lastInstruction_ = SIZE_MAX;
     // Where the last GetLocalField was made (a GetField right after it
-    // turns it into GetLocalFieldChain).
+    // turns it into GetLocalFieldChain, a one-value branch into LocalField<branch>).
     size_t lastLocalField_ = SIZE_MAX;
     std::unordered_map<std::string, uint32_t> stringConstants_;
     std::unordered_map<int64_t, uint32_t> intConstants_;

@@ -574,6 +574,59 @@ Value VM::run(size_t stopFrames) {
             CASE(NeNilJump) JUMP_UNLESS(!(--sp)->isNil(), SA) DISPATCH();
             CASE(EqNilLoop) LOOP_WHILE((--sp)->isNil(), SA) DISPATCH();
             CASE(NeNilLoop) LOOP_WHILE(!(--sp)->isNil(), SA) DISPATCH();
+            // LocalField<branch>: GetLocalField's value kept in a register and
+            // tested by the branch after the site word (the verifier checks
+            // that it is that branch), whose words are read and passed over.
+#define LOCAL_FIELD_INTO(value)                                                                                   \
+    Value value;                                                                                                  \
+    {                                                                                                             \
+        const Value& obj = base[pairFirst(ins)];                                                                  \
+        StringObject* name = k[pairSecond(ins)].as<StringObject>();                                               \
+        const uint32_t* site = ip++;                                                                              \
+        const Value* found = obj.isObjType(ObjType::Map) ? mapFindAtSite(obj.as<MapObject>(), name, site) : nullptr; \
+        if (__builtin_expect(found != nullptr, 1)) {                                                              \
+            value = *found;                                                                                       \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            value = getFieldAtSite(obj, name, site);                                                              \
+        }                                                                                                         \
+    }                                                                                                             \
+    ins = *ip++;
+#define LOCAL_FIELD_CONSTANT(name, BRANCH, op, test)                                                              \
+    CASE(LocalField##name) {                                                                                      \
+        LOCAL_FIELD_INTO(a)                                                                                       \
+        int32_t constant = int32_t(*ip++);                                                                        \
+        if (a.isInt()) {                                                                                          \
+            BRANCH(a.asInt() op constant, SA)                                                                     \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        Value b = Value::integer(constant);                                                                       \
+        bool yes = test;                                                                                          \
+        BRANCH(yes, SA)                                                                                           \
+        DISPATCH();                                                                                               \
+    }
+            COMPARE_FAMILY(JumpK, LOCAL_FIELD_CONSTANT, JUMP_UNLESS)
+            CASE(LocalFieldEqNilJump) {
+                LOCAL_FIELD_INTO(a)
+                JUMP_UNLESS(a.isNil(), SA)
+                DISPATCH();
+            }
+            CASE(LocalFieldNeNilJump) {
+                LOCAL_FIELD_INTO(a)
+                JUMP_UNLESS(!a.isNil(), SA)
+                DISPATCH();
+            }
+            CASE(LocalFieldEqNilLoop) {
+                LOCAL_FIELD_INTO(a)
+                LOOP_WHILE(a.isNil(), SA)
+                DISPATCH();
+            }
+            CASE(LocalFieldNeNilLoop) {
+                LOCAL_FIELD_INTO(a)
+                LOOP_WHILE(!a.isNil(), SA)
+                DISPATCH();
+            }
             CASE(LoopIfTrue) {
                 if ((--sp)->truthy()) {
                     ip += SA;

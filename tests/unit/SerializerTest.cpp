@@ -211,4 +211,21 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::GetField, 999)); }, "bad field name constant");
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::GetLocalField, encodePair(4000, 0))); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), 0xff000000u); m.main->locations.push_back({}); }, "unknown opcode");
+    // A LocalField<branch> reads its branch's words as operands: the branch must follow.
+    check([&](CompiledModule& m) { insertField(m, encode(Opcode::LocalFieldLtJumpK, encodePair(0, 0))); },
+          "LocalFieldLtJumpK is not followed by LtJumpK");
+}
+
+TEST(Serializer, VerifierAcceptsALocalFieldTestFollowedByItsBranch) {
+    auto module = compile("fn f(o) {\n    if o.n >= 2 { return 1 }\n    while o.next != nil { o = o.next }\n    return 0\n}\n"
+                          "println(f({n: 2}), f({n: 0, next: {n: 1}}))\n");
+    ProgramImage image;
+    image.modules.push_back(module);
+    DeserializeResult r = deserializeProgram(serializeProgram(image, kVersion), kVersion);
+    ASSERT_NE(r.image, nullptr) << r.error;
+    const FunctionProto& f = *r.image->modules[0]->main->protos[0];
+    std::vector<Opcode> fused;
+    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1)
+        if (Opcode op = decodeOpcode(f.code[i]); branchOfLocalFieldTest(op) != Opcode::Nop) fused.push_back(op);
+    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LocalFieldGeJumpK, Opcode::LocalFieldNeNilLoop}));
 }
