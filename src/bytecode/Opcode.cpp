@@ -31,24 +31,25 @@ bool opcodeHasExtraWord(Opcode op) {
 }
 
 namespace {
-constexpr std::pair<Opcode, Opcode> kLocalFieldTests[] = {
+constexpr std::pair<Opcode, Opcode> kLocalFieldFusions[] = {
     {Opcode::LtJumpK, Opcode::LocalFieldLtJumpK},         {Opcode::LeJumpK, Opcode::LocalFieldLeJumpK},
     {Opcode::GtJumpK, Opcode::LocalFieldGtJumpK},         {Opcode::GeJumpK, Opcode::LocalFieldGeJumpK},
     {Opcode::EqJumpK, Opcode::LocalFieldEqJumpK},         {Opcode::NeJumpK, Opcode::LocalFieldNeJumpK},
     {Opcode::EqNilJump, Opcode::LocalFieldEqNilJump},     {Opcode::NeNilJump, Opcode::LocalFieldNeNilJump},
     {Opcode::EqNilLoop, Opcode::LocalFieldEqNilLoop},     {Opcode::NeNilLoop, Opcode::LocalFieldNeNilLoop},
+    {Opcode::AddInt, Opcode::LocalFieldAddInt},           {Opcode::SubInt, Opcode::LocalFieldSubInt},
 };
 } // namespace
 
-Opcode localFieldTestFor(Opcode branch) {
-    for (auto [b, fused] : kLocalFieldTests)
-        if (b == branch) return fused;
+Opcode localFieldFusionFor(Opcode next) {
+    for (auto [n, fused] : kLocalFieldFusions)
+        if (n == next) return fused;
     return Opcode::Nop;
 }
 
-Opcode branchOfLocalFieldTest(Opcode fused) {
-    for (auto [b, f] : kLocalFieldTests)
-        if (f == fused) return b;
+Opcode nextOfLocalFieldFusion(Opcode fused) {
+    for (auto [n, f] : kLocalFieldFusions)
+        if (f == fused) return n;
     return Opcode::Nop;
 }
 

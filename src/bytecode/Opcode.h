@@ -25,10 +25,12 @@ OperandFormat opcodeFormat(Opcode op);
 int opcodeStackEffect(Opcode op);
 // Instructions that occupy two words (the second holds operand B).
 bool opcodeHasExtraWord(Opcode op);
-// The LocalField<branch> opcode that fuses GetLocalField with `branch`, or
-// Nop; and back, the branch a LocalField<branch> opcode must be followed by.
-Opcode localFieldTestFor(Opcode branch);
-Opcode branchOfLocalFieldTest(Opcode fused);
+// The LocalField<op> opcode that fuses GetLocalField with the one-value
+// branch, AddInt or SubInt `op` after it, or Nop; and back, the opcode a
+// LocalField<op> instruction must be followed by (AddInt and SubInt then by
+// a SetLocalField of the same field).
+Opcode localFieldFusionFor(Opcode next);
+Opcode nextOfLocalFieldFusion(Opcode fused);
 
 // ---- Instruction encoding: [ opcode : 8 | A : 24 ] ----
 using Instruction = uint32_t;

@@ -329,9 +329,13 @@ class Reader {
                 jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));
                 break;
             case OperandFormat::LOCAL_FIELD:
-                if (Opcode branch = branchOfLocalFieldTest(op);
-                    branch != Opcode::Nop && (next >= p.code.size() || decodeOpcode(p.code[next]) != branch))
-                    bad(pc, std::string(opcodeName(op)) + " is not followed by " + opcodeName(branch));
+                if (Opcode fused = nextOfLocalFieldFusion(op); fused != Opcode::Nop) {
+                    if (next >= p.code.size() || decodeOpcode(p.code[next]) != fused)
+                        bad(pc, std::string(opcodeName(op)) + " is not followed by " + opcodeName(fused));
+                    if ((fused == Opcode::AddInt || fused == Opcode::SubInt) &&
+                        (next + 1 >= p.code.size() || p.code[next + 1] != encode(Opcode::SetLocalField, a)))
+                        bad(pc, std::string(opcodeName(op)) + " does not store back to its field");
+                }
                 slot(pc, pairFirst(ins));
                 if (!isString(pairSecond(ins))) bad(pc, "bad field name constant");
                 break;

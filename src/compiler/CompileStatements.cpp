@@ -240,7 +240,7 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
         storeName(name, target.location);
     } else if (target.kind == ExprKind::Member) {
         auto& m = static_cast<const MemberExpr&>(target);
-        if (op == Opcode::Nop && setLocalField(m, *s.value)) return;
+        if (op == Opcode::Nop ? setLocalField(m, *s.value) : updateLocalField(m, op, s)) return;
         uint32_t name = fs_->stringConstant(m.name);
         expression(*m.object);
         if (op != Opcode::Nop) {
@@ -308,6 +308,36 @@ bool CompilerImpl::setIndexLocals(const IndexExpr& target, const Expr& value) {
 // `self.f = e`, or `o.f = e` with a local o where e makes no calls (so it
 // cannot change o; `self` is never reassigned): e; SetLocalField o f.
 bool CompilerImpl::setLocalField(const MemberExpr& target, const Expr& value) {
+    uint32_t slot, name;
+    if (!localFieldTarget(target, value, slot, name)) return false;
+    expression(value);
+    fs_->emitLocalField(Opcode::SetLocalField, slot, name, target.location);
+    return true;
+}
+
+// `self.f op= e`, or `o.f op= e` on a local o under the same rule, read and
+// written in place like `o.f = o.f op e`: GetLocalField o f; e; op;
+// SetLocalField o f (no Dup of the object; AddInt/SubInt for a small int e).
+bool CompilerImpl::updateLocalField(const MemberExpr& target, Opcode op, const AssignStmt& s) {
+    uint32_t slot, name;
+    if (!localFieldTarget(target, *s.value, slot, name)) return false;
+    fs_->emit(Opcode::LoadLocal, slot, target.object->location);
+    fs_->emitField(Opcode::GetField, name, target.location);
+    Value k;
+    if ((op == Opcode::Add || op == Opcode::Sub) && foldConstant(*s.value, k) && k.isInt() &&
+        k.asInt() >= kMinSignedOperand + 1 && k.asInt() <= kMaxSignedOperand) {
+        fs_->emitSigned(op == Opcode::Add ? Opcode::AddInt : Opcode::SubInt, int32_t(k.asInt()), s.location);
+    } else {
+        expression(*s.value);
+        fs_->emit(op, 0, s.location);
+    }
+    fs_->emitLocalField(Opcode::SetLocalField, slot, name, target.location);
+    return true;
+}
+
+// The local slot and name constant of `self.f` / `o.f` as a store target
+// while `value` is evaluated (see setLocalField), if both fit a PAIR.
+bool CompilerImpl::localFieldTarget(const MemberExpr& target, const Expr& value, uint32_t& slot, uint32_t& name) {
     std::string object;
     if (target.object->kind == ExprKind::Self) object = "self";
     else if (target.object->kind == ExprKind::Identifier && !mayCall(value))
@@ -315,12 +345,9 @@ bool CompilerImpl::setLocalField(const MemberExpr& target, const Expr& value) {
     else return false;
     int rev = fs_->resolveLocal(object);
     if (rev < 0) return false;
-    uint32_t slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;
-    uint32_t name = fs_->stringConstant(target.name);
-    if (slot > kMaxPairField || name > kMaxPairField) return false;
-    expression(value);
-    fs_->emitLocalField(Opcode::SetLocalField, slot, name, target.location);
-    return true;
+    slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;
+    name = fs_->stringConstant(target.name);
+    return slot <= kMaxPairField && name <= kMaxPairField;
 }
 
 // Whether evaluating e may run user code (and so assign variables).

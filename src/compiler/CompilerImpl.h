@@ -56,6 +56,8 @@ class CompilerImpl {
     bool addToLocal(const std::string& name, const AssignStmt& s);
     bool setIndexLocals(const IndexExpr& target, const Expr& value);
     bool setLocalField(const MemberExpr& target, const Expr& value);
+    bool updateLocalField(const MemberExpr& target, Opcode op, const AssignStmt& s);
+    bool localFieldTarget(const MemberExpr& target, const Expr& value, uint32_t& slot, uint32_t& name);
     static bool mayCall(const Expr& e);
     void ifStatement(const IfStmt& s);
     void whileStatement(const WhileStmt& s);

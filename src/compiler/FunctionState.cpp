@@ -63,8 +63,9 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
     // Peephole: GetLocalField x k; B  =>  LocalFieldB x k; B for a branch B
     // that tests one value (`if self.state >= 4`, `while self.next != nil`):
     // B stays, as the fused instruction's operands and for jump patching.
-    if (Opcode fused = localFieldTestFor(op); fused != Opcode::Nop && lastLocalField_ != SIZE_MAX &&
-        lastLocalField_ + 2 == index && lastLabel_ != index &&
+    if (Opcode fused = localFieldFusionFor(op); fused != Opcode::Nop &&
+        (opcodeFormat(op) == OperandFormat::JUMP || opcodeFormat(op) == OperandFormat::JUMPK) &&
+        lastLocalField_ != SIZE_MAX && lastLocalField_ + 2 == index && lastLabel_ != index &&
         decodeOpcode(proto_->code[lastLocalField_]) == Opcode::GetLocalField)
         proto_->code[lastLocalField_] = encode(fused, decodeA(proto_->code[lastLocalField_]));
     // Peephole: LoadLocal2 a b; XxJump | XxLoop  =>  XxJumpLocals | XxLoopLocals
@@ -150,6 +151,16 @@ size_t FunctionState::emitField(Opcode op, uint32_t name, SourceLocation at) {
 }
 
 void FunctionState::emitLocalField(Opcode op, uint32_t slot, uint32_t name, SourceLocation at) {
+    // Peephole: GetLocalField x k; AddInt j | SubInt j; SetLocalField x k  =>
+    // LocalFieldAddInt | LocalFieldSubInt x k; the same two (`self.n += 1`)
+    size_t index = proto_->code.size();
+    if (op == Opcode::SetLocalField && lastLocalField_ != SIZE_MAX && lastLocalField_ + 3 == index &&
+        lastLabel_ <= lastLocalField_ &&
+        proto_->code[lastLocalField_] == encode(Opcode::GetLocalField, encodePair(slot, int32_t(name)))) {
+        Opcode fused = localFieldFusionFor(decodeOpcode(proto_->code[index - 1]));
+        if (fused == Opcode::LocalFieldAddInt || fused == Opcode::LocalFieldSubInt)
+            proto_->code[lastLocalField_] = encode(fused, decodeA(proto_->code[lastLocalField_]));
+    }
     emit(op, encodePair(slot, int32_t(name)), at);
     emitWord(0, at);
 }

@@ -627,6 +627,28 @@ Value VM::run(size_t stopFrames) {
                 LOOP_WHILE(!a.isNil(), SA)
                 DISPATCH();
             }
+            // LocalFieldAddInt / SubInt: an int field updated in place, the AddInt
+            // and SetLocalField after it (verified: same field) passed over;
+            // anything else is pushed for those two to handle as written.
+#define LOCAL_FIELD_UPDATE(name, op)                                                                              \
+    CASE(name) {                                                                                                  \
+        const Value& obj = base[pairFirst(ins)];                                                                  \
+        StringObject* key = k[pairSecond(ins)].as<StringObject>();                                                \
+        const uint32_t* site = ip++;                                                                              \
+        if (obj.isObjType(ObjType::Map)) {                                                                        \
+            Value* v = mapFindAtSite(obj.as<MapObject>(), key, site);                                             \
+            if (v && v->isInt()) {                                                                                \
+                *v = Value::integer(int64_t(uint64_t(v->asInt()) op uint64_t(int64_t(decodeSignedA(*ip)))));      \
+                ip += 3;                                                                                          \
+                DISPATCH();                                                                                       \
+            }                                                                                                     \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        *sp++ = getFieldAtSite(obj, key, site);                                                                   \
+        DISPATCH();                                                                                               \
+    }
+            LOCAL_FIELD_UPDATE(LocalFieldAddInt, +)
+            LOCAL_FIELD_UPDATE(LocalFieldSubInt, -)
             CASE(LoopIfTrue) {
                 if ((--sp)->truthy()) {
                     ip += SA;

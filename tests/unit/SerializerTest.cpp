@@ -214,10 +214,18 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     // A LocalField<branch> reads its branch's words as operands: the branch must follow.
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::LocalFieldLtJumpK, encodePair(0, 0))); },
           "LocalFieldLtJumpK is not followed by LtJumpK");
+    // LocalFieldAddInt writes the field it read: the SetLocalField after the AddInt must name it.
+    auto insertUpdate = [](CompiledModule& m, uint32_t storedSlot) {
+        m.main->code.insert(m.main->code.begin(), {encode(Opcode::LocalFieldAddInt, encodePair(0, 0)), 0u,
+                                                   encodeSigned(Opcode::AddInt, 1),
+                                                   encode(Opcode::SetLocalField, encodePair(storedSlot, 0)), 0u});
+        m.main->locations.resize(m.main->code.size());
+    };
+    check([&](CompiledModule& m) { insertUpdate(m, 1); }, "LocalFieldAddInt does not store back to its field");
 }
 
-TEST(Serializer, VerifierAcceptsALocalFieldTestFollowedByItsBranch) {
-    auto module = compile("fn f(o) {\n    if o.n >= 2 { return 1 }\n    while o.next != nil { o = o.next }\n    return 0\n}\n"
+TEST(Serializer, VerifierAcceptsLocalFieldFusionsAsCompiled) {
+    auto module = compile("fn f(o) {\n    if o.n >= 2 { return 1 }\n    while o.next != nil { o = o.next }\n    o.n -= 1\n    return 0\n}\n"
                           "println(f({n: 2}), f({n: 0, next: {n: 1}}))\n");
     ProgramImage image;
     image.modules.push_back(module);
@@ -226,6 +234,6 @@ TEST(Serializer, VerifierAcceptsALocalFieldTestFollowedByItsBranch) {
     const FunctionProto& f = *r.image->modules[0]->main->protos[0];
     std::vector<Opcode> fused;
     for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1)
-        if (Opcode op = decodeOpcode(f.code[i]); branchOfLocalFieldTest(op) != Opcode::Nop) fused.push_back(op);
-    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LocalFieldGeJumpK, Opcode::LocalFieldNeNilLoop}));
+        if (Opcode op = decodeOpcode(f.code[i]); nextOfLocalFieldFusion(op) != Opcode::Nop) fused.push_back(op);
+    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LocalFieldGeJumpK, Opcode::LocalFieldNeNilLoop, Opcode::LocalFieldSubInt}));
 }
