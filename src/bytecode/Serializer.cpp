@@ -354,6 +354,7 @@ class Reader {
                 break;
             }
             if ((op == Opcode::CheckReturn) && (a & kTypeKindMask) > uint32_t(TypeKind::Class)) bad(pc, "bad type code");
+            if (op == Opcode::ModInt && decodeSignedA(ins) <= 0) bad(pc, "ModInt by a constant that is not positive");
             pc = next;
         }
     }

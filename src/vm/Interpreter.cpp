@@ -383,9 +383,14 @@ Value VM::run(size_t stopFrames) {
             CASE(ModInt) {
                 Value a = sp[-1];
                 if (a.isInt()) {
-                    // 32-bit division is several times cheaper than 64-bit when both fit.
+                    // 32-bit division is several times cheaper than 64-bit when both
+                    // fit, and a mask cheaper still for a power of two (`x % 2`).
                     uint64_t x = uint64_t(a.asInt());
-                    sp[-1] = Value::integer(x <= UINT32_MAX ? int64_t(uint32_t(x) % uint32_t(SA)) : a.asInt() % SA);
+                    uint32_t m = uint32_t(SA);
+                    if (x <= UINT32_MAX)
+                        sp[-1] = Value::integer((m & (m - 1)) == 0 ? int64_t(uint32_t(x) & (m - 1)) : int64_t(uint32_t(x) % m));
+                    else
+                        sp[-1] = Value::integer(a.asInt() % SA);
                 } else {
                     SYNC();
                     sp[-1] = arithmetic(Opcode::Mod, a, Value::integer(SA));

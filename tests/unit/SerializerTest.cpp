@@ -211,6 +211,9 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::GetField, 999)); }, "bad field name constant");
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::GetLocalField, encodePair(4000, 0))); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), 0xff000000u); m.main->locations.push_back({}); }, "unknown opcode");
+    // ModInt divides without a zero check (x % 0 and INT64_MIN % -1 trap).
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encodeSigned(Opcode::ModInt, 0), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "not positive");
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encodeSigned(Opcode::ModInt, -1), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "not positive");
     // A LocalField<branch> reads its branch's words as operands: the branch must follow.
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::LocalFieldLtJumpK, encodePair(0, 0))); },
           "LocalFieldLtJumpK is not followed by LtJumpK");
