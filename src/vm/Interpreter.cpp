@@ -740,30 +740,26 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(CloseUpvals) closeUpvalues(base + A); DISPATCH();
-            // ReturnLocal and ReturnNil push their value and share Return's
-            // code (every frame is entered with a free slot above maxStack).
-            CASE(ReturnLocal) {
-                *sp++ = base[A];
-                goto return_top;
-            }
-            CASE(ReturnNil) {
-                *sp++ = Value();
-                goto return_top;
-            }
-            CASE(Return) {
-            return_top:
-                Value result = sp[-1];
-                if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);
-                sp = base;
-                *sp++ = result;
-                frames_.pop();
-                if (frames_.end() == stopAt) {
-                    sp_ = sp;
-                    return result;
-                }
-                LOAD_FRAME();
-                DISPATCH();
-            }
+            // A return moves its value into the frame's slot 0 and pops the
+            // frame. Each of the three has its own copy: sharing one through
+            // a goto made the value a join point that GCC kept in a stack
+            // spill on every return.
+#define RETURN_VALUE(value)                                                                                       \
+    do {                                                                                                          \
+        if (openUpvalues_ && openUpvalues_->location >= base) closeUpvalues(base);                                \
+        base[0] = (value);                                                                                        \
+        sp = base + 1;                                                                                            \
+        frames_.pop();                                                                                            \
+        if (frames_.end() == stopAt) {                                                                            \
+            sp_ = sp;                                                                                             \
+            return base[0];                                                                                       \
+        }                                                                                                         \
+        LOAD_FRAME();                                                                                             \
+        DISPATCH();                                                                                               \
+    } while (0)
+            CASE(Return) RETURN_VALUE(sp[-1]);
+            CASE(ReturnLocal) RETURN_VALUE(base[A]);
+            CASE(ReturnNil) RETURN_VALUE(Value());
             CASE(Array) {
                 uint32_t n = A;
                 SYNC();
