@@ -530,20 +530,23 @@ Value VM::run(size_t stopFrames) {
         BRANCH(yes, offset)                                                                                       \
         DISPATCH();                                                                                               \
     }
+// The branch on `a op constant`, the int case inline.
+#define BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
+    if (a.isInt()) {                                                                                              \
+        BRANCH(a.asInt() op constant, SA)                                                                         \
+        DISPATCH();                                                                                               \
+    }                                                                                                             \
+    SYNC();                                                                                                       \
+    Value b = Value::integer(constant);                                                                           \
+    bool yes = test;                                                                                              \
+    BRANCH(yes, SA)                                                                                               \
+    DISPATCH();
 #define COMPARE_CONSTANT(name, BRANCH, op, test)                                                                  \
     CASE(name) {                                                                                                  \
         const Value& a = sp[-1];                                                                                  \
         int32_t constant = int32_t(*ip++);                                                                        \
         --sp;                                                                                                     \
-        if (a.isInt()) {                                                                                          \
-            BRANCH(a.asInt() op constant, SA)                                                                     \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        Value b = Value::integer(constant);                                                                       \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, SA)                                                                                           \
-        DISPATCH();                                                                                               \
+        BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
     }
 #define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
 #define COMPARE_FAMILY(suffix, COMPARE, BRANCH)                                                                   \
@@ -601,15 +604,7 @@ Value VM::run(size_t stopFrames) {
     CASE(LocalField##name) {                                                                                      \
         LOCAL_FIELD_INTO(a)                                                                                       \
         int32_t constant = int32_t(*ip++);                                                                        \
-        if (a.isInt()) {                                                                                          \
-            BRANCH(a.asInt() op constant, SA)                                                                     \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        Value b = Value::integer(constant);                                                                       \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, SA)                                                                                           \
-        DISPATCH();                                                                                               \
+        BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
     }
             COMPARE_FAMILY(JumpK, LOCAL_FIELD_CONSTANT, JUMP_UNLESS)
             CASE(LocalFieldEqNilJump) {
