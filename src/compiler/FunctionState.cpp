@@ -145,6 +145,19 @@ size_t FunctionState::emitField(Opcode op, uint32_t name, SourceLocation at) {
         emitWord(0, at);
         return index - 1;
     }
+    // Peephole: LoadLocal2 a b; GetField k  =>  LoadLocal a; GetLocalField b k
+    // (the pair formed across a statement boundary, `let x = y` then
+    // `self.n += 1`, must not keep the field read from its own fusions)
+    if (op == Opcode::GetField && lastInstruction_ + 1 == index && lastLabel_ != index && name <= kMaxPairField &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal2) {
+        Instruction pair = proto_->code[lastInstruction_];
+        proto_->code[lastInstruction_] = encode(Opcode::LoadLocal, pairFirst(pair));
+        proto_->code.push_back(encode(Opcode::GetLocalField, encodePair(pairSecond(pair), int32_t(name))));
+        proto_->locations.push_back(at);
+        lastLocalField_ = index;
+        emitWord(0, at);
+        return index;
+    }
     index = emit(op, name, at);
     emitWord(0, at);
     return index;
