@@ -79,6 +79,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     serveCmd->add_option("--max-streams", serve.maxStreams, "Concurrent long-lived requests: SSE, WebSocket (503 beyond)")
         ->capture_default_str();
+    serveCmd->add_option("--max-waiting", serve.maxWaiting, "Requests parked in waits, per process (503 beyond)")
+        ->capture_default_str();
     serveCmd->add_flag("--h2c", serve.h2c, "Also serve cleartext HTTP/2 (prior knowledge, or Upgrade: h2c) on the port");
     serveCmd->add_option("--tls-cert", serve.tlsCert, "TLS certificate chain (PEM); with --tls-key: HTTPS, h2 or http/1.1 by ALPN")
         ->type_name("FILE");

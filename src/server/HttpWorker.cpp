@@ -91,6 +91,20 @@ bool splitTarget(const std::string& target, std::string_view& path, std::string_
 
 } // namespace
 
+// One request's script and what answering it needs afterwards.
+struct HttpWorker::ScriptCall {
+    ScriptCall(ParsedRequest r, HttpRequestData d, std::string file, ResponseStream s)
+        : request(std::move(r)), data(std::move(d)), script(std::move(file)), stream(std::move(s)) {}
+    ParsedRequest request;
+    HttpRequestData data;
+    std::string script;
+    ResponseStream stream;
+    HttpResponseData response;
+    std::string failure;
+    uint64_t startUs = 0;
+    bool head = false, http10 = false, keepAlive = false;
+};
+
 struct HttpWorker::Connection {
     Connection(int socket, std::string peer, const ServerOptions& o)
         : fd(socket), remoteAddr(std::move(peer)), parser(o.maxHeaderBytes, o.maxBodyBytes) {}
@@ -117,8 +131,14 @@ struct HttpWorker::Connection {
     uint64_t requestStartMs = 0; // when the first byte of the current request arrived
     uint64_t lingerUntilMs = 0;
 
+    // The script of the current request, while its task runs.
+    std::unique_ptr<ScriptCall> call;
+    TaskScheduler::Task* task = nullptr; // set while that task is parked
+    bool waiting = false;                // the request's task is parked
+    bool closing = false;                // closed while its task ran: close when it ends
+
     bool outputPending() const { return outPos < out.size() || fileRemaining > 0 || (tls && tls->unsent()); }
-    bool idle() const { return !parser.inProgress() && !outputPending() && inPos == in.size(); }
+    bool idle() const { return !waiting && !parser.inProgress() && !outputPending() && inPos == in.size(); }
 };
 
 HttpWorker::HttpWorker(ServerShared& shared, int listenFd)
@@ -133,6 +153,9 @@ HttpWorker::HttpWorker(ServerShared& shared, int listenFd)
     ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
     ev.data.fd = wakeFd_;
     ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+    tasks_ = std::make_unique<TaskScheduler>(epollFd_);
+    ev.data.fd = tasks_->completionFd();
+    ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, tasks_->completionFd(), &ev);
 }
 
 HttpWorker::~HttpWorker() {
@@ -155,10 +178,15 @@ void HttpWorker::run() {
     uint64_t lastSweep = nowMs();
     for (;;) {
         if (stopping_ && connections_.empty()) break;
-        int n = ::epoll_wait(epollFd_, events, 256, kSweepIntervalMs);
+        int n = ::epoll_wait(epollFd_, events, 256, tasks_->pollTimeoutMs(kSweepIntervalMs));
         if (n < 0 && errno != EINTR) break;
         for (int i = 0; i < n; ++i) {
             int fd = events[i].data.fd;
+            if (fd == tasks_->completionFd()) {
+                tasks_->onCompletions();
+                continue;
+            }
+            if (tasks_->onFdEvent(fd)) continue;
             if (fd == listenFd_) {
                 acceptConnections();
                 continue;
@@ -182,6 +210,12 @@ void HttpWorker::run() {
             auto it = connections_.find(fd);
             if (it == connections_.end()) continue;
             Connection& c = *it->second;
+            if (c.waiting) {
+                // Only the peer closing (EPOLLRDHUP) is watched while a request is parked.
+                c.peerClosed = true;
+                closeConnection(c); // cancels the request
+                continue;
+            }
             if (events[i].events & (EPOLLERR | EPOLLHUP) && !(events[i].events & EPOLLIN)) {
                 closeConnection(c);
                 continue;
@@ -192,6 +226,7 @@ void HttpWorker::run() {
                 onReadable(c);
             }
         }
+        tasks_->runReady();
         flushLog();
         uint64_t now = nowMs();
         if (now - lastSweep >= uint64_t(kSweepIntervalMs)) {
@@ -293,6 +328,7 @@ void HttpWorker::onReadable(Connection& c) {
 }
 
 void HttpWorker::serveBuffered(Connection& c) {
+    if (c.waiting) return;
     if (c.h2) return serveHttp2(c);
     if (c.prefacePending && c.inPos < c.in.size()) {
         std::string_view start(c.in.data() + c.inPos, std::min(c.in.size() - c.inPos, kHttp2ClientPreface.size()));
@@ -322,6 +358,7 @@ void HttpWorker::serveBuffered(Connection& c) {
                 return;
             }
             if (c.h2) return serveHttp2(c); // upgraded: the rest of the input is HTTP/2
+            if (c.waiting) return;          // resumeConnection goes on from here
             c.requestStartMs = c.inPos < c.in.size() ? nowMs() : 0;
         }
         if (c.inPos == c.in.size()) {
@@ -382,25 +419,27 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
                 handOff(c, request, route.file, std::move(data));
                 return;
             }
+            if (c.peerClosed) { // the client is gone: the request is not run
+                c.closeAfterWrite = true;
+                return;
+            }
+            if (shared_.options.maxWaiting && TaskScheduler::parkedEverywhere() >= shared_.options.maxWaiting) {
+                response = plainResponse(503, "too many waiting requests\n");
+                break;
+            }
             ResponseStream stream(c.fd, http10, head, false, shared_.options.idleTimeoutMs, [&c] {
                 std::string queued = c.out.substr(c.outPos);
                 c.out.clear();
                 c.outPos = 0;
                 return queued;
             });
-            std::string failure;
-            response = shared_.runner.run(route.file, data, failure, &stream);
-            shared_.logScriptFailure(data.method, request.target, response.status, failure);
-            request.headers = std::move(data.headers);
-            if (stream.headersSent()) {
-                // Streamed: end it here (an error after the head can only cut the stream short).
-                bool ended = failure.empty() && stream.finish(response.body);
-                if (!ended || http10 || !keepAlive) c.closeAfterWrite = true;
-                if (!ended) c.peerClosed = true; // cut short: close without lingering
-                if (shared_.accessLog) logAccess(c, request, response.status, 0, startUs);
-                return;
-            }
-            break;
+            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), route.file, std::move(stream));
+            call->startUs = startUs;
+            call->head = head;
+            call->http10 = http10;
+            call->keepAlive = keepAlive;
+            startScript(c, std::move(call));
+            return;
         }
         case Route::Kind::Static:
             if (request.method != "GET" && !head) {
@@ -424,6 +463,68 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
     }
     if (!keepAlive) c.closeAfterWrite = true;
     if (shared_.accessLog) logAccess(c, request, response.status, c.out.size() - before + (head ? 0 : file.fileBytes), startUs);
+}
+
+void HttpWorker::startScript(Connection& c, std::unique_ptr<ScriptCall> call) {
+    ScriptCall* raw = call.get();
+    c.call = std::move(call);
+    Connection* conn = &c;
+    TaskScheduler::Task* task = tasks_->start(
+        [this, raw] { raw->response = shared_.runner.run(raw->script, raw->data, raw->failure, &raw->stream); },
+        [this, conn] {
+            finishScript(*conn);
+            if (conn->waiting) resumeConnection(*conn);
+        });
+    if (!task) return; // answered already
+    c.task = task;
+    c.waiting = true;
+    // Read nothing more until it is answered; watch only for the client leaving.
+    epoll_event ev{};
+    ev.events = EPOLLRDHUP;
+    ev.data.fd = c.fd;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void HttpWorker::finishScript(Connection& c) {
+    std::unique_ptr<ScriptCall> call = std::move(c.call);
+    c.task = nullptr;
+    ParsedRequest& request = call->request;
+    HttpResponseData& response = call->response;
+    shared_.logScriptFailure(call->data.method, request.target, response.status, call->failure);
+    request.headers = std::move(call->data.headers);
+    if (c.closing) return; // nobody to answer
+    if (call->stream.headersSent()) {
+        // Streamed: end it here (an error after the head can only cut the stream short).
+        bool ended = call->failure.empty() && call->stream.finish(response.body);
+        if (!ended || call->http10 || !call->keepAlive) c.closeAfterWrite = true;
+        if (!ended) c.peerClosed = true; // cut short: close without lingering
+        if (shared_.accessLog) logAccess(c, request, response.status, 0, call->startUs);
+        return;
+    }
+    size_t before = c.out.size();
+    writeResponse(c.out, response, call->head, call->keepAlive, call->http10, 0);
+    if (!call->keepAlive) c.closeAfterWrite = true;
+    if (shared_.accessLog) logAccess(c, request, response.status, c.out.size() - before, call->startUs);
+}
+
+void HttpWorker::resumeConnection(Connection& c) {
+    c.waiting = false;
+    if (c.closing || c.peerClosed) { // the client left while the request waited
+        c.closing = false;
+        closeConnection(c);
+        return;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = c.fd;
+    c.writing = false;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
+    c.lastActivityMs = nowMs();
+    c.requestStartMs = c.inPos < c.in.size() ? c.lastActivityMs : 0;
+    int fd = c.fd;
+    serveBuffered(c);
+    if (!connections_.count(fd)) return;
+    if (!c.waiting && !c.outputPending() && c.peerClosed) closeConnection(c);
 }
 
 void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::string& script, HttpRequestData data) {
@@ -574,6 +675,14 @@ void HttpWorker::setWriting(Connection& c, bool writing) {
 }
 
 void HttpWorker::closeConnection(Connection& c) {
+    if (c.waiting) { // its task ends first (cancelled), then resumeConnection closes it
+        if (!c.closing) {
+            c.closing = true;
+            ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, c.fd, nullptr);
+            tasks_->cancel(c.task);
+        }
+        return;
+    }
     int fd = c.fd;
     if (c.fileFd >= 0) ::close(c.fileFd);
     ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
@@ -593,6 +702,7 @@ void HttpWorker::sweep(uint64_t now) {
     std::vector<std::pair<Connection*, int>> expired; // connection, status to answer (0: just close)
     for (auto& [fd, conn] : connections_) {
         Connection& c = *conn;
+        if (c.waiting) continue; // its request's own time limit applies
         if (c.lingering) {
             if (now >= c.lingerUntilMs) expired.emplace_back(&c, 0);
         } else if (c.outputPending()) {

@@ -1,8 +1,12 @@
 // HttpWorker: one event loop (epoll, level-triggered) on one thread, with
 // its own SO_REUSEPORT listening socket so the kernel spreads connections
 // over the workers. Sockets are non-blocking: a slow client costs a buffer,
-// never a thread. A request's script runs on the worker's thread to
-// completion (bounded by the time limit), then its response is written.
+// never a thread. A request's script runs as a task (TaskScheduler): when
+// it waits (sleep, sockets, the http client, helper-thread work) only the
+// task parks, and the worker goes on with other connections; its response
+// is written when it ends. While a connection's request is parked nothing
+// more is read from it (pipelined requests wait in the kernel), and the
+// client closing it cancels the request.
 //
 // A connection is always in one of two states: reading (EPOLLIN; requests
 // are parsed and answered in order, pipelined ones batched into one write)
@@ -33,6 +37,7 @@
 #include "server/Router.h"
 #include "server/ScriptRunner.h"
 #include "server/ServerOptions.h"
+#include "server/TaskScheduler.h"
 #include "server/Tls.h"
 
 namespace langoost {
@@ -90,11 +95,19 @@ class HttpWorker {
 
   private:
     struct Connection;
+    struct ScriptCall;
 
     void acceptConnections();
     void onReadable(Connection& c);
     void serveBuffered(Connection& c);
     void handle(Connection& c, ParsedRequest& request);
+    // Runs a request's script as a task; the response is written by
+    // finishScript, at once or when the task has finished waiting.
+    void startScript(Connection& c, std::unique_ptr<ScriptCall> call);
+    void finishScript(Connection& c);
+    // After a task that parked has finished: answer, then go on with the
+    // connection's pipelined input.
+    void resumeConnection(Connection& c);
     // The route of a path (/_health goes to _health.goost when the site has one).
     Route routeFor(std::string_view rawPath) const;
     // The request as a script sees it; moves the headers and body out of `request`.
@@ -133,6 +146,7 @@ class HttpWorker {
     bool stopping_ = false;
     uint64_t acceptPausedUntilMs_ = 0;
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+    std::unique_ptr<TaskScheduler> tasks_;
     std::string logBuffer_;
     std::unique_ptr<char[]> readBuffer_;
 };

@@ -34,6 +34,9 @@ struct ServerOptions {
     // Long-lived requests (SSE: Accept: text/event-stream; WebSocket
     // upgrades) each hold a thread; further ones get 503.
     unsigned maxStreams = 1'000;
+    // Requests parked in a wait (sleep, socket, http client, helper work),
+    // over all workers; a request arriving beyond it gets 503 at once.
+    unsigned maxWaiting = 50'000;
     // TLS on the listening port when both are set (PEM files); ALPN then
     // picks HTTP/2 or HTTP/1.1 per connection.
     std::string tlsCert, tlsKey;

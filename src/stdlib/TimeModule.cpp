@@ -24,26 +24,13 @@ Value clock_unixMilli(VM&, Value, Value*, int) { return Value::integer(clockNs(C
 Value clock_unixNano(VM&, Value, Value*, int) { return Value::integer(clockNs(CLOCK_REALTIME)); }
 Value clock_monotonicMs(VM&, Value, Value*, int) { return Value::integer(clockNs(CLOCK_MONOTONIC) / 1'000'000); }
 
-// Blocks the calling thread; signals do not cut the sleep short.
-void sysSleep(double ms) {
-    double secs = std::floor(ms / 1000.0);
-    timespec req;
-    req.tv_sec = time_t(secs);
-    req.tv_nsec = long((ms - secs * 1000.0) * 1'000'000.0);
-    if (req.tv_nsec >= 1'000'000'000) req.tv_nsec = 999'999'999;
-    while (::nanosleep(&req, &req) != 0 && errno == EINTR) {
-    }
-}
 
 Value time_sleep(VM& vm, Value, Value* a, int) {
     if (!a[0].isNumber()) vm.raise("TypeError", std::string("time.sleep: milliseconds must be a number, got ") + vm.typeName(a[0]));
     double ms = a[0].asNumber();
     if (std::isnan(ms)) vm.raise("ValueError", "time.sleep: NaN milliseconds");
     vm.flush(); // output printed before a pause should be visible during it
-    if (ms > 0) {
-        BlockingSection pause(vm); // other threads run meanwhile
-        sysSleep(std::min(ms, 1e15));
-    }
+    if (ms > 0) vm.sleepMs(ms); // parks a request; other threads run meanwhile
     return Value();
 }
 

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <vector>
 #include <new>
+#include <thread>
+
+#include "common/Parking.h"
 
 #include "bytecode/ValueFormat.h"
 #include "vm/ArrayOps.h"
@@ -112,19 +115,82 @@ void VM::checkLimits() {
     if (iso_.lock.othersWaiting()) {
         BlockingSection letOthersRun(*this);
     }
+    if (Parker* parker = currentParker(); parker && parker->sliceExpired()) {
+        BlockingSection letOthersRun(*this);
+        parker->yield(); // other requests of this worker run meanwhile
+    }
     if (config_.maxSteps && iso_.stepsUsed > config_.maxSteps) {
         iso_.stepsUsed = 0; // a catch may continue with a fresh budget of the same size
         raise("LimitError", "step budget of " + std::to_string(config_.maxSteps) + " exceeded");
     }
-    if (config_.timeoutMs) {
-        auto now = std::chrono::steady_clock::now();
-        if (now >= iso_.deadline) {
-            if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
-            iso_.timedOut = true;
-            iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
-            raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
+    checkDeadline();
+}
+
+void VM::checkDeadline() {
+    if (!config_.timeoutMs) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now < iso_.deadline) return;
+    if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
+    iso_.timedOut = true;
+    iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
+    raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
+}
+
+std::chrono::steady_clock::time_point VM::waitDeadline(std::chrono::steady_clock::time_point own) const {
+    if (config_.timeoutMs && config_.timeoutCountsBlocking) return std::min(own, iso_.deadline);
+    return own;
+}
+
+bool VM::afterWait(int end) {
+    if (WaitEnd(end) == WaitEnd::Cancelled) throw Terminated{"the request was cancelled"};
+    if (WaitEnd(end) == WaitEnd::TimedOut) {
+        checkDeadline();
+        return false;
+    }
+    return true;
+}
+
+void VM::sleepMs(double ms) {
+    using namespace std::chrono;
+    auto until = steady_clock::now() + duration_cast<steady_clock::duration>(duration<double, std::milli>(std::min(ms, 1e15)));
+    if (ms >= 1e15) until = steady_clock::time_point::max();
+    auto deadline = waitDeadline(until);
+    int end;
+    {
+        BlockingSection pause(*this);
+        if (Parker* parker = currentParker()) {
+            end = int(parker->sleepUntil(deadline));
+        } else {
+            std::this_thread::sleep_until(deadline);
+            end = int(WaitEnd::TimedOut);
         }
     }
+    afterWait(end);
+}
+
+bool VM::waitFd(int fd, short pollEvents, int64_t timeoutMs) {
+    using namespace std::chrono;
+    auto own = timeoutMs < 0 ? steady_clock::time_point::max() : steady_clock::now() + milliseconds(timeoutMs);
+    auto deadline = waitDeadline(own);
+    int64_t wait = -1;
+    if (deadline != steady_clock::time_point::max())
+        wait = std::max<int64_t>(0, duration_cast<milliseconds>(deadline - steady_clock::now()).count() + 1);
+    int end;
+    {
+        BlockingSection pause(*this);
+        end = int(waitForFd(fd, pollEvents, wait));
+    }
+    return afterWait(end);
+}
+
+void VM::blocking(const std::function<void()>& work, const std::function<void()>& cancel) {
+    int end = int(WaitEnd::Ready);
+    {
+        BlockingSection pause(*this);
+        if (Parker* parker = currentParker()) end = int(parker->offload(work, cancel, waitDeadline(std::chrono::steady_clock::time_point::max())));
+        else work();
+    }
+    afterWait(end);
 }
 
 void VM::safepoint() {

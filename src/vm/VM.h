@@ -12,6 +12,7 @@
 // to the innermost handler, so natives never check error codes.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -196,6 +197,20 @@ class VM {
     Value stringValue(std::string_view s) { return Value::object(heap_.newString(s)); }
     MapObject* newError(std::string_view kind, const std::string& message);
 
+    // ---- waits (common/Parking.h): each parks the request's task in server
+    // mode and blocks this thread otherwise, with the isolate lock released
+    // (touch no heap object inside). A wait that runs into the isolate's time
+    // limit raises TimeoutError; one whose request is being ended throws
+    // Terminated.
+    void sleepMs(double ms);
+    // Waits for `fd` (POLLIN/POLLOUT); false when `timeoutMs` (negative: no
+    // limit of its own) passed first.
+    bool waitFd(int fd, short pollEvents, int64_t timeoutMs);
+    // Runs blocking `work` (a helper thread does it while a task is parked);
+    // `cancel`, when given, makes it return early (a time limit, a request
+    // that ends).
+    void blocking(const std::function<void()>& work, const std::function<void()>& cancel = {});
+
     // Output: print/println write here (the isolate's buffered stdout).
     void write(std::string_view bytes);
     void flush() { iso_.flush(); }
@@ -226,6 +241,14 @@ class VM {
     // heap limit. Called when a tick chunk runs out or the heap asks.
     void safepoint();
     void checkLimits();
+    // Raises TimeoutError (or Terminated, after the grace period) once the
+    // isolate's deadline has passed.
+    void checkDeadline();
+    // The end of a wait: the earlier of `own` and the isolate's deadline
+    // (when waits count against the time limit).
+    std::chrono::steady_clock::time_point waitDeadline(std::chrono::steady_clock::time_point own) const;
+    // What a parked wait's end means for the script (see sleepMs).
+    bool afterWait(int end);
 
     // ---- calls (Calls.cpp): each returns true when it pushed a script
     // frame for the interpreter to run, false when the result is already
