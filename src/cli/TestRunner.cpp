@@ -23,6 +23,9 @@ namespace fs = std::filesystem;
 namespace langoost {
 namespace {
 
+// How long a file's spawned threads get to stop once its tests are done.
+constexpr long kThreadStopMs = 5000;
+
 enum class Status { Pass, Fail, Skip };
 
 struct TestResult {
@@ -239,7 +242,24 @@ struct Runner {
             return;
         header(file);
 
-        VM vm(makeRuntime(loader, {}));
+        RuntimeConfig config = makeRuntime(loader, {});
+        config.threadExitEndsProcess = false; // a thread's exit() fails its file, not the whole run
+        auto owned = std::make_unique<VM>(config);
+        runLoaded(file, *owned, compiled, t0);
+        // Threads the file started stop before its isolate is freed.
+        if (!owned->endThreads(std::chrono::milliseconds(kThreadStopMs))) {
+            fileFailure(file, "threads", "a thread it started did not stop within " + std::to_string(kThreadStopMs) + " ms",
+                        since(t0));
+            (void)owned.release(); // never freed under a running thread
+            return;
+        }
+        owned->flush();
+        if (int code = owned->isolate().threadExitCode.load(); code >= 0)
+            fileFailure(file, "threads", "a thread called exit(" + std::to_string(code) + ")", since(t0));
+    }
+
+    void runLoaded(const std::string& file, VM& vm, const std::shared_ptr<const CompiledModule>& compiled,
+                   std::chrono::steady_clock::time_point t0) {
         ModuleObject* module = nullptr;
         try {
             module = vm.runMain(compiled);

@@ -25,11 +25,23 @@ enum class WaitEnd {
     Cancelled, // the task is being ended (its client went away, the server stops)
 };
 
+// A socket and the epoll events (EPOLLIN, EPOLLOUT) a wait is for.
+struct FdInterest {
+    int fd;
+    uint32_t events;
+};
+
 class Parker {
   public:
     virtual ~Parker() = default;
     // Parks until `fd` reports one of `events` (EPOLLIN, EPOLLOUT) or `deadline`.
-    virtual WaitEnd waitFd(int fd, uint32_t events, WaitClock::time_point deadline) = 0;
+    WaitEnd waitFd(int fd, uint32_t events, WaitClock::time_point deadline) {
+        FdInterest one{fd, events};
+        return waitFds(&one, 1, deadline, nullptr);
+    }
+    // Parks until one of `count` sockets is ready or `deadline`; `fired`
+    // (when given) gets that socket and the events it reported.
+    virtual WaitEnd waitFds(const FdInterest* fds, size_t count, WaitClock::time_point deadline, FdInterest* fired) = 0;
     // Parks until `deadline` (TimedOut is the normal end).
     virtual WaitEnd sleepUntil(WaitClock::time_point deadline) = 0;
     // Runs `work` on a helper thread while the task is parked. When the
@@ -38,6 +50,9 @@ class Parker {
     // after `work` has returned, so it may use the caller's stack.
     virtual WaitEnd offload(const std::function<void()>& work, const std::function<void()>& cancel,
                             WaitClock::time_point deadline) = 0;
+    // The running task's wall-clock limit: every later wait of it ends
+    // (TimedOut) at this point at the latest.
+    virtual void setDeadline(WaitClock::time_point deadline) = 0;
     // True when the task has run for longer than its time slice.
     virtual bool sliceExpired() = 0;
     // Lets the other ready tasks of this loop run, then continues.
@@ -52,6 +67,10 @@ void setCurrentParker(Parker* parker);
 // (negative: no limit): parks the current task, or blocks the thread.
 // False on timeout; a cancelled task gets `WaitEnd::Cancelled` too.
 WaitEnd waitForFd(int fd, short pollEvents, int64_t timeoutMs);
+
+// How the last waitForFd on this thread ended (natives that wait deep inside
+// their I/O report it after the fact: VM::afterIo).
+WaitEnd lastWaitEnd();
 
 // Runs `work`: on a helper thread while the current task is parked, or
 // right here when there is no task (work that may need a big stack, such

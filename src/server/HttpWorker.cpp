@@ -186,7 +186,7 @@ void HttpWorker::run() {
                 tasks_->onCompletions();
                 continue;
             }
-            if (tasks_->onFdEvent(fd)) continue;
+            if (tasks_->onFdEvent(fd, events[i].events)) continue;
             if (fd == listenFd_) {
                 acceptConnections();
                 continue;
@@ -490,9 +490,9 @@ void HttpWorker::finishScript(Connection& c) {
     c.task = nullptr;
     ParsedRequest& request = call->request;
     HttpResponseData& response = call->response;
+    if (c.closing) return; // its client left: cancelled, nobody to answer
     shared_.logScriptFailure(call->data.method, request.target, response.status, call->failure);
     request.headers = std::move(call->data.headers);
-    if (c.closing) return; // nobody to answer
     if (call->stream.headersSent()) {
         // Streamed: end it here (an error after the head can only cut the stream short).
         bool ended = call->failure.empty() && call->stream.finish(response.body);

@@ -1,6 +1,8 @@
 #include "server/ResponseStream.h"
 
 #include <poll.h>
+
+#include "common/Parking.h"
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -30,10 +32,9 @@ bool ResponseStream::send(std::string_view bytes) {
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            pollfd p{fd_, POLLOUT, 0};
-            if (::poll(&p, 1, int(idleTimeoutMs_)) > 0) continue;
-        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+            waitForFd(fd_, POLLOUT, int64_t(idleTimeoutMs_)) == WaitEnd::Ready)
+            continue;
         failed_ = true;
         return false;
     }

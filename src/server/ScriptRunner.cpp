@@ -11,6 +11,10 @@ namespace {
 // short-lived and many run at once.
 constexpr uint32_t kRequestStackSlots = 1u << 19;
 constexpr uint32_t kRequestMaxFrames = 20'000;
+// How long a request's spawned threads get to stop once it is done (they
+// stop at their next safe point or wait; only a native call that never
+// returns can take longer).
+constexpr uint64_t kThreadStopMs = 5'000;
 
 std::string errorKind(VM& vm) {
     Value e = vm.exception();
@@ -25,6 +29,7 @@ ScriptRunner::ScriptRunner(std::shared_ptr<ModuleLoader> loader, RuntimeConfig r
     : loader_(std::move(loader)), runtime_(std::move(runtime)), devMode_(devMode) {
     runtime_.moduleProvider = loader_;
     runtime_.captureOutput = true;
+    runtime_.threadExitEndsProcess = false;
     runtime_.timeoutMs = limits.timeoutMs;
     runtime_.maxHeapBytes = limits.maxMemoryBytes;
     runtime_.maxOutputBytes = limits.maxOutputBytes;
@@ -53,7 +58,9 @@ HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequ
         return errorResponse(500, failure);
     }
     HttpResponseData response;
-    VM vm(stream && stream->ownThread ? streamRuntime_ : runtime_);
+    // Kept (never freed) when a thread it started will not stop: see below.
+    auto owned = std::make_unique<VM>(stream && stream->ownThread ? streamRuntime_ : runtime_);
+    VM& vm = *owned;
     RequestContext& context = RequestContext::of(vm);
     context.request = &request;
     context.response = &response;
@@ -88,6 +95,17 @@ HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequ
     } catch (std::bad_alloc&) {
         failure = "out of memory\n";
         failedStatus = 503;
+    }
+    // Nothing a request starts outlives it: its threads stop before its isolate goes.
+    if (!vm.endThreads(std::chrono::milliseconds(kThreadStopMs))) {
+        failure += "a thread started by this request did not stop within " + std::to_string(kThreadStopMs) +
+                   " ms; its memory is kept\n";
+        if (!failedStatus) failedStatus = 500;
+        (void)owned.release();
+    }
+    if (int code = vm.isolate().threadExitCode.load(); code > 0 && !failedStatus) {
+        failure = "exit(" + std::to_string(code) + ") in a thread\n";
+        failedStatus = 500;
     }
     if (failedStatus) return errorResponse(failedStatus, failure);
     if (response.body.empty()) response.body = std::move(vm.isolate().out);

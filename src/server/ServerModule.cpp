@@ -84,8 +84,13 @@ Value server_flush(VM& vm, Value, Value*, int) {
         response.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
     std::string body = std::move(vm.isolate().out);
     vm.isolate().out.clear();
-    BlockingSection io(vm);
-    return Value::boolean(stream.flush(response, body));
+    bool ok;
+    {
+        BlockingSection io(vm);
+        ok = stream.flush(response, body);
+    }
+    vm.afterIo();
+    return Value::boolean(ok);
 }
 
 Value server_sse(VM& vm, Value, Value*, int) {

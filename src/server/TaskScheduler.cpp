@@ -105,11 +105,18 @@ struct TaskScheduler::Task {
     WaitEnd offloadEnd = WaitEnd::Ready;
     std::function<void()> cancelWork;
     std::exception_ptr offloadError;
-    int fd = -1;         // the registered fd of a socket wait
-    bool dupFd = false;  // it is a dup of the script's fd
+    // A socket wait's registrations: the fd in the epoll set (a dup when
+    // the script's own fd was there already) and the script's fd.
+    struct Registration {
+        int registered;
+        int original;
+    };
+    std::vector<Registration> fds;
+    FdInterest fired{-1, 0};
     bool hasTimer = false;
     std::multimap<WaitClock::time_point, Task*>::iterator timer;
     WaitClock::time_point sliceStart;
+    WaitClock::time_point deadline = WaitClock::time_point::max(); // setDeadline
     void* stackBottom = nullptr;
     size_t stackSize = 0;
 #ifdef LANGOOST_ASAN_FIBERS
@@ -218,6 +225,7 @@ void TaskScheduler::finish(Task& task) {
 }
 
 void TaskScheduler::armTimer(Task& task, WaitClock::time_point deadline) {
+    deadline = std::min(deadline, task.deadline);
     if (deadline == WaitClock::time_point::max()) return;
     task.timer = timers_.emplace(deadline, &task);
     task.hasTimer = true;
@@ -228,13 +236,12 @@ void TaskScheduler::disarm(Task& task) {
         timers_.erase(task.timer);
         task.hasTimer = false;
     }
-    if (task.fd >= 0) {
-        ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, task.fd, nullptr);
-        fdWaiters_.erase(task.fd);
-        if (task.dupFd) ::close(task.fd);
-        task.fd = -1;
-        task.dupFd = false;
+    for (auto [registered, original] : task.fds) {
+        ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, registered, nullptr);
+        fdWaiters_.erase(registered);
+        if (registered != original) ::close(registered);
     }
+    task.fds.clear();
 }
 
 void TaskScheduler::wake(Task& task, WaitEnd reason) {
@@ -244,36 +251,45 @@ void TaskScheduler::wake(Task& task, WaitEnd reason) {
     ready_.push_back(&task);
 }
 
-WaitEnd TaskScheduler::waitFd(int fd, uint32_t events, WaitClock::time_point deadline) {
+WaitEnd TaskScheduler::waitFds(const FdInterest* fds, size_t count, WaitClock::time_point deadline, FdInterest* fired) {
     Task& task = *current_;
     if (task.cancelled) return WaitEnd::Cancelled;
-    if (deadline <= WaitClock::now()) return WaitEnd::TimedOut;
-    epoll_event ev{};
-    ev.events = events | EPOLLRDHUP;
-    ev.data.fd = fd;
-    int registered = fd;
-    if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        if (errno != EEXIST) return WaitEnd::Ready; // not pollable: let the I/O call report it
-        // Already in this loop's set (the request's own connection): wait on a dup.
-        registered = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-        ev.data.fd = registered;
-        if (registered < 0 || ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, registered, &ev) != 0) {
-            if (registered >= 0) ::close(registered);
+    if (std::min(deadline, task.deadline) <= WaitClock::now()) return WaitEnd::TimedOut;
+    for (size_t i = 0; i < count; ++i) {
+        epoll_event ev{};
+        ev.events = fds[i].events | EPOLLRDHUP;
+        ev.data.fd = fds[i].fd;
+        int registered = fds[i].fd;
+        if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, registered, &ev) != 0) {
+            registered = -1;
+            // Already in this loop's set (the request's own connection): wait on a dup.
+            if (errno == EEXIST) registered = ::fcntl(fds[i].fd, F_DUPFD_CLOEXEC, 0);
+            ev.data.fd = registered;
+            if (registered >= 0 && ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, registered, &ev) != 0) {
+                ::close(registered);
+                registered = -1;
+            }
+        }
+        if (registered < 0) { // not pollable: report it ready, let the I/O call say what is wrong
+            disarm(task);
+            if (fired) *fired = {fds[i].fd, fds[i].events};
             return WaitEnd::Ready;
         }
-        task.dupFd = true;
+        task.fds.push_back({registered, fds[i].fd});
+        fdWaiters_[registered] = &task;
     }
-    task.fd = registered;
-    fdWaiters_[registered] = &task;
     armTimer(task, deadline);
     task.waiting = Task::Waiting::Fd;
-    return suspend(task);
+    task.fired = {-1, 0};
+    WaitEnd end = suspend(task);
+    if (fired) *fired = task.fired;
+    return end;
 }
 
 WaitEnd TaskScheduler::sleepUntil(WaitClock::time_point deadline) {
     Task& task = *current_;
     if (task.cancelled) return WaitEnd::Cancelled;
-    if (deadline <= WaitClock::now()) return WaitEnd::TimedOut;
+    if (std::min(deadline, task.deadline) <= WaitClock::now()) return WaitEnd::TimedOut;
     armTimer(task, deadline);
     task.waiting = Task::Waiting::Timer;
     return suspend(task);
@@ -306,6 +322,10 @@ WaitEnd TaskScheduler::offload(const std::function<void()>& work, const std::fun
     task.cancelWork = nullptr;
     if (task.offloadError) std::rethrow_exception(std::exchange(task.offloadError, nullptr));
     return task.offloadEnd;
+}
+
+void TaskScheduler::setDeadline(WaitClock::time_point deadline) {
+    if (current_) current_->deadline = deadline;
 }
 
 bool TaskScheduler::sliceExpired() {
@@ -350,10 +370,13 @@ void TaskScheduler::onCompletions() {
     for (Task* task : done) wake(*task, task->offloadEnd);
 }
 
-bool TaskScheduler::onFdEvent(int fd) {
+bool TaskScheduler::onFdEvent(int fd, uint32_t events) {
     auto it = fdWaiters_.find(fd);
     if (it == fdWaiters_.end()) return false;
-    wake(*it->second, WaitEnd::Ready);
+    Task& task = *it->second;
+    for (auto [registered, original] : task.fds)
+        if (registered == fd) task.fired = {original, events};
+    wake(task, WaitEnd::Ready);
     return true;
 }
 

@@ -59,7 +59,7 @@ class TaskScheduler final : public Parker {
     int completionFd() const { return completionFd_; }
     void onCompletions();
     // An epoll event on `fd`: true when it was a parked task's wait.
-    bool onFdEvent(int fd);
+    bool onFdEvent(int fd, uint32_t events);
     // Fires due timers, then runs each ready task once.
     void runReady();
     // How long the loop may sleep in epoll_wait (at most `capMs`).
@@ -72,10 +72,11 @@ class TaskScheduler final : public Parker {
     static size_t parkedEverywhere();
 
     // ---- Parker (called from inside the running task) ----
-    WaitEnd waitFd(int fd, uint32_t events, WaitClock::time_point deadline) override;
+    WaitEnd waitFds(const FdInterest* fds, size_t count, WaitClock::time_point deadline, FdInterest* fired) override;
     WaitEnd sleepUntil(WaitClock::time_point deadline) override;
     WaitEnd offload(const std::function<void()>& work, const std::function<void()>& cancel,
                     WaitClock::time_point deadline) override;
+    void setDeadline(WaitClock::time_point deadline) override;
     bool sliceExpired() override;
     void yield() override;
 

@@ -2,7 +2,14 @@
 
 #include <dlfcn.h>
 
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <chrono>
 #include <mutex>
+#include <vector>
+
+#include "common/Parking.h"
 
 namespace langoost {
 
@@ -29,6 +36,13 @@ const CurlLibrary* curlLibrary(const char** error) {
         load(lib.easy_strerror, "curl_easy_strerror");
         load(lib.slist_append, "curl_slist_append");
         load(lib.slist_free_all, "curl_slist_free_all");
+        load(lib.multi_init, "curl_multi_init");
+        load(lib.multi_add_handle, "curl_multi_add_handle");
+        load(lib.multi_remove_handle, "curl_multi_remove_handle");
+        load(lib.multi_cleanup, "curl_multi_cleanup");
+        load(lib.multi_setopt, "curl_multi_setopt");
+        load(lib.multi_socket_action, "curl_multi_socket_action");
+        load(lib.multi_info_read, "curl_multi_info_read");
         if (!failure) lib.global_init(CURL_GLOBAL_DEFAULT);
     });
     if (failure) {
@@ -36,6 +50,78 @@ const CurlLibrary* curlLibrary(const char** error) {
         return nullptr;
     }
     return &lib;
+}
+
+namespace {
+
+// What curl asks to be told about: its sockets and their directions, and
+// when to call it back regardless.
+struct TransferWaits {
+    std::vector<FdInterest> sockets;
+    long timerMs = -1; // -1: no timer
+};
+
+int onSocket(CURL*, curl_socket_t fd, int what, void* userp, void*) {
+    auto& w = *static_cast<TransferWaits*>(userp);
+    std::erase_if(w.sockets, [fd](const FdInterest& i) { return i.fd == fd; });
+    uint32_t events = (what == CURL_POLL_IN || what == CURL_POLL_INOUT ? uint32_t(EPOLLIN) : 0u) |
+                      (what == CURL_POLL_OUT || what == CURL_POLL_INOUT ? uint32_t(EPOLLOUT) : 0u);
+    if (what != CURL_POLL_REMOVE && events) w.sockets.push_back({fd, events});
+    return 0;
+}
+
+int onTimer(CURLM*, long timeoutMs, void* userp) {
+    static_cast<TransferWaits*>(userp)->timerMs = timeoutMs;
+    return 0;
+}
+
+} // namespace
+
+CURLcode performParked(const CurlLibrary& lib, CURL* easy, Parker& parker, int& waitEnd) {
+    waitEnd = int(WaitEnd::Ready);
+    CURLM* multi = lib.multi_init();
+    if (!multi) return CURLE_OUT_OF_MEMORY;
+    TransferWaits waits;
+    lib.multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, onSocket);
+    lib.multi_setopt(multi, CURLMOPT_SOCKETDATA, &waits);
+    lib.multi_setopt(multi, CURLMOPT_TIMERFUNCTION, onTimer);
+    lib.multi_setopt(multi, CURLMOPT_TIMERDATA, &waits);
+    CURLcode result = CURLE_OK;
+    if (lib.multi_add_handle(multi, easy) != CURLM_OK) {
+        lib.multi_cleanup(multi);
+        return CURLE_FAILED_INIT;
+    }
+    int running = 1;
+    lib.multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    while (running) {
+        // No socket and no timer would wait forever: poll curl now and then.
+        long ms = waits.timerMs >= 0 ? waits.timerMs : (waits.sockets.empty() ? 10 : -1);
+        auto deadline = ms < 0 ? WaitClock::time_point::max() : WaitClock::now() + std::chrono::milliseconds(ms);
+        FdInterest fired{-1, 0};
+        WaitEnd end = waits.sockets.empty() ? parker.sleepUntil(deadline)
+                                            : parker.waitFds(waits.sockets.data(), waits.sockets.size(), deadline, &fired);
+        if (end == WaitEnd::Cancelled || (end == WaitEnd::TimedOut && WaitClock::now() < deadline)) {
+            waitEnd = int(end); // cancelled, or the task's own deadline came first
+            result = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (end == WaitEnd::TimedOut) {
+            waits.timerMs = -1;
+            lib.multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        } else {
+            int mask = (fired.events & EPOLLIN ? CURL_CSELECT_IN : 0) | (fired.events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                       (fired.events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+            lib.multi_socket_action(multi, fired.fd, mask, &running);
+        }
+    }
+    if (result == CURLE_OK) {
+        int left = 0;
+        while (CURLMsg* msg = lib.multi_info_read(multi, &left))
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) result = msg->data.result;
+    }
+    lib.multi_remove_handle(multi, easy);
+    lib.multi_cleanup(multi);
+    return result;
 }
 
 } // namespace langoost

@@ -17,7 +17,25 @@ struct CurlLibrary {
     const char* (*easy_strerror)(CURLcode);
     curl_slist* (*slist_append)(curl_slist*, const char*);
     void (*slist_free_all)(curl_slist*);
+    // The multi interface: a parked request drives its transfer from the
+    // worker's event loop (performParked).
+    CURLM* (*multi_init)();
+    CURLMcode (*multi_add_handle)(CURLM*, CURL*);
+    CURLMcode (*multi_remove_handle)(CURLM*, CURL*);
+    CURLMcode (*multi_cleanup)(CURLM*);
+    CURLMcode (*multi_setopt)(CURLM*, CURLMoption, ...);
+    CURLMcode (*multi_socket_action)(CURLM*, curl_socket_t, int, int*);
+    CURLMsg* (*multi_info_read)(CURLM*, int*);
 };
+
+class Parker;
+
+// Runs the transfer of `easy` like curl_easy_perform, but waits through
+// `parker` (the request's task parks; the worker serves others). When the
+// wait is cancelled or runs into the task's deadline the transfer is
+// aborted: CURLE_ABORTED_BY_CALLBACK (see lastWaitEnd-style reporting by
+// the caller through `waitEnd`).
+CURLcode performParked(const CurlLibrary& lib, CURL* easy, Parker& parker, int& waitEnd);
 
 // The loaded library, or null when libcurl cannot be found (then `error`
 // says why).

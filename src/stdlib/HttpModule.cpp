@@ -8,6 +8,7 @@
 //
 // Network failures (refused, DNS, timeout, bad URL) raise IOError; any HTTP
 // status, 4xx and 5xx included, is a normal result.
+#include "common/Parking.h"
 #include "stdlib/CurlLibrary.h"
 
 #include <algorithm>
@@ -174,10 +175,13 @@ Value perform(VM& vm, const char* fn, std::string method, std::string_view url, 
     if (method == "POST" && !hasBody) lib->easy_setopt(c.h, CURLOPT_POSTFIELDSIZE, 0L);
 
     CURLcode rc;
+    int waitEnd = 0;
     {
         BlockingSection io(vm); // the transfer touches only C++ buffers
-        rc = lib->easy_perform(c.h);
+        if (Parker* parker = currentParker()) rc = performParked(*lib, c.h, *parker, waitEnd); // the request parks
+        else rc = lib->easy_perform(c.h);
     }
+    vm.afterWait(waitEnd);
     if (t.tooLarge) vm.raise("IOError", std::string(fn) + ": response body exceeds the maximum string length");
     if (rc != CURLE_OK) vm.raise("IOError", std::string(fn) + ": " + lib->easy_strerror(rc) + " (" + urlCopy + ")");
     long status = 0;

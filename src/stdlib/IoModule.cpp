@@ -47,10 +47,7 @@ std::string pathArg(VM& vm, const char* fn, Value* args, int argc, int i) {
 // non-zero errno result becomes an IOError naming the function and path.
 template <typename Call> void blockingIo(VM& vm, const char* fn, const std::string& path, Call call) {
     int e;
-    {
-        BlockingSection io(vm); // other threads run during file I/O
-        e = call();
-    }
+    vm.blocking([&] { e = call(); }); // a helper thread does it while a request is parked
     if (e) ioFail(vm, fn, path, e);
 }
 

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/Parking.h"
 #include "stdlib/NetSockets.h"
 #include "stdlib/Stdlib.h"
 
@@ -33,6 +36,10 @@ constexpr int64_t kMaxRecvBytes = 64u << 20;
 struct SocketTable : IsolateExtension {
     std::unordered_map<int64_t, std::shared_ptr<Socket>> sockets;
     int64_t nextHandle = 1;
+    // The isolate is ending: wake its threads blocked on these sockets.
+    void wakeAll() override {
+        for (auto& [h, s] : sockets) ::shutdown(s->fd, SHUT_RDWR);
+    }
 };
 
 const char kTableKey = 0;
@@ -98,6 +105,8 @@ Value net_listen(VM& vm, Value, Value* args, int argc) {
             if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
                 ::close(fd);
                 fd = -1;
+            } else {
+                ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); // accept waits through Parking.h
             }
         }
         ::freeaddrinfo(found);
@@ -111,10 +120,14 @@ Value net_accept(VM& vm, Value, Value* args, int argc) {
     int fd;
     {
         BlockingSection io(vm);
-        do {
+        for (;;) {
             fd = ::accept4(s->fd, nullptr, nullptr, SOCK_CLOEXEC);
-        } while (fd < 0 && errno == EINTR);
+            if (fd >= 0) break;
+            if (errno == EINTR) continue;
+            if ((errno != EAGAIN && errno != EWOULDBLOCK) || waitForFd(s->fd, POLLIN, -1) != WaitEnd::Ready) break;
+        }
     }
+    vm.afterIo();
     if (fd < 0) return Value::integer(-1);
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -129,6 +142,7 @@ Value net_connect(VM& vm, Value, Value* args, int argc) {
         BlockingSection io(vm);
         fd = connectTcp(host, port);
     }
+    vm.afterIo();
     return fd < 0 ? Value::integer(-1) : addSocket(vm, fd, false);
 }
 
@@ -136,10 +150,8 @@ Value net_setTimeout(VM& vm, Value, Value* args, int argc) {
     auto s = socketArg(vm, args, argc);
     if (!s || argc < 2 || !args[1].isInt() || args[1].asInt() < 0) return Value::boolean(false);
     int64_t ms = args[1].asInt();
-    timeval tv{};
-    tv.tv_sec = time_t(ms / 1000);
-    tv.tv_usec = suseconds_t((ms % 1000) * 1000);
-    return Value::boolean(::setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+    s->recvTimeoutMs.store(ms == 0 ? -1 : ms); // 0: no timeout, as SO_RCVTIMEO
+    return Value::boolean(true);
 }
 
 Value net_recvLine(VM& vm, Value, Value* args, int argc) {
@@ -167,6 +179,7 @@ Value net_recvLine(VM& vm, Value, Value* args, int argc) {
             }
         }
     }
+    vm.afterIo();
     return vm.stringValue(line);
 }
 
@@ -180,10 +193,7 @@ Value net_recv(VM& vm, Value, Value* args, int argc) {
         std::lock_guard reading(s->readMutex);
         if (s->buffered.empty()) {
             data.resize(want);
-            ssize_t n;
-            do {
-                n = ::recv(s->fd, data.data(), want, 0);
-            } while (n < 0 && errno == EINTR);
+            ssize_t n = recvSome(*s, data.data(), want);
             data.resize(n > 0 ? size_t(n) : 0);
         } else {
             size_t take = std::min(want, s->buffered.size());
@@ -191,6 +201,7 @@ Value net_recv(VM& vm, Value, Value* args, int argc) {
             s->buffered.erase(0, take);
         }
     }
+    vm.afterIo();
     return vm.stringValue(data);
 }
 
@@ -204,6 +215,7 @@ Value net_send(VM& vm, Value, Value* args, int argc) {
         std::lock_guard writing(s->writeMutex);
         ok = sendAllBytes(*s, data);
     }
+    vm.afterIo();
     return Value::boolean(ok);
 }
 
@@ -251,23 +263,52 @@ std::shared_ptr<Socket> findSocket(VM& vm, Value handle) {
 
 Value adoptSocket(VM& vm, int fd, std::string alreadyRead) { return addSocket(vm, fd, false, std::move(alreadyRead)); }
 
-int connectTcp(const std::string& host, const std::string& port) {
+namespace {
+
+// getaddrinfo: a numeric address at once, a name on a helper thread when
+// a request is parked (the resolver blocks).
+int resolve(const std::string& host, const std::string& port, addrinfo** found) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, found) == 0) return 0;
+    hints.ai_flags = 0;
+    int rc = 0;
+    runOffLoop([&] { rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, found); });
+    return rc;
+}
+
+// A non-blocking connect that waits through Parking.h; the socket is left
+// in blocking mode.
+bool connectTo(int fd, const sockaddr* addr, socklen_t len) {
+    int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    int rc;
+    do rc = ::connect(fd, addr, len);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0 && errno == EINPROGRESS && waitForFd(fd, POLLOUT, -1) == WaitEnd::Ready) {
+        int error = 0;
+        socklen_t size = sizeof error;
+        rc = ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0 ? 0 : -1;
+    }
+    ::fcntl(fd, F_SETFL, flags);
+    return rc == 0;
+}
+
+} // namespace
+
+int connectTcp(const std::string& host, const std::string& port) {
     addrinfo* found = nullptr;
-    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return -1;
+    if (resolve(host, port, &found) != 0) return -1;
     int fd = -1;
     for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
         fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0) continue;
-        int rc;
-        do {
-            rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
-        } while (rc != 0 && errno == EINTR);
-        if (rc != 0) {
+        if (!connectTo(fd, a->ai_addr, a->ai_addrlen)) {
             ::close(fd);
             fd = -1;
+            if (lastWaitEnd() != WaitEnd::Ready) break; // cancelled or out of time
         }
     }
     ::freeaddrinfo(found);
@@ -278,27 +319,40 @@ int connectTcp(const std::string& host, const std::string& port) {
     return fd;
 }
 
+ssize_t recvSome(Socket& s, char* out, size_t size) {
+    for (;;) {
+        ssize_t n = ::recv(s.fd, out, size, MSG_DONTWAIT);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+        if (waitForFd(s.fd, POLLIN, s.recvTimeoutMs.load()) != WaitEnd::Ready) return -1;
+    }
+}
+
 bool fillSocket(Socket& s, size_t want) {
     char chunk[64 * 1024];
-    ssize_t n;
-    do {
-        n = ::recv(s.fd, chunk, std::min(sizeof chunk, want), 0);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = recvSome(s, chunk, std::min(sizeof chunk, want));
     if (n <= 0) return false;
     s.buffered.append(chunk, size_t(n));
     return true;
 }
 
-bool sendAllBytes(Socket& s, std::string_view data) {
+bool sendAllBytes(int fd, std::string_view data) {
     size_t sent = 0;
     while (sent < data.size()) {
-        ssize_t n = ::send(s.fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += size_t(n);
+            continue;
+        }
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        sent += size_t(n);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && waitForFd(fd, POLLOUT, -1) == WaitEnd::Ready) continue;
+        return false;
     }
     return true;
 }
+
+bool sendAllBytes(Socket& s, std::string_view data) { return sendAllBytes(s.fd, data); }
 
 const NativeModuleDef& netModule() {
     static const NativeModuleDef def = {

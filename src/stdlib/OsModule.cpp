@@ -139,7 +139,7 @@ void resolveProgram(ExecPlan& plan) {
 
 // Runs the planned program with stdin from /dev/null, collecting its stdout
 // and stderr. Blocks until the child exits; touches no shared state.
-ExecResult sysExec(const ExecPlan& plan) {
+ExecResult sysExec(const ExecPlan& plan, std::atomic<pid_t>& child) {
     const std::vector<std::string>& argv = plan.argv;
     ExecResult r;
     int outPipe[2], errPipe[2];
@@ -188,6 +188,7 @@ ExecResult sysExec(const ExecPlan& plan) {
         ::close(errPipe[0]);
         return r;
     }
+    child.store(pid);
 
     pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
     std::string* sinks[2] = {&r.out, &r.err};
@@ -216,6 +217,9 @@ ExecResult sysExec(const ExecPlan& plan) {
     for (pollfd& p : fds)
         if (p.fd >= 0) ::close(p.fd);
     int status = 0;
+    // Reaped below: a late cancel must not signal a recycled pid. (A child
+    // that closed its output but keeps running is waited for.)
+    child.store(0);
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(status)) r.status = WEXITSTATUS(status);
@@ -244,8 +248,13 @@ Value os_exec(VM& vm, Value, Value* a, int n) {
     if (plan.resolveError) {
         r.spawnError = plan.resolveError;
     } else {
-        BlockingSection wait(vm); // other threads run while the child does
-        r = sysExec(plan);
+        // Other threads run while the child does; a request parks. A time
+        // limit or a cancelled request kills the child.
+        std::atomic<pid_t> child{0};
+        vm.blocking([&] { r = sysExec(plan, child); },
+                    [&] {
+                        if (pid_t pid = child.load()) ::kill(pid, SIGKILL);
+                    });
     }
     if (r.spawnError) {
         // Like a shell: 127 when the program is missing, 126 when it cannot run.

@@ -33,8 +33,7 @@ template <class Op> auto withCore(VM& vm, Op op) {
     if (open && !open->mayBlock()) {
         run();
     } else {
-        BlockingSection unlocked(vm);
-        run();
+        vm.blocking(run); // a helper thread does it while a request is parked
     }
     if (error) vm.raise(error->kind, error->what());
     return std::move(*result);

@@ -57,6 +57,15 @@ struct ThreadTables : IsolateExtension {
     int64_t nextHandle = 1;
 
     bool busy() const override { return running.load() > 0; }
+    void wakeAll() override {
+        auto wake = [](std::mutex& m, std::condition_variable& cv) {
+            { std::lock_guard guard(m); }
+            cv.notify_all();
+        };
+        for (auto& [h, t] : threads) wake(t->m, t->done);
+        for (auto& [h, sem] : semaphores) wake(sem->m, sem->changed);
+        for (auto& [h, c] : channels) wake(c->m, c->changed);
+    }
     void markRoots(Heap& heap) override {
         for (auto& [h, t] : threads) {
             heap.markValue(t->fn);
@@ -86,6 +95,40 @@ T& lookup(VM& vm, std::unordered_map<int64_t, std::unique_ptr<T>>& table, int64_
     return *it->second;
 }
 
+// Waits on `cv` until `ready()` (checked under `m`): parked in a request's
+// task, blocking otherwise. A time limit, a cancelled request or an ending
+// isolate cut it short (VM::blocking then raises), so callers loop.
+template <typename Ready> void waitUntil(VM& vm, std::mutex& m, std::condition_variable& cv, Ready ready) {
+    Isolate& iso = vm.isolate();
+    bool stop = false;
+    vm.blocking(
+        [&] {
+            std::unique_lock guard(m);
+            cv.wait(guard, [&] { return ready() || stop || iso.ending.load(); });
+        },
+        [&] {
+            {
+                std::lock_guard guard(m);
+                stop = true;
+            }
+            cv.notify_all();
+        });
+}
+
+// exit() or an ignored time limit in a thread: ends the process where
+// that is the rule (`langoost run`), else only this thread.
+void endFromThread(Isolate* isolate, SpawnedThread* t, int code, const std::string& report) {
+    isolate->flush();
+    if (!report.empty()) std::fputs(report.c_str(), stderr);
+    if (isolate->config().threadExitEndsProcess) {
+        std::fflush(stderr);
+        std::_Exit(code);
+    }
+    int none = -1;
+    isolate->threadExitCode.compare_exchange_strong(none, code);
+    t->failed = code != 0;
+}
+
 // Runs on the new OS thread: a VM of its own in the same isolate.
 void threadMain(Isolate* isolate, ThreadTables* tables, SpawnedThread* t) {
     isolate->lock.lock();
@@ -101,14 +144,9 @@ void threadMain(Isolate* isolate, ThreadTables* tables, SpawnedThread* t) {
             t->error = vm.exception();
             t->failed = true;
         } catch (ExitRequest& e) {
-            isolate->flush();
-            std::fflush(stderr);
-            std::_Exit(e.code); // exit() from any thread ends the process
+            endFromThread(isolate, t, e.code, "");
         } catch (Terminated& e) {
-            isolate->flush();
-            std::fprintf(stderr, "terminated: %s\n", e.message.c_str());
-            std::fflush(stderr);
-            std::_Exit(1);
+            if (!isolate->ending.load()) endFromThread(isolate, t, 1, "terminated: " + e.message + "\n");
         } catch (std::bad_alloc&) {
             std::fputs("error in thread: out of memory\n", stderr);
             t->failed = true;
@@ -151,10 +189,12 @@ Value core_join(VM& vm, Value, Value* args, int argc) {
     int64_t h = handleArg(vm, "join", args, argc);
     SpawnedThread& t = lookup(vm, tables(vm).threads, h, "thread");
     if (t.id == std::this_thread::get_id()) vm.raise("ThreadError", "join: a thread cannot join itself");
-    {
-        BlockingSection wait(vm);
-        std::unique_lock guard(t.m);
-        t.done.wait(guard, [&] { return t.finished; });
+    for (;;) {
+        {
+            std::lock_guard guard(t.m);
+            if (t.finished) break;
+        }
+        waitUntil(vm, t.m, t.done, [&] { return t.finished; });
     }
     if (t.failed) {
         MapObject* err = vm.newError("ThreadError", "thread " + std::to_string(h) + " failed");
@@ -184,15 +224,20 @@ void acquire(VM& vm, Semaphore& s) {
             return;
         }
     }
-    BlockingSection wait(vm);
-    std::unique_lock guard(s.m);
-    s.changed.wait(guard, [&] { return s.count > 0; });
-    --s.count;
+    for (;;) {
+        waitUntil(vm, s.m, s.changed, [&] { return s.count > 0; });
+        std::lock_guard guard(s.m);
+        if (s.count > 0) {
+            --s.count;
+            return;
+        }
+    }
 }
 
-void release(Semaphore& s) {
+void release(VM& vm, Semaphore& s, const char* fn) {
     {
         std::lock_guard guard(s.m);
+        if (s.count == INT64_MAX) vm.raise("ValueError", std::string(fn) + ": the count would overflow");
         ++s.count;
     }
     s.changed.notify_one();
@@ -204,7 +249,7 @@ Value semaphore_acquire(VM& vm, Value, Value* args, int argc) {
 }
 
 Value semaphore_release(VM& vm, Value, Value* args, int argc) {
-    release(lookup(vm, tables(vm).semaphores, handleArg(vm, "release", args, argc), "semaphore"));
+    release(vm, lookup(vm, tables(vm).semaphores, handleArg(vm, "release", args, argc), "semaphore"), "semaphore.release");
     return Value();
 }
 
@@ -219,7 +264,7 @@ Value mutex_unlock(VM& vm, Value, Value* args, int argc) {
         std::lock_guard guard(s.m);
         if (s.count > 0) vm.raise("ThreadError", "unlock of an unlocked mutex");
     }
-    release(s);
+    release(vm, s, "mutex.unlock");
     return Value();
 }
 
@@ -246,9 +291,7 @@ Value channel_send(VM& vm, Value, Value* args, int argc) {
                 return Value();
             }
         }
-        BlockingSection wait(vm);
-        std::unique_lock guard(c.m);
-        c.changed.wait(guard, [&] { return c.items.size() < c.capacity || c.closed; });
+        waitUntil(vm, c.m, c.changed, [&] { return c.items.size() < c.capacity || c.closed; });
     }
 }
 
@@ -265,9 +308,7 @@ Value channel_recv(VM& vm, Value, Value* args, int argc) {
             }
             if (c.closed) return Value();
         }
-        BlockingSection wait(vm);
-        std::unique_lock guard(c.m);
-        c.changed.wait(guard, [&] { return !c.items.empty() || c.closed; });
+        waitUntil(vm, c.m, c.changed, [&] { return !c.items.empty() || c.closed; });
     }
 }
 

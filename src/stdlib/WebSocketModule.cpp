@@ -311,6 +311,7 @@ Value ws_handshake(VM& vm, Value, Value* args, int argc) {
         std::lock_guard writing(s->writeMutex);
         ok = sendAllBytes(*s, response);
     }
+    vm.afterIo();
     if (ok) registerConnection(vm, args[0], false);
     return Value::boolean(ok);
 }
@@ -326,9 +327,14 @@ Value messageValue(VM& vm, const Message& m) {
 bool receive(VM& vm, Value* args, int argc, Message& m) {
     Endpoint e = endpoint(vm, args, argc);
     if (!e.socket) return false;
-    BlockingSection io(vm);
-    std::lock_guard reading(e.socket->readMutex);
-    return readMessage(*e.socket, *e.connection, m);
+    bool ok;
+    {
+        BlockingSection io(vm);
+        std::lock_guard reading(e.socket->readMutex);
+        ok = readMessage(*e.socket, *e.connection, m);
+    }
+    vm.afterIo();
+    return ok;
 }
 
 Value ws_recv(VM& vm, Value, Value* args, int argc) {
@@ -348,8 +354,13 @@ Value sendData(VM& vm, Value* args, int argc, uint8_t opcode, const char* fn) {
     if (opcode == kPing && data.size() > 125) vm.raise("ValueError", std::string(fn) + ": a ping carries at most 125 bytes");
     if (opcode == kText && !validUtf8(data)) vm.raise("ValueError", std::string(fn) + ": text must be valid UTF-8");
     if (!e.socket || e.connection->closeSent) return Value::boolean(false);
-    BlockingSection io(vm);
-    return Value::boolean(sendFrame(*e.socket, *e.connection, opcode, data));
+    bool ok;
+    {
+        BlockingSection io(vm);
+        ok = sendFrame(*e.socket, *e.connection, opcode, data);
+    }
+    vm.afterIo();
+    return Value::boolean(ok);
 }
 
 Value ws_send(VM& vm, Value, Value* args, int argc) { return sendData(vm, args, argc, kText, "websocket.send"); }
@@ -363,8 +374,11 @@ Value ws_close(VM& vm, Value, Value* args, int argc) {
     if (code < 1000 || code > 4999 || !validCloseCode(uint16_t(code)))
         vm.raise("ValueError", "websocket.close: " + std::to_string(code) + " is not a valid close code");
     if (!e.socket || e.connection->closeSent) return Value::boolean(false);
-    BlockingSection io(vm);
-    sendClose(*e.socket, *e.connection, uint16_t(code), reason);
+    {
+        BlockingSection io(vm);
+        sendClose(*e.socket, *e.connection, uint16_t(code), reason);
+    }
+    vm.afterIo();
     return Value::boolean(true);
 }
 
@@ -428,6 +442,7 @@ Value ws_connect(VM& vm, Value, Value* args, int argc) {
         head = probe.buffered.substr(0, end);
         rest = probe.buffered.substr(end + 4);
     }
+    vm.afterIo();
     bool accepted = head.starts_with("HTTP/1.1 101");
     bool keyMatches = false;
     for (size_t at = head.find("\r\n"); at != std::string::npos && accepted; at = head.find("\r\n", at + 2)) {

@@ -60,6 +60,15 @@ bool Isolate::busy() const {
     return false;
 }
 
+void Isolate::beginEnding() {
+    {
+        std::lock_guard guard(endMutex);
+        ending.store(true);
+    }
+    endCv.notify_all();
+    for (auto& [key, ext] : extensions_) ext->wakeAll();
+}
+
 void Isolate::collectGarbage() {
     heap.collect([this](Heap& h) {
         for (VM* vm : threads) vm->markRoots(h);

@@ -58,6 +58,9 @@ class IsolateExtension {
     virtual void markRoots(Heap& heap) { (void)heap; }
     // Whether OS threads it started are still running (see Isolate::busy).
     virtual bool busy() const { return false; }
+    // The isolate is ending: wake every thread waiting on something this
+    // extension owns (condition variables, sockets) so it can stop.
+    virtual void wakeAll() {}
 };
 
 class Isolate {
@@ -97,6 +100,18 @@ class Isolate {
     // True while spawned threads still run: then the isolate must not be
     // destroyed (they would touch freed memory); the program exits instead.
     bool busy() const;
+
+    // Set when the isolate's owner (a server request, a test file) is done:
+    // every other thread stops at its next safe point or wait (Terminated).
+    std::atomic<bool> ending{false};
+    // Wakes the isolate's sleepers when it is ending.
+    std::mutex endMutex;
+    std::condition_variable endCv;
+    // Sets `ending` and wakes every waiting thread (extensions' wakeAll).
+    void beginEnding();
+    // exit(code) called by a spawned thread where that must not end the
+    // process (RuntimeConfig::threadExitEndsProcess off): the first code, or -1.
+    std::atomic<int> threadExitCode{-1};
 
   private:
     std::unique_ptr<RuntimeConfig> config_;

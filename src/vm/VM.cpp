@@ -77,6 +77,7 @@ VM::InvokeCacheEntry VM::noInvokeCache_[VM::kInvokeCacheSize] = {};
 VM::VM(const RuntimeConfig& config) : VM(*new Isolate(config)) {
     ownedIsolate_.reset(&iso_);
     iso_.lock.lock();
+    syncTaskDeadline();
 }
 
 VM::VM(Isolate& isolate, bool spawnedThread)
@@ -119,11 +120,30 @@ void VM::checkLimits() {
         BlockingSection letOthersRun(*this);
         parker->yield(); // other requests of this worker run meanwhile
     }
+    if (iso_.ending.load(std::memory_order_relaxed) && ownedIsolate_ == nullptr) throw Terminated{"the program that started this thread has ended"};
     if (config_.maxSteps && iso_.stepsUsed > config_.maxSteps) {
         iso_.stepsUsed = 0; // a catch may continue with a fresh budget of the same size
         raise("LimitError", "step budget of " + std::to_string(config_.maxSteps) + " exceeded");
     }
     checkDeadline();
+}
+
+bool VM::endThreads(std::chrono::milliseconds limit) {
+    if (!iso_.busy()) {
+        iso_.ending.store(true);
+        return true;
+    }
+    auto until = std::chrono::steady_clock::now() + limit;
+    iso_.beginEnding(); // under the lock: the extensions' tables are stable
+    BlockingSection letThemStop(*this);
+    while (iso_.busy()) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= until) return false;
+        Parker* parker = currentParker();
+        if (!parker || parker->sleepUntil(now + std::chrono::milliseconds(1)) == WaitEnd::Cancelled)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
 }
 
 void VM::checkDeadline() {
@@ -133,8 +153,16 @@ void VM::checkDeadline() {
     if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
     iso_.timedOut = true;
     iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
+    syncTaskDeadline();
     raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
 }
+
+void VM::syncTaskDeadline() {
+    if (Parker* parker = currentParker(); parker && config_.timeoutMs && config_.timeoutCountsBlocking)
+        parker->setDeadline(iso_.deadline);
+}
+
+void VM::afterIo() { afterWait(int(lastWaitEnd())); }
 
 std::chrono::steady_clock::time_point VM::waitDeadline(std::chrono::steady_clock::time_point own) const {
     if (config_.timeoutMs && config_.timeoutCountsBlocking) return std::min(own, iso_.deadline);
@@ -143,6 +171,7 @@ std::chrono::steady_clock::time_point VM::waitDeadline(std::chrono::steady_clock
 
 bool VM::afterWait(int end) {
     if (WaitEnd(end) == WaitEnd::Cancelled) throw Terminated{"the request was cancelled"};
+    if (iso_.ending.load(std::memory_order_relaxed) && ownedIsolate_ == nullptr) throw Terminated{"the program that started this thread has ended"};
     if (WaitEnd(end) == WaitEnd::TimedOut) {
         checkDeadline();
         return false;
@@ -161,7 +190,8 @@ void VM::sleepMs(double ms) {
         if (Parker* parker = currentParker()) {
             end = int(parker->sleepUntil(deadline));
         } else {
-            std::this_thread::sleep_until(deadline);
+            std::unique_lock guard(iso_.endMutex); // an ending isolate wakes its sleepers
+            iso_.endCv.wait_until(guard, deadline, [&] { return iso_.ending.load(); });
             end = int(WaitEnd::TimedOut);
         }
     }

@@ -95,6 +95,10 @@ struct RuntimeConfig {
     // Whether time blocked in I/O, sleeps and waits counts against timeoutMs
     // (off for streaming requests: an idle WebSocket is not a busy script).
     bool timeoutCountsBlocking = true;
+    // exit() (and an ignored time limit) in a spawned thread ends the whole
+    // process (`langoost run`, as in Go). Off in server mode and in the test
+    // runner: the thread ends and Isolate::threadExitCode records the code.
+    bool threadExitEndsProcess = true;
 };
 
 class Isolate;
@@ -176,6 +180,11 @@ class VM {
     // new code's globals must extend the module's (CompileOptions::
     // predeclaredGlobals). Returns what the code's top level returned.
     Value runInModule(ModuleObject* module, std::shared_ptr<const CompiledModule> code);
+    // The owner's last act before its isolate may be freed: marks the
+    // isolate as ending, wakes its threads and waits (parked, in a task) up
+    // to `limit` for every spawned thread to stop. False when some still
+    // run: the isolate (this VM) must then be kept, never freed.
+    bool endThreads(std::chrono::milliseconds limit);
     // A module's top-level binding by name; nil when there is none.
     Value moduleGlobal(const ModuleObject* module, std::string_view name) const;
     // Calls any callable with arguments; usable from natives.
@@ -210,6 +219,16 @@ class VM {
     // `cancel`, when given, makes it return early (a time limit, a request
     // that ends).
     void blocking(const std::function<void()>& work, const std::function<void()>& cancel = {});
+    // After a BlockingSection whose I/O waited through waitForFd
+    // (common/Parking.h): raises as a wait that ended so would.
+    void afterIo();
+    // What a wait's end (a WaitEnd) means for the script: Cancelled throws
+    // Terminated, TimedOut past the isolate's deadline raises TimeoutError.
+    // True when the wait ended Ready.
+    bool afterWait(int end);
+    // The deadline a wait of this thread should end at (own, or the
+    // isolate's time limit when that is earlier).
+    std::chrono::steady_clock::time_point waitDeadline(std::chrono::steady_clock::time_point own) const;
 
     // Output: print/println write here (the isolate's buffered stdout).
     void write(std::string_view bytes);
@@ -244,11 +263,8 @@ class VM {
     // Raises TimeoutError (or Terminated, after the grace period) once the
     // isolate's deadline has passed.
     void checkDeadline();
-    // The end of a wait: the earlier of `own` and the isolate's deadline
-    // (when waits count against the time limit).
-    std::chrono::steady_clock::time_point waitDeadline(std::chrono::steady_clock::time_point own) const;
-    // What a parked wait's end means for the script (see sleepMs).
-    bool afterWait(int end);
+    // Tells the request's task (if any) the isolate's deadline.
+    void syncTaskDeadline();
 
     // ---- calls (Calls.cpp): each returns true when it pushed a script
     // frame for the interpreter to run, false when the result is already
