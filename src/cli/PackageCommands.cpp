@@ -28,6 +28,7 @@
 #include <sstream>
 
 #include "common/JsonText.h"
+#include "common/FileReplace.h"
 #include "common/OpenSsl.h"
 #include "cli/Commands.h"
 
@@ -49,18 +50,11 @@ struct InstallError {
 
 [[noreturn]] void fail(std::string message) { throw InstallError{std::move(message)}; }
 
+// Through symbolic links, keeping hard links and the file's mode
+// (common/FileReplace.h).
 void writeText(const fs::path& path, const std::string& text) {
-    fs::path tmp = path;
-    tmp += ".tmp-" + std::to_string(getpid());
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    std::error_code ec;
-    if (out) fs::rename(tmp, path, ec);
-    if (!out || ec) {
-        fs::remove(tmp, ec);
-        fail("cannot write '" + path.string() + "'");
-    }
+    std::string error;
+    if (!replaceFile(path.string(), text, std::nullopt, error)) fail(error);
 }
 
 using Dependencies = std::map<std::string, std::string>; // name -> source spec

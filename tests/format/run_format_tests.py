@@ -270,6 +270,24 @@ def cli(binary):
                "status %d, stdout %r" % (proc.returncode, proc.stdout))
         proc = run(binary, ["fmt"])
         expect("fmt without a path is a usage error", proc.returncode == 2, "status %d" % proc.returncode)
+
+        # A symlink is written through (it stays a link); hard links stay linked; the mode is kept.
+        target = write("real/target.goost", messy)
+        os.chmod(target, 0o640)
+        link = os.path.join(work, "link.goost")
+        os.symlink(target, link)
+        proc = run(binary, ["fmt", link])
+        expect("fmt SYMLINK rewrites the file it names and keeps the link",
+               proc.returncode == 0 and os.path.islink(link) and open(target, "rb").read() == tidy
+               and (os.stat(target).st_mode & 0o777) == 0o640,
+               "status %d, stderr %r" % (proc.returncode, proc.stderr))
+        first = write("hard/one.goost", messy)
+        second = os.path.join(work, "hard/two.goost")
+        os.link(first, second)
+        proc = run(binary, ["fmt", first])
+        expect("fmt on a hard-linked file keeps the link",
+               proc.returncode == 0 and os.path.samefile(first, second) and open(second, "rb").read() == tidy,
+               "status %d, stderr %r" % (proc.returncode, proc.stderr))
     finally:
         shutil.rmtree(work)
     return report.finish("format cli")
