@@ -702,7 +702,9 @@ void CompilerImpl::importStatement(const ImportStmt& s) {
     std::string key = s.spec;
     if (options_.resolveImport) {
         ImportResolution r = options_.resolveImport(s.spec, s.location);
-        if (!r.ok) {
+        if (!r.ok && r.reported) {
+            importFailed_ = true;
+        } else if (!r.ok) {
             error(s.location, r.error);
         } else {
             key = r.key;
