@@ -29,6 +29,7 @@
 
 #include "common/JsonText.h"
 #include "common/FileReplace.h"
+#include "common/JsonPosition.h"
 #include "common/OpenSsl.h"
 #include "cli/Commands.h"
 
@@ -67,7 +68,9 @@ Dependencies readDependencies(const fs::path& manifest) {
     auto text = readWholeFile(manifest.string());
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (!text || parser.parse(*text).get(doc) || !doc.is_object()) fail(manifest.string() + " is not a JSON object");
+    if (!text) fail("cannot read " + manifest.string());
+    if (parser.parse(*text).get(doc)) fail(describeJsonProblem(manifest.string(), *text));
+    if (!doc.is_object()) fail(manifest.string() + " must hold a JSON object ({...})");
     simdjson::dom::element list;
     if (doc["dependencies"].get(list)) return deps;
     simdjson::dom::object object;
@@ -172,6 +175,12 @@ CommandResult runGit(const std::vector<std::string>& args) {
 }
 
 bool skippedInCopy(const fs::path& name) { return name == ".git" || name == "goost_modules"; }
+
+// Whether canonical `inner` is `outer` or below it.
+bool isWithin(const fs::path& inner, const fs::path& outer) {
+    fs::path rel = inner.lexically_relative(outer);
+    return !rel.empty() && *rel.begin() != "..";
+}
 
 void copyTree(const fs::path& from, const fs::path& to) {
     std::error_code ec;
@@ -333,6 +342,12 @@ class Installer {
             if (ec || !fs::is_directory(dir, ec))
                 fail("dependency \"" + name + "\": directory '" + (manifestDir / source.path).string() +
                      "' not found (from " + spec + ")");
+            // Copying a folder that holds the project would copy the staging
+            // folder into itself, level after level.
+            if (isWithin(appDir_, dir))
+                fail("dependency \"" + name + "\": " + spec + " is '" + dir.string() +
+                     "', which contains the project itself ('" + appDir_.string() +
+                     "'); a path dependency must be a folder outside the project or inside it, not around it");
             copyTree(dir, target);
             locked.resolved = dir.string();
             locked.hash = treeHash(dir);

@@ -21,6 +21,7 @@
 
 #include "cli/Commands.h"
 #include "common/FileReplace.h"
+#include "common/JsonPosition.h"
 #include "modules/EmbeddedProgram.h"
 #include "stdlib/Stdlib.h"
 
@@ -164,8 +165,16 @@ std::optional<Manifest> readManifest(const fs::path& dir, std::string& error) {
     auto text = readWholeFile(file.string());
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (!text || parser.parse(*text).get(doc) || !doc.is_object()) {
-        error = file.string() + " is not a JSON object";
+    if (!text) {
+        error = "cannot read " + file.string();
+        return std::nullopt;
+    }
+    if (parser.parse(*text).get(doc)) {
+        error = describeJsonProblem(file.string(), *text);
+        return std::nullopt;
+    }
+    if (!doc.is_object()) {
+        error = file.string() + " must hold a JSON object ({...})";
         return std::nullopt;
     }
     std::string_view value;

@@ -672,6 +672,10 @@ void CompilerImpl::tryStatement(const TryStmt& s) {
 void CompilerImpl::classStatement(const ClassStmt& s) {
     fs_->emit(Opcode::Class, fs_->stringConstant(s.name), s.location);
     if (s.superclass) {
+        // Longer cycles are found while hoisting (hoistDeclarations).
+        if (s.superclass->kind == ExprKind::Identifier &&
+            static_cast<const IdentifierExpr&>(*s.superclass).name == s.name)
+            error(s.superclass->location, "class '" + s.name + "' cannot extend itself");
         expression(*s.superclass);
         fs_->emit(Opcode::Inherit, 0, s.superclass->location);
     }

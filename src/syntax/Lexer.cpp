@@ -3,6 +3,7 @@
 #include "common/Utf8.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -332,6 +333,9 @@ class Lexer {
         Token t = make(isFloat ? TokenKind::Float : TokenKind::Int, start, at);
         if (isFloat) {
             t.floatValue = std::strtod(digits.c_str(), nullptr);
+            // Like an int literal that does not fit: an error, not a silent inf.
+            if (std::isinf(t.floatValue))
+                return error(start, at, "float literal is too large (the largest float is about 1.8e308)");
         } else {
             errno = 0;
             unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);

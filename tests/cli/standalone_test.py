@@ -270,7 +270,35 @@ def make_repo(tmp, name, files, tags):
     return f"file://{bare}", commits
 
 
+def test_install_path_checks(tmp):
+    """Checks that need no git: a malformed manifest, a path dependency around the project."""
+    app = tmp / "plain"
+    write(app / "main.goost", 'println("x")\n')
+    write(app / "langoost.json", '{\n  "name": "plain",\n  "dependencies": {"a": "path:../a",}\n}\n')
+    code, out, err = run(["install"], cwd=app)
+    check(code == 1 and "langoost.json:3:37: invalid JSON: expected a string key" in err,
+          "install: malformed JSON names the line and column", err)
+    code, out, err = run(["build", str(app)], cwd=tmp)
+    check(code == 2 and "langoost.json:3:37: invalid JSON" in err, "build: malformed JSON names the line and column",
+          err)
+    write(app / "langoost.json", '[1, 2]\n')
+    code, out, err = run(["install"], cwd=app)
+    check(code == 1 and "must hold a JSON object" in err, "install: a manifest that is not an object", err)
+    for spec in ("path:.", "path:..", "path:../plain"):
+        write(app / "langoost.json", json.dumps({"name": "plain", "dependencies": {"me": spec}}))
+        code, out, err = run(["install"], cwd=app)
+        check(code == 1 and "contains the project itself" in err
+              and not any(p.name.startswith(".goost_modules.tmp") for p in app.iterdir()),
+              f"install: {spec} (around the project) is refused and the staging folder removed", err[-400:])
+    write(tmp / "plain" / "vendor" / "v" / "main.goost", 'let v = 1\n')
+    write(app / "langoost.json", json.dumps({"name": "plain", "dependencies": {"v": "path:./vendor/v"}}))
+    code, out, err = run(["install"], cwd=app)
+    check(code == 0 and (app / "goost_modules" / "v" / "main.goost").exists(),
+          "install: a path dependency inside the project is fine", out + err)
+
+
 def test_install(tmp):
+    test_install_path_checks(tmp)
     if shutil.which("git") is None:
         print("skip: git is not installed")
         sys.exit(77)
