@@ -80,7 +80,9 @@ TEST(ModuleCache, ConcurrentReadersAndAWriter) {
         readers.emplace_back([&] {
             while (!stop.load()) {
                 auto m = loader.compiledModule(key);
-                if (m) EXPECT_FALSE(m->globalNames.empty());
+                if (m) {
+                    EXPECT_FALSE(m->globalNames.empty());
+                }
                 lookups.fetch_add(1);
             }
         });
