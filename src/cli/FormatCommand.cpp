@@ -11,6 +11,7 @@
 
 #include "cli/Commands.h"
 #include "cli/FormatCommand.h"
+#include "common/FileReplace.h"
 #include "format/Formatter.h"
 
 namespace langoost {
@@ -37,17 +38,10 @@ std::vector<std::string> goostFiles(const std::string& path) {
     return files;
 }
 
-bool writeFile(const std::string& path, const std::string& text) {
-    std::string temp = path + ".fmt-tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out || !(out << text) || !out.flush()) return false;
-    }
-    std::error_code ec;
-    fs::permissions(temp, fs::status(path, ec).permissions(), ec);
-    fs::rename(temp, path, ec);
-    if (ec) fs::remove(temp, ec);
-    return !ec;
+// Through symbolic links, keeping hard links and the file's mode
+// (common/FileReplace.h).
+bool writeFile(const std::string& path, const std::string& text, std::string& error) {
+    return replaceFile(path, text, std::nullopt, error);
 }
 
 // Formats one file's text; returns the exit status for it.
@@ -74,8 +68,9 @@ int formatOne(const std::string& path, const std::string& text, const FormatOpti
         std::fwrite(formatted->data(), 1, formatted->size(), stdout);
         return kExitOk;
     }
-    if (changed && !writeFile(path, *formatted)) {
-        std::fprintf(stderr, "error: cannot write '%s'\n", path.c_str());
+    std::string error;
+    if (changed && !writeFile(path, *formatted, error)) {
+        std::fprintf(stderr, "error: %s\n", error.c_str());
         return kExitUsage;
     }
     return kExitOk;

@@ -28,6 +28,8 @@
 #include <sstream>
 
 #include "common/JsonText.h"
+#include "common/FileReplace.h"
+#include "common/JsonPosition.h"
 #include "common/OpenSsl.h"
 #include "cli/Commands.h"
 
@@ -49,18 +51,11 @@ struct InstallError {
 
 [[noreturn]] void fail(std::string message) { throw InstallError{std::move(message)}; }
 
+// Through symbolic links, keeping hard links and the file's mode
+// (common/FileReplace.h).
 void writeText(const fs::path& path, const std::string& text) {
-    fs::path tmp = path;
-    tmp += ".tmp-" + std::to_string(getpid());
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    std::error_code ec;
-    if (out) fs::rename(tmp, path, ec);
-    if (!out || ec) {
-        fs::remove(tmp, ec);
-        fail("cannot write '" + path.string() + "'");
-    }
+    std::string error;
+    if (!replaceFile(path.string(), text, std::nullopt, error)) fail(error);
 }
 
 using Dependencies = std::map<std::string, std::string>; // name -> source spec
@@ -73,7 +68,9 @@ Dependencies readDependencies(const fs::path& manifest) {
     auto text = readWholeFile(manifest.string());
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (!text || parser.parse(*text).get(doc) || !doc.is_object()) fail(manifest.string() + " is not a JSON object");
+    if (!text) fail("cannot read " + manifest.string());
+    if (parser.parse(*text).get(doc)) fail(describeJsonProblem(manifest.string(), *text));
+    if (!doc.is_object()) fail(manifest.string() + " must hold a JSON object ({...})");
     simdjson::dom::element list;
     if (doc["dependencies"].get(list)) return deps;
     simdjson::dom::object object;
@@ -178,6 +175,12 @@ CommandResult runGit(const std::vector<std::string>& args) {
 }
 
 bool skippedInCopy(const fs::path& name) { return name == ".git" || name == "goost_modules"; }
+
+// Whether canonical `inner` is `outer` or below it.
+bool isWithin(const fs::path& inner, const fs::path& outer) {
+    fs::path rel = inner.lexically_relative(outer);
+    return !rel.empty() && *rel.begin() != "..";
+}
 
 void copyTree(const fs::path& from, const fs::path& to) {
     std::error_code ec;
@@ -339,6 +342,12 @@ class Installer {
             if (ec || !fs::is_directory(dir, ec))
                 fail("dependency \"" + name + "\": directory '" + (manifestDir / source.path).string() +
                      "' not found (from " + spec + ")");
+            // Copying a folder that holds the project would copy the staging
+            // folder into itself, level after level.
+            if (isWithin(appDir_, dir))
+                fail("dependency \"" + name + "\": " + spec + " is '" + dir.string() +
+                     "', which contains the project itself ('" + appDir_.string() +
+                     "'); a path dependency must be a folder outside the project or inside it, not around it");
             copyTree(dir, target);
             locked.resolved = dir.string();
             locked.hash = treeHash(dir);

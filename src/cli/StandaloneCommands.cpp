@@ -20,6 +20,8 @@
 #include <sstream>
 
 #include "cli/Commands.h"
+#include "common/FileReplace.h"
+#include "common/JsonPosition.h"
 #include "modules/EmbeddedProgram.h"
 #include "stdlib/Stdlib.h"
 
@@ -83,31 +85,32 @@ std::shared_ptr<ProgramImage> compileProgram(const std::string& path, int& statu
     return image;
 }
 
-// Writes `content` to `path` through a temporary file and a rename, so a
-// failed write never leaves a half-written file under the final name.
-bool writeFileAtomically(const fs::path& path, const std::string& content, fs::perms mode, std::string& error) {
-    fs::path tmp = path;
-    tmp += ".tmp-" + std::to_string(getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(content.data(), std::streamsize(content.size()));
-        out.close();
-        if (!out) {
-            error = "cannot write '" + tmp.string() + "'";
-            std::error_code ignored;
-            fs::remove(tmp, ignored);
-            return false;
+// Writes `content` to `path` (common/FileReplace.h: through symbolic links,
+// hard links kept, never over anything but a regular file).
+bool writeOutput(const fs::path& path, const std::string& content, fs::perms mode, std::string& error) {
+    return replaceFile(path.string(), content, mode_t(mode), error);
+}
+
+// The program's own source files must never be overwritten by its binary
+// (`compile p.goost -o p.goost`, or an output that is a link to a source).
+bool outputIsASource(const ProgramImage& image, const fs::path& output, std::string& error) {
+    auto target = fileIdentity(output.string());
+    if (!target) return false;
+    for (const auto& module : image.modules) {
+        if (fileIdentity(module->path) == target) {
+            error = "refusing to write the binary over its own source '" + module->path + "'";
+            return true;
         }
     }
-    std::error_code ec;
-    fs::permissions(tmp, mode, ec);
-    if (!ec) fs::rename(tmp, path, ec);
-    if (ec) {
-        error = "cannot write '" + path.string() + "': " + ec.message();
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        return false;
-    }
+    return false;
+}
+
+// An existing output that is not a regular file (a device, a directory…)
+// is refused before anything is compiled.
+bool outputIsUnusable(const fs::path& output, std::string& error) {
+    struct stat st {};
+    if (::stat(output.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return false;
+    error = "refusing to replace '" + output.string() + "': it is not a regular file";
     return true;
 }
 
@@ -118,9 +121,18 @@ constexpr fs::perms kRegular = fs::perms::owner_read | fs::perms::owner_write | 
 
 // Writes the standalone executable for `path` to `output`; returns the status.
 int writeStandalone(const std::string& path, const fs::path& output) {
+    std::string error;
+    if (outputIsUnusable(output, error)) {
+        std::fprintf(stderr, "error: %s\n", error.c_str());
+        return kExitUsage;
+    }
     int status = kExitOk;
     auto image = compileProgram(path, status);
     if (!image) return status;
+    if (outputIsASource(*image, output, error)) {
+        std::fprintf(stderr, "error: %s\n", error.c_str());
+        return kExitUsage;
+    }
     std::string blob = serializeProgram(*image, LANGOOST_VERSION);
     auto runtime = readWholeFile("/proc/self/exe");
     if (!runtime) {
@@ -133,8 +145,7 @@ int writeStandalone(const std::string& path, const fs::path& output) {
     putLE64(exe, offset);
     putLE64(exe, blob.size());
     exe.append(kTrailerMagic, sizeof kTrailerMagic);
-    std::string error;
-    if (!writeFileAtomically(output, exe, kExecutable, error)) {
+    if (!writeOutput(output, exe, kExecutable, error)) {
         std::fprintf(stderr, "error: %s\n", error.c_str());
         return kExitRuntimeError;
     }
@@ -154,8 +165,16 @@ std::optional<Manifest> readManifest(const fs::path& dir, std::string& error) {
     auto text = readWholeFile(file.string());
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (!text || parser.parse(*text).get(doc) || !doc.is_object()) {
-        error = file.string() + " is not a JSON object";
+    if (!text) {
+        error = "cannot read " + file.string();
+        return std::nullopt;
+    }
+    if (parser.parse(*text).get(doc)) {
+        error = describeJsonProblem(file.string(), *text);
+        return std::nullopt;
+    }
+    if (!doc.is_object()) {
+        error = file.string() + " must hold a JSON object ({...})";
         return std::nullopt;
     }
     std::string_view value;
@@ -288,8 +307,8 @@ int buildCommand(const std::string& dirArg) {
         return kExitRuntimeError;
     }
     if (int status = writeStandalone(entry.string(), out / name); status != kExitOk) return status;
-    if (!writeFileAtomically(out / "run.sh", runScript(name), kExecutable, error) ||
-        (!fs::exists(out / ".env", ec) && !writeFileAtomically(out / ".env", envTemplate(name), kRegular, error))) {
+    if (!writeOutput(out / "run.sh", runScript(name), kExecutable, error) ||
+        (!fs::exists(out / ".env", ec) && !writeOutput(out / ".env", envTemplate(name), kRegular, error))) {
         std::fprintf(stderr, "error: %s\n", error.c_str());
         return kExitRuntimeError;
     }

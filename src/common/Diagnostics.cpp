@@ -11,6 +11,16 @@ void Diagnostics::error(const SourceFile& file, SourceLocation at, std::string m
     errors_.push_back({file.path(), at, std::move(message), std::string(file.lineText(at.line))});
 }
 
+void Diagnostics::append(const Diagnostics& other) {
+    for (const auto& d : other.errors_) {
+        if (errors_.size() >= kMaxErrors) return;
+        bool seen = std::any_of(errors_.begin(), errors_.end(), [&](const Diagnostic& e) {
+            return e.location.line == d.location.line && e.location.column == d.location.column && e.path == d.path;
+        });
+        if (!seen) errors_.push_back(d);
+    }
+}
+
 std::string formatDiagnostic(const Diagnostic& d) {
     std::string out = d.path + ":" + std::to_string(d.location.line) + ":" +
                       std::to_string(d.location.column) + ": error: " + d.message + "\n";

@@ -22,6 +22,9 @@ class Diagnostics {
     static constexpr size_t kMaxErrors = 50;
 
     void error(const SourceFile& file, SourceLocation at, std::string message);
+    // Adds `other`'s errors (a module compiled on its own), with the same
+    // limit and de-duplication.
+    void append(const Diagnostics& other);
     bool hasErrors() const { return !errors_.empty(); }
     const std::vector<Diagnostic>& errors() const { return errors_; }
     std::string format() const;

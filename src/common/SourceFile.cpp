@@ -2,8 +2,24 @@
 
 namespace langoost {
 
+namespace {
+
+// language.md §1: a leading UTF-8 byte-order mark is skipped and `\r\n` is
+// the same as `\n`. Both are removed here, once, so the lexer, diagnostics'
+// lines and columns, the formatter and the REPL all see plain `\n` text.
+void normalize(std::string& text) {
+    size_t from = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    size_t to = 0;
+    for (size_t i = from; i < text.size(); ++i)
+        if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) text[to++] = text[i];
+    text.resize(to);
+}
+
+} // namespace
+
 SourceFile::SourceFile(std::string path, std::string text)
     : path_(std::move(path)), text_(std::move(text)) {
+    normalize(text_);
     lineStarts_.push_back(0);
     for (uint32_t i = 0; i < text_.size(); ++i)
         if (text_[i] == '\n') lineStarts_.push_back(i + 1);

@@ -672,6 +672,10 @@ void CompilerImpl::tryStatement(const TryStmt& s) {
 void CompilerImpl::classStatement(const ClassStmt& s) {
     fs_->emit(Opcode::Class, fs_->stringConstant(s.name), s.location);
     if (s.superclass) {
+        // Longer cycles are found while hoisting (hoistDeclarations).
+        if (s.superclass->kind == ExprKind::Identifier &&
+            static_cast<const IdentifierExpr&>(*s.superclass).name == s.name)
+            error(s.superclass->location, "class '" + s.name + "' cannot extend itself");
         expression(*s.superclass);
         fs_->emit(Opcode::Inherit, 0, s.superclass->location);
     }
@@ -702,7 +706,9 @@ void CompilerImpl::importStatement(const ImportStmt& s) {
     std::string key = s.spec;
     if (options_.resolveImport) {
         ImportResolution r = options_.resolveImport(s.spec, s.location);
-        if (!r.ok) {
+        if (!r.ok && r.reported) {
+            importFailed_ = true;
+        } else if (!r.ok) {
             error(s.location, r.error);
         } else {
             key = r.key;

@@ -55,7 +55,7 @@ std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
     if (state.overflowed()) error({1, 1}, "the top-level code of this file is too large to compile");
     state.threadJumpsToReturns();
     fs_ = nullptr;
-    if (diags_.hasErrors()) return nullptr;
+    if (diags_.hasErrors() || importFailed_) return nullptr;
     return std::move(module_);
 }
 

@@ -21,6 +21,7 @@ struct ImportResolution {
     std::string key;                  // the Import opcode's constant: a stdlib name or a canonical path
     std::vector<std::string> exports; // the module's top-level names, to check `import { a } from ...`
     std::string error;                // when !ok: the whole message (paths tried, cycle, ...)
+    bool reported = false;            // when !ok: the module's own errors were reported; add none here
 };
 
 struct CompileOptions {

@@ -21,6 +21,9 @@ class CompilerImpl {
     const CompileOptions& options_;
     std::unique_ptr<CompiledModule> module_;
     FunctionState* fs_ = nullptr;
+    // An import failed whose module already reported its errors: this
+    // module fails too, without a second message.
+    bool importFailed_ = false;
     std::unordered_map<std::string, uint32_t> globals_;
     std::unordered_map<std::string, uint32_t> builtins_;
     std::string currentClass_;

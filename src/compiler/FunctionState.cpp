@@ -270,24 +270,38 @@ uint32_t FunctionState::stringConstant(const std::string& s) {
 
 Local& FunctionState::declareLocal(const std::string& name) {
     uint32_t slot = uint32_t(depth_ - 1);
-    locals_.push_back({name, scopeDepth_, slot, false});
+    declareLocalAt(name, slot);
     return locals_.back();
 }
 
 void FunctionState::declareLocalAt(const std::string& name, uint32_t slot) {
+    localsByName_[name].push_back(uint32_t(locals_.size()));
     locals_.push_back({name, scopeDepth_, slot, false});
 }
 
+// Locals are ordered by scope depth (an inner scope's are popped before it
+// ends), so the innermost local named `name` is in the current scope exactly
+// when it and the last local both have the current depth.
 Local* FunctionState::findLocalInScope(const std::string& name) {
-    for (auto it = locals_.rbegin(); it != locals_.rend() && it->depth == scopeDepth_; ++it)
-        if (it->name == name) return &*it;
-    return nullptr;
+    auto it = localsByName_.find(name);
+    if (it == localsByName_.end() || it->second.empty() || locals_.back().depth != scopeDepth_) return nullptr;
+    Local& local = locals_[it->second.back()];
+    return local.depth == scopeDepth_ ? &local : nullptr;
 }
 
 int FunctionState::resolveLocal(const std::string& name) {
-    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
-        if (it->name == name) return int(it - locals_.rbegin());
-    return -1;
+    auto it = localsByName_.find(name);
+    if (it == localsByName_.end() || it->second.empty()) return -1;
+    return int(locals_.size() - 1 - it->second.back());
+}
+
+void FunctionState::forgetLocalsFrom(size_t keep) {
+    for (size_t i = locals_.size(); i > keep; --i) {
+        auto it = localsByName_.find(locals_[i - 1].name);
+        it->second.pop_back();
+        if (it->second.empty()) localsByName_.erase(it);
+    }
+    locals_.resize(keep);
 }
 
 int FunctionState::addUpvalue(const std::string& name, bool fromLocal, uint32_t index) {
@@ -324,7 +338,7 @@ void FunctionState::popLocalsTo(size_t keep, SourceLocation at, bool forget) {
         adjustStack(-int(count));
     }
     if (forget) {
-        locals_.resize(keep);
+        forgetLocalsFrom(keep);
     } else {
         adjustStack(int(count)); // the other paths still see these locals
     }

@@ -95,6 +95,8 @@ class FunctionState {
     Local* findLocalInScope(const std::string& name);
     int resolveLocal(const std::string& name);
     int resolveUpvalue(const std::string& name);
+    // Read and mark (`captured`) locals; add and drop them only through
+    // declareLocal*/popLocalsTo/endScope, which keep localsByName_ in step.
     std::vector<Local>& locals() { return locals_; }
     // Pops locals down to `keep`, emitting CloseUpvals/PopN; with
     // `forget`, also drops them from the compile-time scope.
@@ -109,10 +111,15 @@ class FunctionState {
 
   private:
     int addUpvalue(const std::string& name, bool fromLocal, uint32_t index);
+    // Drops locals_[keep..] from the compile-time scope.
+    void forgetLocalsFrom(size_t keep);
 
     FunctionProto* proto_;
     FunctionState* enclosing_;
     std::vector<Local> locals_;
+    // Name -> indexes into locals_ of the locals with that name, innermost
+    // last: declaring and resolving a local is O(1), not a scan of them all.
+    std::unordered_map<std::string, std::vector<uint32_t>> localsByName_;
     int scopeDepth_ = 0;
     int depth_ = 0;
     size_t lastLabel_ = 0;

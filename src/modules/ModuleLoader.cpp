@@ -33,16 +33,18 @@ CompileOptions ModuleLoader::baseOptions() const {
     return options;
 }
 
-CompileOptions ModuleLoader::optionsFor(const fs::path& dir, const std::string& shownPath, Diagnostics& diagnostics) {
+CompileOptions ModuleLoader::optionsFor(const fs::path& dir, const std::string& shownPath, Diagnostics& diagnostics,
+                                        LoadContext& context) {
     CompileOptions options = baseOptions();
-    options.resolveImport = [this, dir, shownPath, &diagnostics](const std::string& spec, SourceLocation at) {
-        return resolve(spec, dir, shownPath, at, diagnostics);
+    options.resolveImport = [this, dir, shownPath, &diagnostics, &context](const std::string& spec, SourceLocation at) {
+        return resolve(spec, dir, shownPath, at, diagnostics, context);
     };
     return options;
 }
 
 ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& importerDir,
-                                       const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics) {
+                                       const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics,
+                                       LoadContext& context) {
     ImportResolution r;
     for (const auto& native : nativeModules_) {
         if (native.name == spec) {
@@ -59,19 +61,27 @@ ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& 
         return r;
     }
     std::string key = found.file->string();
-    auto cycleStart = std::find(loading_.begin(), loading_.end(), key);
-    if (cycleStart != loading_.end()) {
+    auto cycleStart = std::find(context.loading.begin(), context.loading.end(), key);
+    if (cycleStart != context.loading.end()) {
         r.error = "import cycle: ";
-        for (auto it = cycleStart; it != loading_.end(); ++it) r.error += displayPath(*it) + " -> ";
+        for (auto it = cycleStart; it != context.loading.end(); ++it) r.error += displayPath(*it) + " -> ";
         r.error += displayPath(key);
         return r;
     }
-    auto module = compileFile(*found.file, displayPath(*found.file), diagnostics);
-    if (!module) {
-        r.error = "module \"" + spec + "\" (" + displayPath(*found.file) + ") failed to compile";
+    // A module that failed is reported once, where its error is, not again
+    // at every import of it.
+    if (context.failed.contains(key)) {
+        r.reported = true;
         return r;
     }
-    if (!importsOfLoading_.empty()) importsOfLoading_.back().push_back(key);
+    bool reported = false;
+    auto module = compileFile(*found.file, displayPath(*found.file), diagnostics, context, reported);
+    if (!module) {
+        r.reported = reported;
+        if (!reported) r.error = "cannot read module \"" + spec + "\" (" + displayPath(*found.file) + ")";
+        return r;
+    }
+    if (!context.importsOfLoading.empty()) context.importsOfLoading.back().push_back(key);
     r.ok = true;
     r.key = key;
     r.exports = module->globalNames;
@@ -79,7 +89,8 @@ ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& 
 }
 
 std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& canonical, const std::string& shownPath,
-                                                                Diagnostics& diagnostics) {
+                                                                Diagnostics& diagnostics, LoadContext& context,
+                                                                bool& reported) {
     std::string key = canonical.string();
     {
         std::shared_lock lock(cacheMutex_);
@@ -94,14 +105,23 @@ std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& 
     std::stringstream text;
     text << in.rdbuf();
     SourceFile file(shownPath, text.str());
-    loading_.push_back(key);
-    importsOfLoading_.emplace_back();
+    if (compileHook_) compileHook_(key);
+    // The module's own diagnostics: errors already reported elsewhere (the
+    // importer's, another module's) must not make this one fail.
+    Diagnostics own;
+    context.loading.push_back(key);
+    context.importsOfLoading.emplace_back();
     std::shared_ptr<CompiledModule> module =
-        compileSource(file, diagnostics, optionsFor(canonical.parent_path(), shownPath, diagnostics));
-    std::vector<std::string> imports = std::move(importsOfLoading_.back());
-    importsOfLoading_.pop_back();
-    loading_.pop_back();
-    if (!module) return nullptr;
+        compileSource(file, own, optionsFor(canonical.parent_path(), shownPath, own, context));
+    std::vector<std::string> imports = std::move(context.importsOfLoading.back());
+    context.importsOfLoading.pop_back();
+    context.loading.pop_back();
+    diagnostics.append(own);
+    if (!module) {
+        context.failed.insert(key);
+        reported = true;
+        return nullptr;
+    }
     module->key = key;
     std::unique_lock lock(cacheMutex_);
     cache_[key] = {mtime, module, std::move(imports)};
@@ -109,11 +129,12 @@ std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& 
 }
 
 std::shared_ptr<const CompiledModule> ModuleLoader::loadEntry(const std::string& path, Diagnostics& diagnostics) {
-    std::lock_guard guard(compileMutex_);
     std::error_code ec;
     fs::path canonical = fs::canonical(path, ec);
     if (ec || !fs::is_regular_file(canonical, ec)) return nullptr;
-    return compileFile(canonical, path, diagnostics);
+    LoadContext context;
+    bool reported = false;
+    return compileFile(canonical, path, diagnostics, context, reported);
 }
 
 std::shared_ptr<const CompiledModule> ModuleLoader::loadCanonical(const std::string& canonicalPath,
@@ -122,8 +143,9 @@ std::shared_ptr<const CompiledModule> ModuleLoader::loadCanonical(const std::str
         std::shared_lock lock(cacheMutex_);
         if (isFresh(canonicalPath)) return cache_.find(canonicalPath)->second.module;
     }
-    std::lock_guard guard(compileMutex_);
-    return compileFile(canonicalPath, displayPath(canonicalPath), diagnostics);
+    LoadContext context;
+    bool reported = false;
+    return compileFile(canonicalPath, displayPath(canonicalPath), diagnostics, context, reported);
 }
 
 bool ModuleLoader::isFresh(const std::string& key) const {
@@ -139,12 +161,11 @@ bool ModuleLoader::isFresh(const std::string& key) const {
 
 std::shared_ptr<const CompiledModule> ModuleLoader::loadSource(const SourceFile& file, const fs::path& baseDir,
                                                                Diagnostics& diagnostics, CompileOptions options) {
-    std::lock_guard guard(compileMutex_);
-    CompileOptions withImports = optionsFor(baseDir, file.path(), diagnostics);
+    LoadContext context;
+    CompileOptions withImports = optionsFor(baseDir, file.path(), diagnostics, context);
     options.builtinNames = withImports.builtinNames;
     options.resolveImport = withImports.resolveImport;
-    std::shared_ptr<CompiledModule> module = compileSource(file, diagnostics, options);
-    return module;
+    return compileSource(file, diagnostics, options);
 }
 
 std::shared_ptr<const CompiledModule> ModuleLoader::compiledModule(std::string_view canonicalPath) {

@@ -4,12 +4,18 @@
 // checked against the file's modification time, so an unchanged file costs
 // one map lookup under a reader lock and an edited file is recompiled on
 // its next load. Import cycles and unresolvable imports are compile errors.
+//
+// Compiling holds no lock: each load keeps its own state (LoadContext), the
+// finished module is inserted under the cache's write lock, so one large
+// file being compiled never stalls requests for other scripts. Two threads
+// that compile the same file at once both succeed; the last insert wins.
 #pragma once
 #include <filesystem>
-#include <mutex>
+#include <functional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/Diagnostics.h"
@@ -42,6 +48,11 @@ class ModuleLoader : public ModuleProvider {
     std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) override;
     CompileOptions baseOptions() const;
 
+    // Tests: called with the canonical path before each file is compiled,
+    // outside every lock (a slow compile can be simulated). Set it before
+    // any load starts.
+    void setCompileHook(std::function<void(const std::string&)> hook) { compileHook_ = std::move(hook); }
+
   private:
     struct CacheEntry {
         std::filesystem::file_time_type mtime;
@@ -49,23 +60,32 @@ class ModuleLoader : public ModuleProvider {
         std::vector<std::string> imports; // canonical paths of the file modules it imports
     };
 
+    // One load of a module graph (a call of loadEntry/loadCanonical/loadSource).
+    struct LoadContext {
+        std::vector<std::string> loading; // files being compiled, outermost first (cycle detection)
+        std::vector<std::vector<std::string>> importsOfLoading; // file imports found so far, per `loading` entry
+        std::unordered_set<std::string> failed; // files whose errors were already reported
+    };
+
     // Whether `key` is cached and neither it nor anything it imports has
     // changed on disk since. Caller holds cacheMutex_ (shared is enough).
     bool isFresh(const std::string& key) const;
 
     ImportResolution resolve(const std::string& spec, const std::filesystem::path& importerDir,
-                             const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics);
+                             const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics,
+                             LoadContext& context);
+    // Null when the file cannot be read (`reported` false) or has errors
+    // (`reported` true: they are in `diagnostics`).
     std::shared_ptr<const CompiledModule> compileFile(const std::filesystem::path& canonical, const std::string& shownPath,
-                                                      Diagnostics& diagnostics);
-    CompileOptions optionsFor(const std::filesystem::path& dir, const std::string& shownPath, Diagnostics& diagnostics);
+                                                      Diagnostics& diagnostics, LoadContext& context, bool& reported);
+    CompileOptions optionsFor(const std::filesystem::path& dir, const std::string& shownPath, Diagnostics& diagnostics,
+                              LoadContext& context);
 
     std::vector<std::string> builtinNames_;
     std::vector<NativeModuleInfo> nativeModules_;
     std::shared_mutex cacheMutex_;
     std::unordered_map<std::string, CacheEntry> cache_;
-    std::recursive_mutex compileMutex_; // one program's module graph is compiled at a time
-    std::vector<std::string> loading_;  // files being compiled, outermost first (cycle detection)
-    std::vector<std::vector<std::string>> importsOfLoading_; // file imports found so far, per loading_ entry
+    std::function<void(const std::string&)> compileHook_;
 };
 
 } // namespace langoost

@@ -117,14 +117,18 @@ const mode_t kUmask = [] {
 }();
 
 // Writes through a temporary file in the same directory, then renames it
-// over `path`. Targets that are not regular files (devices, FIFOs), and
-// directories where no temporary file can be created, are written in place.
+// over `path`. Targets that are not regular files (devices, FIFOs), files
+// with several hard links, and directories where no temporary file can be
+// created, are written in place.
 int sysWriteAtomic(const std::string& requested, std::string_view data) {
     std::string path = requested;
     struct stat st;
     bool exists = ::stat(path.c_str(), &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) return EISDIR;
     if (exists && !S_ISREG(st.st_mode)) return sysWriteDirect(path, data, O_TRUNC);
+    // A file with other hard links is rewritten in place: a rename would
+    // split it from them.
+    if (exists && st.st_nlink > 1) return sysWriteDirect(path, data, O_TRUNC);
     struct stat lst;
     if (exists && ::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
         // Replace the file the link points at, not the link itself.

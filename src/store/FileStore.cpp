@@ -1,15 +1,18 @@
 // The file backend: the embedded StripedMap plus an append-only log.
 //
-// Log format, one JSON record per line (v always last, x = absolute expiry
-// in epoch ms, 0 = none):
-//   {"k":"KEY","x":0,"v":VALUE}     the key now holds VALUE
-//   {"k":"KEY","d":1}               the key was deleted
-// incr and cas are logged as the set they amount to. Records are appended
-// under the key's stripe lock, so per key the log order is the memory
-// order, and write() happens before the call returns: a killed process
-// loses no acknowledged write. Replay at open applies the records in order;
-// a torn last line (a crash mid-write) is dropped and truncated away, but
-// a bad line followed by good ones is corruption and refuses to open.
+// Log format (docs/stdlib.md, "The file log"), one record per line: the
+// CRC-32C of the JSON text as 8 lowercase hex digits, a space, then the
+// record as JSON (v always last, x = absolute expiry in epoch ms, 0 = none):
+//   1c291ca3 {"k":"KEY","x":0,"v":VALUE}     the key now holds VALUE
+//   5e4a1f2b {"k":"KEY","d":1}               the key was deleted
+// Lines that start with `{` (logs written before the checksum) are read
+// without one. incr and cas are logged as the set they amount to. Records
+// are appended under the key's stripe lock, so per key the log order is the
+// memory order, and write() happens before the call returns: a killed
+// process loses no acknowledged write. Replay at open applies the records in
+// order; a last line without its '\n' (a crash mid-write) is torn: dropped
+// and truncated away. A complete line that does not parse or fails its
+// checksum is corruption, wherever it is, and the store refuses to open.
 //
 // Compaction: when the log outgrows the live data (kCompactRatio and
 // kCompactMinBytes), a snapshot of the live entries is written to PATH.tmp,
@@ -22,7 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
+#include <cstdio>
+#include <optional>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -57,18 +63,60 @@ void writeAll(int fd, const char* p, size_t n) {
     }
 }
 
+// CRC-32C (Castagnoli), bytewise from a table built once.
+uint32_t crc32c(std::string_view bytes) {
+    static const auto table = [] {
+        std::array<uint32_t, 256> t{};
+        for (uint32_t i = 0; i < 256; ++i) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+// "XXXXXXXX " before each record: its checksum and a space.
+constexpr size_t kChecksumPrefix = 9;
+
 void appendRecord(std::string& out, std::string_view key, const Entry* e) {
+    size_t start = out.size();
+    out.append(kChecksumPrefix, ' ');
     out += "{\"k\":";
     appendJsonString(out, key);
-    if (!e) {
-        out += ",\"d\":1}\n";
-        return;
+    if (e) {
+        out += ",\"x\":";
+        out += std::to_string(e->expiresAt);
+        out += ",\"v\":";
+        out += e->json;
+        out += "}";
+    } else {
+        out += ",\"d\":1}";
     }
-    out += ",\"x\":";
-    out += std::to_string(e->expiresAt);
-    out += ",\"v\":";
-    out += e->json;
-    out += "}\n";
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", crc32c(std::string_view(out).substr(start + kChecksumPrefix)));
+    out.replace(start, 8, hex, 8);
+    out += '\n';
+}
+
+// The JSON of a log line: after a checksum that matches, or the whole line
+// when it has none (an older log); nullopt when the checksum is wrong.
+std::optional<std::string_view> checkedJson(std::string_view line) {
+    if (line.starts_with('{')) return line;
+    if (line.size() <= kChecksumPrefix || line[8] != ' ') return std::nullopt;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 8; ++i) {
+        char c = line[i];
+        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) return std::nullopt;
+        sum = sum << 4 | uint32_t(digit);
+    }
+    std::string_view json = line.substr(kChecksumPrefix);
+    if (crc32c(json) != sum) return std::nullopt;
+    return json;
 }
 
 // One parsed log line. `value` points into the line.
@@ -80,7 +128,10 @@ struct Record {
 };
 
 // Parses a line (without its '\n'); false when it is not a valid record.
-bool parseRecord(simdjson::dom::parser& parser, std::string_view line, Record& r) {
+bool parseRecord(simdjson::dom::parser& parser, std::string_view logLine, Record& r) {
+    auto json = checkedJson(logLine);
+    if (!json) return false;
+    std::string_view line = *json;
     simdjson::dom::element root;
     if (parser.parse(line.data(), line.size()).get(root)) return false;
     std::string_view key;
@@ -354,22 +405,18 @@ class FileStore final : public CoreStore {
         }
         simdjson::dom::parser parser;
         int64_t now = nowEpochMs();
-        size_t goodEnd = 0, pos = 0, line = 0, firstBadLine = 0;
+        size_t goodEnd = 0, pos = 0, line = 0;
         Record r;
         while (pos < text.size()) {
             size_t nl = text.find('\n', pos);
             ++line;
-            bool complete = nl != std::string::npos;
-            std::string_view l(text.data() + pos, (complete ? nl : text.size()) - pos);
-            bool ok = complete && parseRecord(parser, l, r);
-            pos = complete ? nl + 1 : text.size();
-            if (!ok) {
-                if (!firstBadLine) firstBadLine = line;
-                continue;
-            }
-            if (firstBadLine)
-                throw CoreError("IOError", "core store file:" + path_ + " is corrupt at line " +
-                                               std::to_string(firstBadLine) + " (records follow it)");
+            // Only a last line without its '\n' is torn (handled below).
+            if (nl == std::string::npos) break;
+            std::string_view l(text.data() + pos, nl - pos);
+            if (!parseRecord(parser, l, r))
+                throw CoreError("IOError", "core store file:" + path_ + " is corrupt at line " + std::to_string(line) +
+                                               " (not a valid record, or its checksum does not match)");
+            pos = nl + 1;
             goodEnd = pos;
             if (r.deleted || (r.expiresAt != 0 && r.expiresAt <= now)) map_.unload(r.key);
             else map_.load(r.key, Entry{std::string(r.value), r.expiresAt});

@@ -1,6 +1,10 @@
 #include "syntax/Lexer.h"
 
+#include "common/Utf8.h"
+
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <unordered_map>
@@ -218,8 +222,19 @@ class Lexer {
         }
         std::string shown;
         unsigned char uc = static_cast<unsigned char>(c);
+        size_t sequence = uc >= 0xF0 ? 4 : uc >= 0xE0 ? 3 : uc >= 0xC0 ? 2 : 1;
         if (uc >= 0x20 && uc < 0x7f) {
             shown = std::string("'") + c + "'";
+        } else if (sequence > 1 && start + sequence <= src_.size() &&
+                   validUtf8(src_.substr(start, sequence))) {
+            // One error for a whole (valid) multi-byte character, not one per byte.
+            uint32_t cp = uc & (0x7F >> sequence);
+            for (size_t k = 1; k < sequence; ++k) cp = cp << 6 | (static_cast<unsigned char>(src_[start + k]) & 0x3F);
+            pos_ = start + sequence;
+            char code[16];
+            std::snprintf(code, sizeof code, "U+%04X", unsigned(cp));
+            shown = code;
+            if (cp == 0xFEFF) shown += " (a byte-order mark is only allowed at the start of a file)";
         } else {
             static const char* hex = "0123456789abcdef";
             shown = std::string("byte 0x") + hex[uc >> 4] + hex[uc & 15];
@@ -318,6 +333,9 @@ class Lexer {
         Token t = make(isFloat ? TokenKind::Float : TokenKind::Int, start, at);
         if (isFloat) {
             t.floatValue = std::strtod(digits.c_str(), nullptr);
+            // Like an int literal that does not fit: an error, not a silent inf.
+            if (std::isinf(t.floatValue))
+                return error(start, at, "float literal is too large (the largest float is about 1.8e308)");
         } else {
             errno = 0;
             unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);

@@ -261,6 +261,12 @@ def test_repl(binary):
     # `langoost repl` is the same; end of input ends the session; exit(n) ends it with n.
     code, out, err = run(binary, ["repl"], stdin=b"let a = 20\na + 22\n")
     check((code, out, err) == (0, "42\n", ""), "repl: EOF ends the session", f"{code} {out!r} {err!r}")
+    # \r\n line endings (and a leading byte-order mark) are read as plain newlines.
+    code, out, err = run(binary, ["repl"], stdin=b"\xef\xbb\xbflet x = 1\r\nif x == 1 {\r\nprintln(\"yes\")\r\n}\r\nx + 1\r\n")
+    check((code, out, err) == (0, "yes\n2\n", ""), "repl: \\r\\n input", f"{code} {out!r} {err!r}")
+    code, out, err = run(binary, ["repl"], stdin=b"let a = 1\r\nlet b = @\r\n")
+    check(code == 0 and "<repl>:1:9: error: unexpected character '@'" in err, "repl: \\r\\n error columns",
+          f"{code} {out!r} {err!r}")
     code, out, err = run(binary, ["repl"], stdin=b"println(1)\nexit(4)\nprintln(2)\n")
     check((code, out) == (4, "1\n"), "repl: exit(n)", f"{code} {out!r} {err!r}")
     # Input that ends inside an open bracket is compiled anyway, showing the error.

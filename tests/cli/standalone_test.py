@@ -113,6 +113,46 @@ def test_compile(tmp):
     code, out, err = run(["compile", "bad.goost"], cwd=tmp)
     check(code == 2, "-o is required", err)
 
+    # The output is never one of the program's sources, and never anything but a regular file.
+    src = 'import { v } from "./dep"\nprintln(v)\n'
+    write(tmp / "self" / "p.goost", src)
+    write(tmp / "self" / "dep.goost", 'let v = 1\n')
+    selfdir = tmp / "self"
+    os.symlink("p.goost", selfdir / "link.goost")
+    os.link(selfdir / "dep.goost", selfdir / "hard.goost")
+    for target, what in (("p.goost", "the entry itself"), ("./p.goost", "the entry by another name"),
+                         ("link.goost", "a symlink to the entry"), ("dep.goost", "an imported module"),
+                         ("hard.goost", "a hard link to an imported module")):
+        code, out, err = run(["compile", "p.goost", "-o", target], cwd=selfdir)
+        check(code == 2 and "refusing to write the binary over its own source" in err,
+              f"compile -o {what} is refused", err)
+    check((selfdir / "p.goost").read_text() == src and (selfdir / "dep.goost").read_text() == 'let v = 1\n',
+          "... and the sources are untouched")
+    (selfdir / "outdir").mkdir()
+    for target in ("/dev/null", str(selfdir / "outdir")):
+        code, out, err = run(["compile", "p.goost", "-o", target], cwd=selfdir)
+        check(code == 2 and "it is not a regular file" in err, f"compile -o {target} (not a regular file) is refused",
+              err)
+    check(os.path.exists("/dev/null") and not os.path.isfile("/dev/null"), "/dev/null is still a device")
+    # A symlink output: the binary goes to the file it names, the link stays a link.
+    write(selfdir / "bin" / "real", "old")
+    os.symlink("bin/real", selfdir / "app-link")
+    os.link(selfdir / "bin" / "real", selfdir / "bin" / "real2")
+    code, out, err = run(["compile", "p.goost", "-o", "app-link"], cwd=selfdir)
+    check(code == 0 and os.path.islink(selfdir / "app-link")
+          and (selfdir / "bin" / "real").read_bytes() == (selfdir / "bin" / "real2").read_bytes()
+          and os.path.samefile(selfdir / "bin" / "real", selfdir / "bin" / "real2"),
+          "compile -o SYMLINK writes through it, hard links stay linked", err)
+    code, out, err = run([], cwd=selfdir, binary=str(selfdir / "app-link"))
+    check(code == 0 and out == "1\n", "the binary written through the link runs", out + err)
+
+    # io.writeFile keeps hard links too (it already wrote through symlinks).
+    write(tmp / "io" / "a.txt", "old")
+    os.link(tmp / "io" / "a.txt", tmp / "io" / "b.txt")
+    write(tmp / "io" / "w.goost", 'import io\nio.write("a.txt", "new")\n')
+    code, out, err = run(["run", "w.goost"], cwd=tmp / "io")
+    check(code == 0 and (tmp / "io" / "b.txt").read_text() == "new", "io.write keeps a hard link", err)
+
 
 def test_corrupt(tmp):
     write(tmp / "hello.goost", 'println("hello")\n')
@@ -187,6 +227,21 @@ def test_build(tmp):
     code, out, err = run(["build", "empty"], cwd=tmp)
     check(code == 2 and "no entry file" in err, "no entry file: a clear error", err)
 
+    # build's outputs: through a symlink, never over a non-regular file.
+    linked = tmp / "linked"
+    write(linked / "main.goost", 'println("linked")\n')
+    write(tmp / "elsewhere-bin" / "linked", "old")
+    (linked / "build").mkdir()
+    os.symlink(tmp / "elsewhere-bin" / "linked", linked / "build" / "linked")
+    code, out, err = run(["build", "linked"], cwd=tmp)
+    check(code == 0 and os.path.islink(linked / "build" / "linked")
+          and (tmp / "elsewhere-bin" / "linked").stat().st_size > 1000, "build writes through a symlinked output",
+          out + err)
+    os.unlink(linked / "build" / "linked")
+    (linked / "build" / "linked").mkdir()
+    code, out, err = run(["build", "linked"], cwd=tmp)
+    check(code == 2 and "not a regular file" in err, "build refuses to replace a directory with the binary", err)
+
 
 def git(args, cwd):
     r = subprocess.run(["git"] + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -215,7 +270,35 @@ def make_repo(tmp, name, files, tags):
     return f"file://{bare}", commits
 
 
+def test_install_path_checks(tmp):
+    """Checks that need no git: a malformed manifest, a path dependency around the project."""
+    app = tmp / "plain"
+    write(app / "main.goost", 'println("x")\n')
+    write(app / "langoost.json", '{\n  "name": "plain",\n  "dependencies": {"a": "path:../a",}\n}\n')
+    code, out, err = run(["install"], cwd=app)
+    check(code == 1 and "langoost.json:3:37: invalid JSON: expected a string key" in err,
+          "install: malformed JSON names the line and column", err)
+    code, out, err = run(["build", str(app)], cwd=tmp)
+    check(code == 2 and "langoost.json:3:37: invalid JSON" in err, "build: malformed JSON names the line and column",
+          err)
+    write(app / "langoost.json", '[1, 2]\n')
+    code, out, err = run(["install"], cwd=app)
+    check(code == 1 and "must hold a JSON object" in err, "install: a manifest that is not an object", err)
+    for spec in ("path:.", "path:..", "path:../plain"):
+        write(app / "langoost.json", json.dumps({"name": "plain", "dependencies": {"me": spec}}))
+        code, out, err = run(["install"], cwd=app)
+        check(code == 1 and "contains the project itself" in err
+              and not any(p.name.startswith(".goost_modules.tmp") for p in app.iterdir()),
+              f"install: {spec} (around the project) is refused and the staging folder removed", err[-400:])
+    write(tmp / "plain" / "vendor" / "v" / "main.goost", 'let v = 1\n')
+    write(app / "langoost.json", json.dumps({"name": "plain", "dependencies": {"v": "path:./vendor/v"}}))
+    code, out, err = run(["install"], cwd=app)
+    check(code == 0 and (app / "goost_modules" / "v" / "main.goost").exists(),
+          "install: a path dependency inside the project is fine", out + err)
+
+
 def test_install(tmp):
+    test_install_path_checks(tmp)
     if shutil.which("git") is None:
         print("skip: git is not installed")
         sys.exit(77)

@@ -270,6 +270,34 @@ def cli(binary):
                "status %d, stdout %r" % (proc.returncode, proc.stdout))
         proc = run(binary, ["fmt"])
         expect("fmt without a path is a usage error", proc.returncode == 2, "status %d" % proc.returncode)
+
+        # \r\n line endings and a leading byte-order mark: fmt writes \n and no BOM.
+        crlf = write("crlf.goost", b"\xef\xbb\xbflet x=1\r\nif x==1{println( x )} // c\r\n")
+        proc = run(binary, ["fmt", "--check", crlf])
+        expect("--check lists a \\r\\n file", proc.returncode == 1, "status %d" % proc.returncode)
+        proc = run(binary, ["fmt", crlf])
+        expect("fmt normalises \\r\\n to \\n and drops the BOM",
+               proc.returncode == 0 and open(crlf, "rb").read() == tidy[:-1] + b" // c\n",
+               "status %d, got %r" % (proc.returncode, open(crlf, "rb").read()))
+        os.unlink(crlf)
+
+        # A symlink is written through (it stays a link); hard links stay linked; the mode is kept.
+        target = write("real/target.goost", messy)
+        os.chmod(target, 0o640)
+        link = os.path.join(work, "link.goost")
+        os.symlink(target, link)
+        proc = run(binary, ["fmt", link])
+        expect("fmt SYMLINK rewrites the file it names and keeps the link",
+               proc.returncode == 0 and os.path.islink(link) and open(target, "rb").read() == tidy
+               and (os.stat(target).st_mode & 0o777) == 0o640,
+               "status %d, stderr %r" % (proc.returncode, proc.stderr))
+        first = write("hard/one.goost", messy)
+        second = os.path.join(work, "hard/two.goost")
+        os.link(first, second)
+        proc = run(binary, ["fmt", first])
+        expect("fmt on a hard-linked file keeps the link",
+               proc.returncode == 0 and os.path.samefile(first, second) and open(second, "rb").read() == tidy,
+               "status %d, stderr %r" % (proc.returncode, proc.stderr))
     finally:
         shutil.rmtree(work)
     return report.finish("format cli")

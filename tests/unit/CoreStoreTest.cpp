@@ -244,6 +244,78 @@ TEST(CoreStore, FileRefusesCorruptMiddle) {
     EXPECT_EQ(errorKind([&] { openCoreStore("file:" + path); }), "IOError");
 }
 
+// Only a line without its '\n' is torn; a complete line that does not parse
+// (a BOM, garbage) is corruption even when it is the last one.
+TEST(CoreStore, FileRefusesCorruptCompleteLastLine) {
+    TempDir dir;
+    std::string path = dir.file("log");
+    for (const char* bad : {"garbage\n", "\xEF\xBB\xBF{\"k\":\"c\",\"x\":0,\"v\":3}\n", "\n"}) {
+        fs::remove(path);
+        openCoreStore("file:" + path)->set("a", "1", 0);
+        {
+            std::ofstream out(path, std::ios::app | std::ios::binary);
+            out << bad;
+        }
+        std::string before = readFile(path);
+        EXPECT_EQ(errorKind([&] { openCoreStore("file:" + path); }), "IOError") << bad;
+        EXPECT_EQ(readFile(path), before) << "a corrupt log is left as it is";
+    }
+}
+
+// Each record carries a CRC-32C: a flipped digit that still parses is caught.
+TEST(CoreStore, FileChecksumCatchesParseableCorruption) {
+    TempDir dir;
+    std::string path = dir.file("log");
+    {
+        auto s = openCoreStore("file:" + path);
+        s->set("a", "1234", 0);
+        s->set("b", "2", 0);
+    }
+    std::string log = readFile(path);
+    ASSERT_EQ(log.substr(8, 2), " {");
+    EXPECT_EQ(log.substr(0, 8).find_first_not_of("0123456789abcdef"), std::string::npos);
+    {
+        auto s = openCoreStore("file:" + dir.file("doc"));
+        s->set("hits", "42", 0);
+    }
+    // The example line of docs/stdlib.md (CRC-32C of the JSON text).
+    EXPECT_EQ(readFile(dir.file("doc")), "cc30df3e {\"k\":\"hits\",\"x\":0,\"v\":42}\n");
+    size_t digit = log.find("1234");
+    ASSERT_NE(digit, std::string::npos);
+    log[digit] = '9';
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << log;
+    }
+    std::string message;
+    try {
+        openCoreStore("file:" + path);
+    } catch (const CoreError& e) {
+        message = e.what();
+    }
+    EXPECT_NE(message.find("corrupt at line 1"), std::string::npos) << message;
+}
+
+// Logs written before the checksum (bare JSON lines) still load, and new
+// records are appended to them with one.
+TEST(CoreStore, FileReadsLogsWithoutChecksums) {
+    TempDir dir;
+    std::string path = dir.file("log");
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << "{\"k\":\"a\",\"x\":0,\"v\":1}\n{\"k\":\"b\",\"x\":0,\"v\":[2]}\n{\"k\":\"a\",\"d\":1}\n";
+    }
+    {
+        auto s = openCoreStore("file:" + path);
+        EXPECT_EQ(s->get("a"), std::nullopt);
+        EXPECT_EQ(s->get("b"), "[2]");
+        s->set("c", "3", 0);
+    }
+    auto s = openCoreStore("file:" + path);
+    EXPECT_EQ(s->get("b"), "[2]");
+    EXPECT_EQ(s->get("c"), "3");
+}
+
 TEST(CoreStore, FileIsLockedAgainstASecondOpener) {
     TempDir dir;
     std::string path = dir.file("log");
