@@ -287,6 +287,7 @@ int Http2Session::onDataChunk(nghttp2_session*, uint8_t, int32_t streamId, const
 int Http2Session::onStreamClose(nghttp2_session*, int32_t streamId, uint32_t, void* p) {
     Http2Session& session = self(p);
     session.streams_.erase(streamId);
+    session.closed_.push_back(streamId);
     return 0;
 }
 

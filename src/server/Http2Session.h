@@ -50,6 +50,10 @@ class Http2Session {
     bool receive(const char* data, size_t size);
     // The requests completed since the last call.
     std::vector<Http2Request> takeRequests();
+    // Whether a stream is still open (a client may reset it at any time).
+    bool isOpen(int32_t streamId) { return find(streamId) != nullptr; }
+    // The streams closed (answered or reset) since the last call.
+    std::vector<int32_t> takeClosed() { return std::move(closed_); }
 
     // Answers a stream. `fileFd`/`fileBytes`: body bytes that follow
     // `response.body`, read from the file (which the session then owns).
@@ -84,6 +88,7 @@ class Http2Session {
     size_t maxHeaderBytes_, maxBodyBytes_;
     std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
     std::vector<Http2Request> ready_;
+    std::vector<int32_t> closed_;
 };
 
 } // namespace langoost

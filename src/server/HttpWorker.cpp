@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 
+#include <optional>
 #include <thread>
 
 #include "common/OpenSsl.h"
@@ -93,12 +94,14 @@ bool splitTarget(const std::string& target, std::string_view& path, std::string_
 
 // One request's script and what answering it needs afterwards.
 struct HttpWorker::ScriptCall {
-    ScriptCall(ParsedRequest r, HttpRequestData d, std::string file, ResponseStream s)
-        : request(std::move(r)), data(std::move(d)), script(std::move(file)), stream(std::move(s)) {}
+    ScriptCall(ParsedRequest r, HttpRequestData d, std::string file)
+        : request(std::move(r)), data(std::move(d)), script(std::move(file)) {}
     ParsedRequest request;
     HttpRequestData data;
     std::string script;
-    ResponseStream stream;
+    std::optional<ResponseStream> stream; // plain HTTP/1 only: server.flush
+    int32_t h2Stream = 0;                 // the HTTP/2 stream it answers (0: HTTP/1)
+    bool async = false;                   // its task parked: answered later from the loop
     HttpResponseData response;
     std::string failure;
     uint64_t startUs = 0;
@@ -136,9 +139,12 @@ struct HttpWorker::Connection {
     TaskScheduler::Task* task = nullptr; // set while that task is parked
     bool waiting = false;                // the request's task is parked
     bool closing = false;                // closed while its task ran: close when it ends
+    // HTTP/2: the tasks of its streams (several run at once).
+    std::unordered_map<int32_t, TaskScheduler::Task*> streamTasks;
+    size_t activeTasks = 0;
 
     bool outputPending() const { return outPos < out.size() || fileRemaining > 0 || (tls && tls->unsent()); }
-    bool idle() const { return !waiting && !parser.inProgress() && !outputPending() && inPos == in.size(); }
+    bool idle() const { return !waiting && activeTasks == 0 && !parser.inProgress() && !outputPending() && inPos == in.size(); }
 };
 
 HttpWorker::HttpWorker(ServerShared& shared, int listenFd)
@@ -402,7 +408,7 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
     if (c.h2cUpgradable && request.upgrade && headerContains(request.headers, "upgrade", "h2c") &&
         upgradeToHttp2(c, request))
         return;
-    if (c.tls || shared_.handler) {
+    if (shared_.handler) {
         response = answer(c, request, file);
     } else if (!splitTarget(request.target, rawPath, rawQuery)) {
         response = plainResponse(400);
@@ -415,7 +421,7 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
         case Route::Kind::Script: {
             HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
             bool wantsUpgrade = request.upgrade && headerContains(data.headers, "upgrade", "websocket");
-            if (wantsUpgrade || headerContains(data.headers, "accept", "text/event-stream")) {
+            if (!c.tls && (wantsUpgrade || headerContains(data.headers, "accept", "text/event-stream"))) {
                 handOff(c, request, route.file, std::move(data));
                 return;
             }
@@ -427,13 +433,14 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
                 response = plainResponse(503, "too many waiting requests\n");
                 break;
             }
-            ResponseStream stream(c.fd, http10, head, false, shared_.options.idleTimeoutMs, [&c] {
-                std::string queued = c.out.substr(c.outPos);
-                c.out.clear();
-                c.outPos = 0;
-                return queued;
-            });
-            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), route.file, std::move(stream));
+            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), route.file);
+            if (!c.tls)
+                call->stream.emplace(c.fd, http10, head, false, shared_.options.idleTimeoutMs, [&c] {
+                    std::string queued = c.out.substr(c.outPos);
+                    c.out.clear();
+                    c.outPos = 0;
+                    return queued;
+                });
             call->startUs = startUs;
             call->head = head;
             call->http10 = http10;
@@ -470,7 +477,9 @@ void HttpWorker::startScript(Connection& c, std::unique_ptr<ScriptCall> call) {
     c.call = std::move(call);
     Connection* conn = &c;
     TaskScheduler::Task* task = tasks_->start(
-        [this, raw] { raw->response = shared_.runner.run(raw->script, raw->data, raw->failure, &raw->stream); },
+        [this, raw] {
+            raw->response = shared_.runner.run(raw->script, raw->data, raw->failure, raw->stream ? &*raw->stream : nullptr);
+        },
         [this, conn] {
             finishScript(*conn);
             if (conn->waiting) resumeConnection(*conn);
@@ -493,9 +502,9 @@ void HttpWorker::finishScript(Connection& c) {
     if (c.closing) return; // its client left: cancelled, nobody to answer
     shared_.logScriptFailure(call->data.method, request.target, response.status, call->failure);
     request.headers = std::move(call->data.headers);
-    if (call->stream.headersSent()) {
+    if (call->stream && call->stream->headersSent()) {
         // Streamed: end it here (an error after the head can only cut the stream short).
-        bool ended = call->failure.empty() && call->stream.finish(response.body);
+        bool ended = call->failure.empty() && call->stream->finish(response.body);
         if (!ended || call->http10 || !call->keepAlive) c.closeAfterWrite = true;
         if (!ended) c.peerClosed = true; // cut short: close without lingering
         if (shared_.accessLog) logAccess(c, request, response.status, 0, call->startUs);
@@ -675,11 +684,12 @@ void HttpWorker::setWriting(Connection& c, bool writing) {
 }
 
 void HttpWorker::closeConnection(Connection& c) {
-    if (c.waiting) { // its task ends first (cancelled), then resumeConnection closes it
+    if (c.waiting || c.activeTasks) { // its tasks end first (cancelled), then it is closed
         if (!c.closing) {
             c.closing = true;
             ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, c.fd, nullptr);
-            tasks_->cancel(c.task);
+            if (c.waiting) tasks_->cancel(c.task);
+            for (auto [id, task] : c.streamTasks) tasks_->cancel(task);
         }
         return;
     }
@@ -702,7 +712,7 @@ void HttpWorker::sweep(uint64_t now) {
     std::vector<std::pair<Connection*, int>> expired; // connection, status to answer (0: just close)
     for (auto& [fd, conn] : connections_) {
         Connection& c = *conn;
-        if (c.waiting) continue; // its request's own time limit applies
+        if (c.waiting || c.activeTasks) continue; // its requests' own time limits apply
         if (c.lingering) {
             if (now >= c.lingerUntilMs) expired.emplace_back(&c, 0);
         } else if (c.outputPending()) {
@@ -836,6 +846,20 @@ void HttpWorker::answerHttp2(Connection& c, Http2Request& stream) {
     uint64_t startUs = nowUs();
     ParsedRequest& request = stream.request;
     bool head = request.method == "HEAD";
+    std::string_view rawPath, rawQuery;
+    if (!stream.errorStatus && !shared_.handler && splitTarget(request.target, rawPath, rawQuery) &&
+        !(rawPath == "/_health" && !shared_.healthScript)) {
+        Route route = routeFor(rawPath);
+        if (route.kind == Route::Kind::Script) {
+            HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
+            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), route.file);
+            call->h2Stream = stream.streamId;
+            call->startUs = startUs;
+            call->head = head;
+            startStreamScript(c, std::move(call));
+            return;
+        }
+    }
     StaticFile file;
     HttpResponseData response = stream.errorStatus ? plainResponse(stream.errorStatus) : answer(c, request, file);
     uint64_t bodyBytes = head ? 0 : response.body.size() + file.fileBytes;
@@ -843,12 +867,50 @@ void HttpWorker::answerHttp2(Connection& c, Http2Request& stream) {
     if (shared_.accessLog) logAccess(c, request, response.status, bodyBytes, startUs);
 }
 
+void HttpWorker::startStreamScript(Connection& c, std::unique_ptr<ScriptCall> call) {
+    if (shared_.options.maxWaiting && TaskScheduler::parkedEverywhere() >= shared_.options.maxWaiting) {
+        c.h2->respond(call->h2Stream, plainResponse(503, "too many waiting requests\n"), call->head);
+        return;
+    }
+    ScriptCall* raw = call.release(); // the task's until it ends
+    int32_t id = raw->h2Stream;
+    Connection* conn = &c;
+    ++c.activeTasks;
+    TaskScheduler::Task* task = tasks_->start(
+        [this, raw] { raw->response = shared_.runner.run(raw->script, raw->data, raw->failure); },
+        [this, conn, raw] { finishStreamScript(*conn, std::unique_ptr<ScriptCall>(raw)); });
+    if (!task) return; // answered already
+    raw->async = true;
+    c.streamTasks[id] = task;
+}
+
+void HttpWorker::finishStreamScript(Connection& c, std::unique_ptr<ScriptCall> call) {
+    --c.activeTasks;
+    c.streamTasks.erase(call->h2Stream);
+    if (c.closing) {
+        if (c.activeTasks == 0 && !c.waiting) {
+            c.closing = false;
+            closeConnection(c);
+        }
+        return;
+    }
+    shared_.logScriptFailure(call->data.method, call->request.target, call->response.status, call->failure);
+    c.h2->respond(call->h2Stream, call->response, call->head);
+    if (shared_.accessLog)
+        logAccess(c, call->request, call->response.status, call->head ? 0 : call->response.body.size(), call->startUs);
+    if (call->async) serveHttp2(c); // send it now
+}
+
 void HttpWorker::serveHttp2(Connection& c) {
     if (c.inPos < c.in.size()) {
         bool ok = c.h2->receive(c.in.data() + c.inPos, c.in.size() - c.inPos);
         c.in.clear();
         c.inPos = 0;
-        for (Http2Request& stream : c.h2->takeRequests()) answerHttp2(c, stream);
+        // A stream reset before it started is not run; one reset while its script runs is cancelled.
+        for (int32_t id : c.h2->takeClosed())
+            if (auto it = c.streamTasks.find(id); it != c.streamTasks.end()) tasks_->cancel(it->second);
+        for (Http2Request& stream : c.h2->takeRequests())
+            if (c.h2->isOpen(stream.streamId)) answerHttp2(c, stream);
         if (!ok) c.closeAfterWrite = true; // after the GOAWAY nghttp2 queued
     }
     for (;;) {

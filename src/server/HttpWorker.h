@@ -108,6 +108,10 @@ class HttpWorker {
     // After a task that parked has finished: answer, then go on with the
     // connection's pipelined input.
     void resumeConnection(Connection& c);
+    // HTTP/2: a stream's script as a task (the connection goes on with its
+    // other streams meanwhile), answered when it ends.
+    void startStreamScript(Connection& c, std::unique_ptr<ScriptCall> call);
+    void finishStreamScript(Connection& c, std::unique_ptr<ScriptCall> call);
     // The route of a path (/_health goes to _health.goost when the site has one).
     Route routeFor(std::string_view rawPath) const;
     // The request as a script sees it; moves the headers and body out of `request`.
