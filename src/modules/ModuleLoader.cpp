@@ -1,5 +1,7 @@
 #include "modules/ModuleLoader.h"
 
+#include "common/Parking.h"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -100,19 +102,32 @@ std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& 
     // leaves a stale mtime, so the next load compiles again.
     std::error_code ec;
     auto mtime = fs::last_write_time(canonical, ec);
-    std::ifstream in(canonical, std::ios::binary);
-    if (!in) return nullptr;
-    std::stringstream text;
-    text << in.rdbuf();
-    SourceFile file(shownPath, text.str());
-    if (compileHook_) compileHook_(key);
     // The module's own diagnostics: errors already reported elsewhere (the
     // importer's, another module's) must not make this one fail.
     Diagnostics own;
+    std::shared_ptr<CompiledModule> module;
+    bool readable = true;
     context.loading.push_back(key);
     context.importsOfLoading.emplace_back();
-    std::shared_ptr<CompiledModule> module =
-        compileSource(file, own, optionsFor(canonical.parent_path(), shownPath, own, context));
+    // A request's task hands the reading and compiling (imports included)
+    // to a helper thread: its worker serves other requests meanwhile.
+    runOffLoop([&] {
+        std::ifstream in(canonical, std::ios::binary);
+        if (!in) {
+            readable = false;
+            return;
+        }
+        std::stringstream text;
+        text << in.rdbuf();
+        SourceFile file(shownPath, text.str());
+        if (compileHook_) compileHook_(key);
+        module = compileSource(file, own, optionsFor(canonical.parent_path(), shownPath, own, context));
+    });
+    if (!readable) {
+        context.importsOfLoading.pop_back();
+        context.loading.pop_back();
+        return nullptr;
+    }
     std::vector<std::string> imports = std::move(context.importsOfLoading.back());
     context.importsOfLoading.pop_back();
     context.loading.pop_back();

@@ -2,6 +2,7 @@
 // per core, and the lifecycle: start, serve, and a graceful stop on
 // SIGTERM/SIGINT (stop accepting, let in-flight requests finish within the
 // grace period, flush the runtime.core store, exit 0).
+#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -70,6 +71,13 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
     sigaddset(&stopSignals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
+    // Every connection and every parked request's socket is a descriptor:
+    // take the whole allowance (as Go's runtime does), not the soft 1024.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
 
     static ServerShared* sharedPtr; // never freed (see below); static so leak checkers see it as reachable
     std::vector<int> listeners;
