@@ -76,17 +76,7 @@ bool headerContains(const HeaderList& headers, std::string_view name, std::strin
 
 // The path and query of a request-target (origin or absolute form).
 bool splitTarget(const std::string& target, std::string_view& path, std::string_view& query) {
-    if (target == "*") return false;
-    http_parser_url url;
-    http_parser_url_init(&url);
-    if (http_parser_parse_url(target.data(), target.size(), 0, &url) != 0) return false;
-    if (url.field_set & (1 << UF_PATH))
-        path = std::string_view(target).substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
-    else
-        path = "/";
-    if (url.field_set & (1 << UF_QUERY))
-        query = std::string_view(target).substr(url.field_data[UF_QUERY].off, url.field_data[UF_QUERY].len);
-    return true;
+    return langoost::splitTarget(std::string_view(target), path, query);
 }
 
 } // namespace

@@ -87,7 +87,6 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
             if (options.tlsCert.empty() || options.tlsKey.empty()) throw std::runtime_error("--tls-cert and --tls-key go together");
             sharedPtr->tls = std::make_unique<TlsContext>(options.tlsCert, options.tlsKey, true);
         }
-        http_parser_set_max_header_size(uint32_t(std::max<uint64_t>(options.maxHeaderBytes * 2, 80 * 1024)));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "langoost serve: %s\n", e.what());
         for (int fd : listeners) ::close(fd);

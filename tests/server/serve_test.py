@@ -302,6 +302,33 @@ def test_http(binary: str):
                     b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"]:
             r = request(p, raw=raw)
             check(r is not None and r.status in (400, 505), f"malformed {raw[:30]!r} -> {r and r.status}")
+        # request smuggling material (issue 19): the strict parser answers 400 and
+        # closes, so nothing after the bad framing is ever read as a request
+        post = b"POST /echo HTTP/1.1\r\nHost: x\r\n"
+        smuggling = {
+            "junk instead of a chunk's CRLF": post + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcXX0\r\n\r\n",
+            "space before the colon": b"GET / HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n",
+            "chunk size '3 '": post + b"Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n",
+            "no Host on HTTP/1.1": b"GET / HTTP/1.1\r\n\r\n",
+            "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "Transfer-Encoding gzip, chunked": post + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding twice": post + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding on HTTP/1.0": b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Content-Length with Transfer-Encoding": post + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Content-Length twice, equal": post + b"Content-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+            "folded header line": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+            "bare LF line ends": b"GET / HTTP/1.1\nHost: x\n\n",
+        }
+        for what, raw in smuggling.items():
+            with connect(p) as s:
+                s.sendall(raw + b"GET /?name=smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+                rd = Reader(s)
+                r = rd.response()
+                check(r is not None and r.status == 400 and rd.closed(), f"{what} -> 400 and closed: {r and r.status}")
+        r = request(p, raw=b"GET http://example.com?name=abs HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+        check(r is not None and r.text == "hello abs\n", f"absolute-form, empty path -> /: {r and r.status}")
+        r = request(p, raw=b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        check(r is not None and r.status == 400, f"OPTIONS * -> 400: {r and r.status}")
         # HTTP/1.0: closes unless keep-alive is asked for
         with connect(p) as s:
             s.sendall(b"GET /?name=old HTTP/1.0\r\n\r\n")
