@@ -392,10 +392,19 @@ def test_errors(binary: str):
         check(b"secret detail" not in r.body and b"fail.goost" not in r.body, "no trace leaked to the client")
         r = request(srv.port, path="/compile_error")
         check(r.status == 500 and b"compile_error.goost" not in r.body, f"compile error -> 500: {r.status}")
+        # header names a script sets must be RFC 9110 tokens, values free of CR/LF/NUL, on every path
+        for which in ["inject", "space", "empty", "nul", "server.header", "stream"]:
+            r = request(srv.port, path=f"/bad_header?which={which}")
+            check(r is not None and r.status == 500 and "admin=1" not in r.raw_head and "bad name" not in r.headers,
+                  f"bad header ({which}) -> 500: {r and r.status} {r and r.raw_head!r}")
+        r = request(srv.port, path="/bad_header?which=none")
+        check(r.status == 200 and r.headers.get("x-fine_1") == "ok", f"a valid header still goes out: {r.raw_head!r}")
         time.sleep(0.2)
         log = srv.stderr()
         check("BoomError: secret detail" in log and "fail.goost:1" in log, "trace in the server log")
         check("compile_error.goost:1" in log, "compile diagnostic in the server log")
+        check("invalid header name 'Set-Cookie: admin=1; X-Pad'" in log and "invalid header name 'X(y)'" in log
+              and "the value of header 'X-A' contains CR, LF or NUL" in log, f"bad header names in the log: {log[-2000:]}")
     with Server(binary, site, "--dev") as srv:
         r = request(srv.port, path="/fail")
         check(r.status == 500 and b"BoomError: secret detail" in r.body and b"fail.goost" in r.body, "--dev shows the trace")
