@@ -405,6 +405,15 @@ def test_errors(binary: str):
         check("compile_error.goost:1" in log, "compile diagnostic in the server log")
         check("invalid header name 'Set-Cookie: admin=1; X-Pad'" in log and "invalid header name 'X(y)'" in log
               and "the value of header 'X-A' contains CR, LF or NUL" in log, f"bad header names in the log: {log[-2000:]}")
+    # a second server on a busy port refuses (SO_REUSEPORT would have let it share the port's traffic)
+    with Server(binary, site) as srv:
+        for host in [HOST, "0.0.0.0"]:
+            second = subprocess.run([binary, "serve", str(site), "--host", host, "--port", str(srv.port)],
+                                    capture_output=True, text=True, timeout=20)
+            check(second.returncode == 1 and "address already in use" in second.stderr,
+                  f"second serve on {host}:busy port -> exit 1: {second.returncode} {second.stderr!r}")
+        check(all(request(srv.port, path=f"/?name=p{i}").text == f"hello p{i}\n" for i in range(20)),
+              "the first server still answers every request")
     with Server(binary, site, "--dev") as srv:
         r = request(srv.port, path="/fail")
         check(r.status == 500 and b"BoomError: secret detail" in r.body and b"fail.goost" in r.body, "--dev shows the trace")
