@@ -589,7 +589,8 @@ void HttpWorker::sweep(uint64_t now) {
             if (now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 0);
         } else if (c.parser.inProgress() || c.inPos < c.in.size()) {
             bool headerLate = !c.parser.headersDone() && c.requestStartMs && now - c.requestStartMs > o.headerTimeoutMs;
-            if (headerLate || now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 408);
+            bool bodyLate = c.parser.inProgress() && c.parser.headersDone() && now - c.parser.headersDoneAtMs() > o.bodyTimeoutMs;
+            if (headerLate || bodyLate || now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 408);
         } else if (now - c.lastActivityMs > o.idleTimeoutMs) {
             expired.emplace_back(&c, 0);
         }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 namespace langoost {
 namespace {
@@ -100,6 +101,16 @@ int RequestParser::onHeaderField(llhttp_t* p, const char* at, size_t n) {
     return 0;
 }
 
+// llhttp lets an empty name through (": v"); a name is a token, never empty.
+int RequestParser::onHeaderFieldComplete(llhttp_t* p) {
+    RequestParser& r = self(p);
+    if (r.request_.headers.empty() || r.lastWasValue_ || r.request_.headers.back().first.empty()) {
+        r.fail(400);
+        return -1;
+    }
+    return 0;
+}
+
 int RequestParser::onHeaderValue(llhttp_t* p, const char* at, size_t n) {
     RequestParser& r = self(p);
     if (!r.countHeaderBytes(n)) return -1;
@@ -156,6 +167,8 @@ int RequestParser::onHeadersComplete(llhttp_t* p) {
     req.keepAlive = llhttp_should_keep_alive(p) != 0;
     req.upgrade = p->upgrade;
     r.headersDone_ = true;
+    using namespace std::chrono;
+    r.headersDoneAtMs_ = uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
     if (int status = r.checkHeaders()) {
         r.fail(status);
         return -1;
@@ -216,6 +229,7 @@ const llhttp_settings_t& RequestParser::settings() {
         v.on_message_begin = onMessageBegin;
         v.on_url = onUrl;
         v.on_header_field = onHeaderField;
+        v.on_header_field_complete = onHeaderFieldComplete;
         v.on_header_value = onHeaderValue;
         v.on_header_value_complete = onHeaderValueComplete;
         v.on_headers_complete = onHeadersComplete;

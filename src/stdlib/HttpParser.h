@@ -60,12 +60,16 @@ class RequestParser {
     // Bytes of a message have arrived but it is not complete yet.
     bool inProgress() const { return started_ && !complete_; }
     bool headersDone() const { return headersDone_; }
+    // When the current message's headers completed (steady clock, ms): the
+    // body deadline (serve --body-timeout-ms) counts from here.
+    uint64_t headersDoneAtMs() const { return headersDoneAtMs_; }
 
   private:
     static const llhttp_settings_t& settings();
     static int onMessageBegin(llhttp_t* p);
     static int onUrl(llhttp_t* p, const char* at, size_t n);
     static int onHeaderField(llhttp_t* p, const char* at, size_t n);
+    static int onHeaderFieldComplete(llhttp_t* p);
     static int onHeaderValue(llhttp_t* p, const char* at, size_t n);
     static int onHeaderValueComplete(llhttp_t* p);
     static int onHeadersComplete(llhttp_t* p);
@@ -92,6 +96,7 @@ class RequestParser {
     uint64_t feeds_ = 0, lastValueFeed_ = 0;
     bool started_ = false, headersDone_ = false, complete_ = false;
     bool continueWanted_ = false;
+    uint64_t headersDoneAtMs_ = 0;
     int errorStatus_ = 0;
 };
 

@@ -254,7 +254,7 @@ def test_security(binary: str):
 def test_http(binary: str):
     site = fresh_site()
     with Server(binary, site, "--max-body-bytes", "100000", "--max-header-bytes", "8192",
-                "--header-timeout-ms", "600", "--idle-timeout-ms", "1500") as srv:
+                "--header-timeout-ms", "600", "--body-timeout-ms", "1500", "--idle-timeout-ms", "1500") as srv:
         p = srv.port
         # keep-alive + pipelining: three requests in one write, answered in order
         with connect(p) as s:
@@ -353,6 +353,37 @@ def test_http(binary: str):
         elapsed = time.time() - t0
         check(r is not None and r.status == 408 and 0.3 < elapsed < 5, f"header timeout -> 408 after {elapsed:.2f}s")
         slow.close()
+        # slow bodies: a byte every 0.3 s never looks idle, but the whole body must
+        # arrive within --body-timeout-ms (from the end of the headers): 408, while others are served
+        slow_bodies = [connect(p) for _ in range(5)]
+        for s in slow_bodies:
+            s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        t0 = time.time()
+        answered = {}
+        while len(answered) < len(slow_bodies) and time.time() - t0 < 8:
+            for i, s in enumerate(slow_bodies):
+                if i in answered:
+                    continue
+                try:
+                    s.sendall(b"x")
+                    s.setblocking(False)
+                    data = s.recv(4096)
+                    answered[i] = (data, time.time() - t0)
+                except BlockingIOError:
+                    pass
+                except OSError as e:
+                    answered[i] = (repr(e).encode(), time.time() - t0)
+                finally:
+                    s.setblocking(True)
+            check_fast = request(p, path="/?name=beside") if len(answered) == 0 else None
+            if check_fast is not None and check_fast.text != "hello beside\n":
+                check(False, f"served beside slow bodies: {check_fast.text!r}")
+            time.sleep(0.3)
+        check(len(answered) == len(slow_bodies) and
+              all(d.startswith(b"HTTP/1.1 408") and 1.2 < t < 4 for d, t in answered.values()),
+              f"slow bodies -> 408 after the body timeout: {[(d[:20], round(t, 2)) for d, t in answered.values()]}")
+        for s in slow_bodies:
+            s.close()
         # idle keep-alive connections are closed
         with connect(p) as s:
             s.sendall(b"GET /?name=idle HTTP/1.1\r\nHost: x\r\n\r\n")
