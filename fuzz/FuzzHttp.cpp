@@ -36,7 +36,8 @@ const Router& router() {
         char dir[] = "/tmp/langoost-fuzz-http-XXXXXX";
         std::string root = ::mkdtemp(dir);
         ::mkdir((root + "/a").c_str(), 0755);
-        for (const char* f : {"/index.goost", "/a/b.goost", "/a/page.html", "/.env", "/_private.txt"})
+        for (const char* f :
+             {"/index.goost", "/a/b.goost", "/a/page.html", "/.env", "/_private.txt"})
             if (FILE* out = std::fopen((root + f).c_str(), "w")) std::fclose(out);
         return new Router(root);
     }();
@@ -73,9 +74,9 @@ Outcome parseAll(std::string_view input, size_t piece, size_t maxHeader, size_t 
 }
 
 bool sameRequest(const ParsedRequest& a, const ParsedRequest& b) {
-    return a.method == b.method && a.target == b.target && a.headers == b.headers && a.body == b.body &&
-           a.versionMajor == b.versionMajor && a.versionMinor == b.versionMinor && a.keepAlive == b.keepAlive &&
-           a.upgrade == b.upgrade;
+    return a.method == b.method && a.target == b.target && a.headers == b.headers &&
+           a.body == b.body && a.versionMajor == b.versionMajor &&
+           a.versionMinor == b.versionMinor && a.keepAlive == b.keepAlive && a.upgrade == b.upgrade;
 }
 
 void checkInvariants(const ParsedRequest& r) {
@@ -87,14 +88,16 @@ void checkInvariants(const ParsedRequest& r) {
         if (name == "content-length") {
             ++lengths;
             std::string_view digits(value);
-            while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+            while (digits.size() > 1 && digits.front() == '0')
+                digits.remove_prefix(1);
             // body length == Content-Length (CONNECT's body is the tunnel, not read)
             if (r.method != "CONNECT" && digits != std::to_string(r.body.size())) __builtin_trap();
         }
         if (name == "transfer-encoding") {
             ++encodings;
             std::string lower;
-            for (char ch : value) lower += char(std::tolower(static_cast<unsigned char>(ch)));
+            for (char ch : value)
+                lower += char(std::tolower(static_cast<unsigned char>(ch)));
             if (lower != "chunked") __builtin_trap();
         }
     }
@@ -105,13 +108,16 @@ void checkInvariants(const ParsedRequest& r) {
 
 // The request as a canonical client would send it: Content-Length framing.
 std::string canonical(const ParsedRequest& r) {
-    std::string out = r.method + " " + r.target + " HTTP/1." + std::to_string(r.versionMinor) + "\r\n";
+    std::string out =
+        r.method + " " + r.target + " HTTP/1." + std::to_string(r.versionMinor) + "\r\n";
     for (const auto& [name, value] : r.headers)
         if ((name != "content-length" && name != "transfer-encoding") || r.method == "CONNECT")
             out += name + ": " + value + "\r\n";
     bool hasBodyHeader = false;
-    for (const auto& [name, value] : r.headers) hasBodyHeader |= name == "content-length" || name == "transfer-encoding";
-    if (hasBodyHeader && r.method != "CONNECT") out += "content-length: " + std::to_string(r.body.size()) + "\r\n";
+    for (const auto& [name, value] : r.headers)
+        hasBodyHeader |= name == "content-length" || name == "transfer-encoding";
+    if (hasBodyHeader && r.method != "CONNECT")
+        out += "content-length: " + std::to_string(r.body.size()) + "\r\n";
     return out + "\r\n" + r.body;
 }
 
@@ -123,7 +129,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
     Outcome pieces = parseAll(input, piece, 2048, 4096);
     Outcome whole = parseAll(input, 0, 2048, 4096);
-    if (pieces.error != whole.error || pieces.requests.size() != whole.requests.size()) __builtin_trap();
+    if (pieces.error != whole.error || pieces.requests.size() != whole.requests.size())
+        __builtin_trap();
     for (size_t i = 0; i < pieces.requests.size(); ++i)
         if (!sameRequest(pieces.requests[i], whole.requests[i])) __builtin_trap();
     for (const ParsedRequest& request : pieces.requests) {
@@ -134,16 +141,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (back.error || back.requests.size() != 1) __builtin_trap();
         ParsedRequest expected = request;
         bool connect = request.method == "CONNECT";
-        std::erase_if(expected.headers,
-                      [&](const auto& h) { return !connect && (h.first == "content-length" || h.first == "transfer-encoding"); });
-        if (!connect) std::erase_if(back.requests[0].headers, [](const auto& h) { return h.first == "content-length"; });
-        back.requests[0].keepAlive = expected.keepAlive; // chunked→length framing can change it for 1.0
+        std::erase_if(expected.headers, [&](const auto& h) {
+            return !connect && (h.first == "content-length" || h.first == "transfer-encoding");
+        });
+        if (!connect)
+            std::erase_if(back.requests[0].headers,
+                          [](const auto& h) { return h.first == "content-length"; });
+        back.requests[0].keepAlive =
+            expected.keepAlive; // chunked→length framing can change it for 1.0
         if (!sameRequest(expected, back.requests[0])) __builtin_trap();
         std::string_view path, query;
         if (!splitTarget(request.target, path, query)) continue;
         Route route = router().resolve(path);
         if (route.kind == Route::Kind::Static || route.kind == Route::Kind::Script) {
-            if (route.file.find("/.") != std::string::npos || route.file.find("/_") != std::string::npos)
+            if (route.file.find("/.") != std::string::npos ||
+                route.file.find("/_") != std::string::npos)
                 __builtin_trap(); // a hidden or private name was routed
         }
     }

@@ -10,11 +10,13 @@ namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
 
 void appendLower(std::string& out, const char* at, size_t n) {
-    for (size_t i = 0; i < n; ++i) out += (at[i] >= 'A' && at[i] <= 'Z') ? char(at[i] + 32) : at[i];
+    for (size_t i = 0; i < n; ++i)
+        out += (at[i] >= 'A' && at[i] <= 'Z') ? char(at[i] + 32) : at[i];
 }
 
 bool equalsLower(std::string_view value, std::string_view lowerWord) {
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
     if (value.size() != lowerWord.size()) return false;
     for (size_t i = 0; i < value.size(); ++i) {
         char ch = value[i] >= 'A' && value[i] <= 'Z' ? char(value[i] + 32) : value[i];
@@ -34,8 +36,10 @@ RequestParser::RequestParser(size_t maxHeaderBytes, size_t maxBodyBytes, Kind ki
 size_t RequestParser::feed(const char* data, size_t size) {
     if (errorStatus_ || complete_ || size == 0) return 0;
     llhttp_errno_t err = llhttp_get_errno(&parser_);
-    if (err == HPE_PAUSED) llhttp_resume(&parser_);
-    else if (err == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(&parser_);
+    if (err == HPE_PAUSED)
+        llhttp_resume(&parser_);
+    else if (err == HPE_PAUSED_UPGRADE)
+        llhttp_resume_after_upgrade(&parser_);
     bool headBefore = !headersDone_;
     feedStart_ = data;
     ++feeds_;
@@ -51,9 +55,12 @@ size_t RequestParser::feed(const char* data, size_t size) {
         rawHeadBytes_ += used;
         if (!errorStatus_ && rawHeadBytes_ > 2 * maxHeaderBytes_ + 1024) fail(431);
     }
-    if (err == HPE_OK || err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE || errorStatus_) return used;
-    if (err == HPE_INVALID_VERSION) fail(505);
-    else fail(400);
+    if (err == HPE_OK || err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE || errorStatus_)
+        return used;
+    if (err == HPE_INVALID_VERSION)
+        fail(505);
+    else
+        fail(400);
     return used;
 }
 
@@ -117,8 +124,9 @@ int RequestParser::onHeaderValue(llhttp_t* p, const char* at, size_t n) {
     // A value's bytes arrive in one piece or split where a feed ended; a gap
     // is a value continued on the next line (obs-fold), refused.
     bool continued = r.lastWasValue_ && !r.request_.headers.empty();
-    bool contiguous = r.lastValueFeed_ == r.feeds_ ? at == r.lastValueEnd_
-                                                   : r.lastValueEnd_ == r.previousFeedEnd_ && at == r.feedStart_;
+    bool contiguous = r.lastValueFeed_ == r.feeds_
+                          ? at == r.lastValueEnd_
+                          : r.lastValueEnd_ == r.previousFeedEnd_ && at == r.feedStart_;
     if (r.request_.headers.empty() || r.valueComplete_ || (continued && !contiguous)) {
         r.fail(400);
         return -1;
@@ -135,7 +143,8 @@ int RequestParser::onHeaderValueComplete(llhttp_t* p) {
     r.lastWasValue_ = r.valueComplete_ = true;
     if (r.request_.headers.empty()) return 0;
     std::string& value = r.request_.headers.back().second;
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.pop_back();
     return 0;
 }
 
@@ -146,7 +155,8 @@ int RequestParser::checkHeaders() const {
     int hosts = 0, encodings = 0;
     bool chunked = false;
     for (const auto& [name, value] : req.headers) {
-        if (name == "host") ++hosts;
+        if (name == "host")
+            ++hosts;
         else if (name == "transfer-encoding") {
             ++encodings;
             chunked = equalsLower(value, "chunked");
@@ -160,15 +170,18 @@ int RequestParser::checkHeaders() const {
 int RequestParser::onHeadersComplete(llhttp_t* p) {
     RequestParser& r = self(p);
     ParsedRequest& req = r.request_;
-    if (r.kind_ == Kind::Request) req.method = llhttp_method_name(llhttp_method_t(p->method));
-    else req.status = p->status_code;
+    if (r.kind_ == Kind::Request)
+        req.method = llhttp_method_name(llhttp_method_t(p->method));
+    else
+        req.status = p->status_code;
     req.versionMajor = p->http_major;
     req.versionMinor = p->http_minor;
     req.keepAlive = llhttp_should_keep_alive(p) != 0;
     req.upgrade = p->upgrade;
     r.headersDone_ = true;
     using namespace std::chrono;
-    r.headersDoneAtMs_ = uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+    r.headersDoneAtMs_ =
+        uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
     if (int status = r.checkHeaders()) {
         r.fail(status);
         return -1;
@@ -248,10 +261,14 @@ bool splitTarget(std::string_view target, std::string_view& path, std::string_vi
         size_t colon = target.find("://");
         if (colon == std::string_view::npos || colon == 0) return false;
         for (char ch : target.substr(0, colon))
-            if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '+' && ch != '-' && ch != '.') return false;
+            if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '+' && ch != '-' &&
+                ch != '.')
+                return false;
         size_t start = target.find_first_of("/?", colon + 3);
-        if (start == colon + 3 || (start == std::string_view::npos && target.size() == colon + 3)) return false; // no host
-        std::string_view rest = start == std::string_view::npos ? std::string_view() : target.substr(start);
+        if (start == colon + 3 || (start == std::string_view::npos && target.size() == colon + 3))
+            return false; // no host
+        std::string_view rest =
+            start == std::string_view::npos ? std::string_view() : target.substr(start);
         size_t q = rest.find('?');
         path = rest.substr(0, q);
         if (path.empty()) path = "/";

@@ -84,7 +84,7 @@ class RequestParser {
     llhttp_t parser_;
     Kind kind_;
     size_t maxHeaderBytes_, maxBodyBytes_;
-    size_t headerBytes_ = 0; // in callbacks (target, names, values)
+    size_t headerBytes_ = 0;  // in callbacks (target, names, values)
     size_t rawHeadBytes_ = 0; // every byte before the end of the headers
     ParsedRequest request_;
     bool lastWasValue_ = false, valueComplete_ = false;

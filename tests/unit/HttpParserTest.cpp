@@ -58,9 +58,11 @@ const std::string kNext = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
 } // namespace
 
 TEST(HttpParser, PipelinedRequestsAndBodies) {
-    Outcome o = parseEverySplit("POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nX-Val: a  b \r\n\r\nabc"
-                                "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n3;ext=1\r\nabc\r\n1\r\nd\r\n0\r\n\r\n" +
-                                kNext);
+    Outcome o = parseEverySplit(
+        "POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nX-Val: a  b \r\n\r\nabc"
+        "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+        "Chunked\r\n\r\n3;ext=1\r\nabc\r\n1\r\nd\r\n0\r\n\r\n" +
+        kNext);
     ASSERT_EQ(o.error, 0);
     ASSERT_EQ(o.requests.size(), 3u);
     EXPECT_EQ(o.requests[0].body, "abc");
@@ -75,7 +77,7 @@ TEST(HttpParser, RefusesSmugglingMaterial) {
         "Transfer-Encoding: chunked\r\n\r\n3\r\nabcXX0\r\n\r\n", // junk instead of the chunk's CRLF
         "X-A : b\r\n\r\n",                                       // space before the colon
         "Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n", // chunk size "3 "
-        "Host: y\r\n\r\n",                                       // two Host headers
+        "Host: y\r\n\r\n",                                          // two Host headers
         "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
         "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -95,7 +97,9 @@ TEST(HttpParser, RefusesSmugglingMaterial) {
         EXPECT_TRUE(o.requests.empty()) << tail;
     }
     EXPECT_EQ(parseEverySplit("GET / HTTP/1.1\r\n\r\n").error, 400); // no Host on 1.1
-    EXPECT_EQ(parseEverySplit("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").error, 400);
+    EXPECT_EQ(
+        parseEverySplit("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").error,
+        400);
     EXPECT_EQ(parseEverySplit("GET / HTTP/1.0\r\n\r\n").error, 0); // no Host is fine on 1.0
     EXPECT_EQ(parse("GET / HTTP/2.0\r\nHost: x\r\n\r\n").error, 505);
     EXPECT_EQ(parse("GET / HTTP/1.2\r\nHost: x\r\n\r\n").error, 505);
@@ -110,7 +114,8 @@ TEST(HttpParser, HeaderLimitCountsEveryByte) {
 
 TEST(HttpParser, ResponseHead) {
     RequestParser parser(4096, 0, RequestParser::Kind::ResponseHead);
-    std::string in = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi";
+    std::string in = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+                     "Upgrade\r\n\r\n\x81\x02hi";
     size_t used = parser.feed(in.data(), in.size());
     ASSERT_TRUE(parser.complete());
     EXPECT_EQ(in.substr(used), "\x81\x02hi");
