@@ -106,4 +106,9 @@ class RequestParser {
 // ("host:443", CONNECT's) and anything else: there is no path to route.
 bool splitTarget(std::string_view target, std::string_view& path, std::string_view& query);
 
+// The `http_server` module's reader (HttpServerModule.cpp; fuzz_http_server):
+// one request from a blocking socket. 0 and `out` filled, an HTTP status to
+// answer with, or -1 when the client went away without a whole request.
+int readHttpServerRequest(int fd, HttpRequestData& out);
+
 } // namespace langoost

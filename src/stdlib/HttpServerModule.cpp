@@ -40,8 +40,11 @@ int readRequest(int fd, ParsedRequest& req) {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return parser.inProgress() && parser.headersDone() ? 400 : -1;
         size_t used = 0;
-        while (used < size_t(n) && !parser.complete() && !parser.errorStatus())
-            used += parser.feed(buf + used, size_t(n) - used);
+        while (used < size_t(n) && !parser.complete() && !parser.errorStatus()) {
+            size_t step = parser.feed(buf + used, size_t(n) - used);
+            if (step == 0) break;
+            used += step;
+        }
         if (int status = parser.errorStatus()) return status;
         if (parser.takeContinueWanted()) {
             static const char proceed[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -93,6 +96,16 @@ bool toRequestData(ParsedRequest& raw, HttpRequestData& data) {
     return true;
 }
 
+} // namespace
+
+int readHttpServerRequest(int fd, HttpRequestData& data) {
+    ParsedRequest raw;
+    if (int failure = readRequest(fd, raw)) return failure;
+    return toRequestData(raw, data) ? 0 : 400;
+}
+
+namespace {
+
 Value serve(VM& vm, Value, Value* args, int argc) {
     int64_t port = argInt(vm, "http_server.serve", args, argc, 0);
     if (port < 0 || port > 65535) vm.raise("ValueError", "http_server.serve: port out of range");
@@ -125,7 +138,6 @@ Value serve(VM& vm, Value, Value* args, int argc) {
     }
     for (;;) {
         int client;
-        ParsedRequest raw;
         HttpRequestData data;
         int failure;
         {
@@ -136,8 +148,7 @@ Value serve(VM& vm, Value, Value* args, int argc) {
             if (client < 0) continue;
             timeval tv{kReadTimeoutSeconds, 0};
             ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-            failure = readRequest(client, raw);
-            if (failure == 0 && !toRequestData(raw, data)) failure = 400;
+            failure = readHttpServerRequest(client, data);
             if (failure != 0) {
                 if (failure > 0) sendAll(client, plainResponse(failure));
                 ::close(client);
