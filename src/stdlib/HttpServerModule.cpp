@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -27,7 +29,8 @@ namespace {
 
 constexpr size_t kMaxHeadBytes = 16 * 1024;   // request line + headers → 431
 constexpr size_t kMaxBodyBytes = 8u << 20;    // body → 413
-constexpr int kReadTimeoutSeconds = 10;       // a slow client cannot hold the server
+constexpr int kReadTimeoutSeconds = 10;       // a silent client cannot hold the server,
+constexpr int kRequestTimeoutSeconds = 30;    // nor one trickling a byte at a time (408)
 
 // Reads one request with the strict parser `langoost serve` uses; returns
 // an HTTP status to answer with on failure, -1 when the client went away,
@@ -35,9 +38,17 @@ constexpr int kReadTimeoutSeconds = 10;       // a slow client cannot hold the s
 int readRequest(int fd, ParsedRequest& req) {
     RequestParser parser(kMaxHeadBytes, kMaxBodyBytes);
     char buf[16384];
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kRequestTimeoutSeconds);
     for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return 408;
+        left = std::min<std::chrono::microseconds>(left, std::chrono::seconds(kReadTimeoutSeconds));
+        timeval tv{time_t(left.count() / 1'000'000), suseconds_t(left.count() % 1'000'000)};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && std::chrono::steady_clock::now() >= deadline)
+            return 408;
         if (n <= 0) return parser.inProgress() && parser.headersDone() ? 400 : -1;
         size_t used = 0;
         while (used < size_t(n) && !parser.complete() && !parser.errorStatus()) {
@@ -146,8 +157,6 @@ Value serve(VM& vm, Value, Value* args, int argc) {
                 client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
             } while (client < 0 && errno == EINTR);
             if (client < 0) continue;
-            timeval tv{kReadTimeoutSeconds, 0};
-            ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
             failure = readHttpServerRequest(client, data);
             if (failure != 0) {
                 if (failure > 0) sendAll(client, plainResponse(failure));
