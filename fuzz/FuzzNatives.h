@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdio>
 #include <initializer_list>
+#include <optional>
+#include <vector>
 #include <string_view>
 
 #include "stdlib/Stdlib.h"
@@ -51,6 +53,50 @@ inline bool callNative(std::string_view module, std::string_view function, std::
         return ok;
     }
     std::abort();
+}
+
+// A native by dotted module path ("encode.base64") and name; aborts when absent.
+inline NativeFn findNative(std::string_view path, std::string_view function) {
+    const std::vector<NativeModuleDef>* level = nullptr;
+    const NativeModuleDef* def = nullptr;
+    size_t dot = path.find('.');
+    for (const NativeModuleDef* m : standardModules())
+        if (m->name == path.substr(0, dot)) def = m;
+    while (def && dot != std::string_view::npos) {
+        path.remove_prefix(dot + 1);
+        dot = path.find('.');
+        level = &def->namespaces;
+        def = nullptr;
+        for (const NativeModuleDef& m : *level)
+            if (m.name == path.substr(0, dot)) def = &m;
+    }
+    if (def)
+        for (const NativeDef& f : def->functions)
+            if (function == f.name) return f.fn;
+    std::abort();
+}
+
+// Calls a native with `args` (rooted for the call); nullopt when it raised.
+inline std::optional<Value> callValue(NativeFn fn, std::initializer_list<Value> args) {
+    VM& vm = fuzzVM();
+    Value values[4];
+    int n = 0;
+    std::vector<Value>& roots = vm.tempRoots;
+    size_t mark = roots.size();
+    for (Value a : args) roots.push_back(values[n++] = a);
+    std::optional<Value> result;
+    try {
+        result = fn(vm, Value(), values, n);
+    } catch (ScriptThrow&) {
+    }
+    roots.resize(mark);
+    return result;
+}
+
+// Collects now and then: no bytecode runs, so no safe point ever does.
+inline void collectSometimes() {
+    static unsigned calls = 0;
+    if (++calls % 64 == 0) fuzzVM().isolate().collectGarbage();
 }
 
 } // namespace langoost::fuzz

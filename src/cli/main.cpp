@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     serveCmd->add_option("--header-timeout-ms", serve.headerTimeoutMs, "Time allowed to send the request headers (408)")
         ->capture_default_str();
+    serveCmd->add_option("--body-timeout-ms", serve.bodyTimeoutMs, "Time allowed to send the whole request body, from the end of the headers (408)")
+        ->capture_default_str();
     serveCmd->add_option("--idle-timeout-ms", serve.idleTimeoutMs, "Keep-alive idle / stalled transfer limit")->capture_default_str();
     serveCmd->add_option("--grace-ms", serve.graceMs, "On SIGTERM/SIGINT, time given to in-flight requests")->capture_default_str();
     serveCmd->add_option("--max-connections", serve.maxConnections, "Open connections per worker (503 beyond)")

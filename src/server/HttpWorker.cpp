@@ -77,17 +77,7 @@ bool headerContains(const HeaderList& headers, std::string_view name, std::strin
 
 // The path and query of a request-target (origin or absolute form).
 bool splitTarget(const std::string& target, std::string_view& path, std::string_view& query) {
-    if (target == "*") return false;
-    http_parser_url url;
-    http_parser_url_init(&url);
-    if (http_parser_parse_url(target.data(), target.size(), 0, &url) != 0) return false;
-    if (url.field_set & (1 << UF_PATH))
-        path = std::string_view(target).substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
-    else
-        path = "/";
-    if (url.field_set & (1 << UF_QUERY))
-        query = std::string_view(target).substr(url.field_data[UF_QUERY].off, url.field_data[UF_QUERY].len);
-    return true;
+    return langoost::splitTarget(std::string_view(target), path, query);
 }
 
 } // namespace
@@ -719,7 +709,8 @@ void HttpWorker::sweep(uint64_t now) {
             if (now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 0);
         } else if (c.parser.inProgress() || c.inPos < c.in.size()) {
             bool headerLate = !c.parser.headersDone() && c.requestStartMs && now - c.requestStartMs > o.headerTimeoutMs;
-            if (headerLate || now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 408);
+            bool bodyLate = c.parser.inProgress() && c.parser.headersDone() && now - c.parser.headersDoneAtMs() > o.bodyTimeoutMs;
+            if (headerLate || bodyLate || now - c.lastActivityMs > o.idleTimeoutMs) expired.emplace_back(&c, 408);
         } else if (now - c.lastActivityMs > o.idleTimeoutMs) {
             expired.emplace_back(&c, 0);
         }

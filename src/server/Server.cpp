@@ -8,14 +8,20 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "server/HttpWorker.h"
 #include "store/CoreStore.h"
@@ -24,6 +30,69 @@ namespace langoost {
 namespace {
 
 constexpr int kListenBacklog = 1024;
+
+// A TCP socket as /proc/net/tcp{,6} lists it.
+struct ProcSocket {
+    std::string address, port; // hex, as listed
+    bool listening = false;
+    bool v6 = false;
+};
+
+std::unordered_map<uint64_t, ProcSocket> procSockets() {
+    std::unordered_map<uint64_t, ProcSocket> out;
+    for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(path);
+        std::string line;
+        std::getline(in, line); // the column titles
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
+            uint64_t inode = 0;
+            if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
+                continue;
+            size_t colon = local.find(':');
+            if (colon == std::string::npos || inode == 0) continue;
+            out[inode] = {local.substr(0, colon), local.substr(colon + 1), state == "0A", path[13] == '6'};
+        }
+    }
+    return out;
+}
+
+// Inodes of this process's sockets.
+std::unordered_set<uint64_t> ownSockets() {
+    std::unordered_set<uint64_t> out;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+        if (!ec && target.starts_with("socket:[")) out.insert(std::strtoull(target.c_str() + 8, nullptr, 10));
+    }
+    return out;
+}
+
+bool wildcard(const std::string& hexAddress) { return hexAddress.find_first_not_of('0') == std::string::npos; }
+
+// SO_REUSEPORT lets every socket of the same user bind a port that has one,
+// so a second server would silently share the first one's connections.
+// After binding `fd`, look for a listener of another process on the same
+// port whose address overlaps ours: if there is one, the port was busy.
+// Two servers binding at the same instant both see each other and both
+// refuse; neither ever serves half the traffic. Without /proc: no check.
+bool portHeldByAnotherProcess(int fd) {
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) return false;
+    auto sockets = procSockets();
+    auto mine = sockets.find(uint64_t(info.st_ino));
+    if (mine == sockets.end()) return false;
+    const ProcSocket& ours = mine->second;
+    std::unordered_set<uint64_t> own = ownSockets();
+    for (const auto& [inode, other] : sockets) {
+        if (!other.listening || other.port != ours.port || own.count(inode)) continue;
+        bool overlaps = wildcard(other.address) || wildcard(ours.address) ||
+                        (other.v6 == ours.v6 && other.address == ours.address);
+        if (overlaps) return true;
+    }
+    return false;
+}
 
 } // namespace
 
@@ -45,8 +114,11 @@ int listenSocket(const std::string& host, int port) {
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         if (a->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero); // "::" takes IPv4 too
-        if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, kListenBacklog) == 0) break;
-        error = std::strerror(errno);
+        if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, kListenBacklog) == 0) {
+            if (!portHeldByAnotherProcess(fd)) break;
+            errno = EADDRINUSE;
+        }
+        error = errno == EADDRINUSE ? "address already in use (is another server running on this port?)" : std::strerror(errno);
         ::close(fd);
         fd = -1;
     }
@@ -95,7 +167,6 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
             if (options.tlsCert.empty() || options.tlsKey.empty()) throw std::runtime_error("--tls-cert and --tls-key go together");
             sharedPtr->tls = std::make_unique<TlsContext>(options.tlsCert, options.tlsKey, true);
         }
-        http_parser_set_max_header_size(uint32_t(std::max<uint64_t>(options.maxHeaderBytes * 2, 80 * 1024)));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "langoost serve: %s\n", e.what());
         for (int fd : listeners) ::close(fd);

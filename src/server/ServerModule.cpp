@@ -40,9 +40,7 @@ Value server_status(VM& vm, Value, Value* args, int argc) {
 Value server_header(VM& vm, Value, Value* args, int argc) {
     std::string name(argString(vm, "server.header", args, argc, 0));
     std::string value = vm.toString(args[1]);
-    if (name.empty() || unsafeHeaderText(name) || name.find_first_of(" \t:") != std::string::npos)
-        vm.raise("ValueError", "server.header: invalid header name '" + name + "'");
-    if (unsafeHeaderText(value)) vm.raise("ValueError", "server.header: the value of '" + name + "' contains CR, LF or NUL");
+    checkScriptHeader(vm, "server.header", name, value);
     responseOf(vm, "header").headers.emplace_back(std::move(name), std::move(value));
     return Value();
 }

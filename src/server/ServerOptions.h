@@ -23,9 +23,11 @@ struct ServerOptions {
     uint64_t maxHeaderBytes = 16 * 1024;
     uint64_t maxBodyBytes = 8ull << 20;
     // Slow clients cannot hold a worker: the header section must arrive
-    // within headerTimeoutMs; a keep-alive connection idle (or a body or a
-    // response stalled) for idleTimeoutMs is closed.
+    // within headerTimeoutMs and then the whole body within bodyTimeoutMs
+    // (else 408); a keep-alive connection idle (or a body or a response
+    // stalled) for idleTimeoutMs is closed.
     uint64_t headerTimeoutMs = 10'000;
+    uint64_t bodyTimeoutMs = 30'000;
     uint64_t idleTimeoutMs = 15'000;
     // On SIGTERM/SIGINT, in-flight requests get this long to finish.
     uint64_t graceMs = 10'000;

@@ -1,5 +1,7 @@
 #include "stdlib/HttpMessage.h"
 
+#include <cstdio>
+
 #include "stdlib/DataArgs.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -148,8 +150,7 @@ void applyHandlerResult(VM& vm, Value result, HttpResponseData& out) {
         if (Value* hs = mapFind(m, "headers"); hs && hs->isObjType(ObjType::Map))
             for (StringObject* k : mapSortedKeys(hs->as<MapObject>())) {
                 std::string v = vm.toString(*mapFind(hs->as<MapObject>(), k));
-                if (unsafeHeaderText(k->view()) || unsafeHeaderText(v))
-                    vm.raise("ValueError", "response header '" + std::string(k->view()) + "' contains CR, LF or NUL");
+                checkScriptHeader(vm, "response headers", k->view(), v);
                 out.headers.emplace_back(std::string(k->view()), v);
             }
         Value* body = mapFind(m, "body");
@@ -168,6 +169,43 @@ void applyHandlerResult(VM& vm, Value result, HttpResponseData& out) {
 }
 
 bool unsafeHeaderText(std::string_view text) { return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos; }
+
+bool isHeaderName(std::string_view name) {
+    if (name.empty()) return false;
+    for (char ch : name) {
+        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(ch) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+namespace {
+
+// A header name as an error message can show it: quoted, control bytes escaped.
+std::string quotedForMessage(std::string_view text) {
+    std::string out = "'";
+    for (char ch : text.substr(0, 200)) {
+        auto byte = static_cast<unsigned char>(ch);
+        if (byte < 0x20 || byte == 0x7f) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", byte);
+            out += hex;
+        } else {
+            out += ch;
+        }
+    }
+    return out + (text.size() > 200 ? "...'" : "'");
+}
+
+} // namespace
+
+void checkScriptHeader(VM& vm, std::string_view fn, std::string_view name, std::string_view value) {
+    if (!isHeaderName(name))
+        vm.raise("ValueError", std::string(fn) + ": invalid header name " + quotedForMessage(name) +
+                                   " (a name is letters, digits and !#$%&'*+-.^_`|~)");
+    if (unsafeHeaderText(value))
+        vm.raise("ValueError", std::string(fn) + ": the value of header " + quotedForMessage(name) + " contains CR, LF or NUL");
+}
 
 const char* httpReason(int status) {
     switch (status) {

@@ -55,6 +55,13 @@ void applyHandlerResult(VM& vm, Value result, HttpResponseData& out);
 
 // True when a header name or value could split the response (CR, LF, NUL).
 bool unsafeHeaderText(std::string_view text);
+// RFC 9110 token (the only valid header name): one or more of
+// A-Z a-z 0-9 and !#$%&'*+-.^_`|~.
+bool isHeaderName(std::string_view name);
+// The one check every header a script sets goes through (responses of
+// serve and http_server, server.header, http.* requests): a ValueError
+// "<fn>: invalid header name ..." or "... contains CR, LF or NUL".
+void checkScriptHeader(VM& vm, std::string_view fn, std::string_view name, std::string_view value);
 
 const char* httpReason(int status);
 

@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "stdlib/DataArgs.h"
+#include "stdlib/HttpMessage.h"
 #include "stdlib/Stdlib.h"
 #include "vm/MapOps.h"
 
@@ -116,11 +117,8 @@ Value perform(VM& vm, const char* fn, std::string method, std::string_view url, 
         for (StringObject* k : mapSortedKeys(hm)) {
             Value v = *mapFind(hm, k);
             std::string line(k->view());
-            if (line.find_first_of("\r\n:") != std::string::npos)
-                vm.raise("ValueError", std::string(fn) + ": invalid header name \"" + line + "\"");
             std::string value = v.isString() ? std::string(v.as<StringObject>()->view()) : vm.toString(v);
-            if (value.find_first_of("\r\n") != std::string::npos)
-                vm.raise("ValueError", std::string(fn) + ": header \"" + line + "\" has a line break in its value");
+            checkScriptHeader(vm, fn, line, value);
             std::string lower = line;
             std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
             if (lower == "content-type") hasContentType = true;

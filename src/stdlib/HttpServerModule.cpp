@@ -3,19 +3,23 @@
 // in turn on the calling thread. handler(req) gets {method, path, query,
 // headers, body} (header names lowercased, query parsed like url.parseQuery)
 // and returns a string (text/plain), an object or array (JSON), or an
-// explicit {status, headers, body}. Real deployments use `langoost serve`.
+// explicit {status, headers, body}. Requests are read by the strict parser
+// `langoost serve` uses (HttpParser.h). Real deployments use `langoost serve`.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "stdlib/DataArgs.h"
 #include "stdlib/HttpMessage.h"
+#include "stdlib/HttpParser.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -25,75 +29,43 @@ namespace {
 
 constexpr size_t kMaxHeadBytes = 16 * 1024;   // request line + headers → 431
 constexpr size_t kMaxBodyBytes = 8u << 20;    // body → 413
-constexpr int kReadTimeoutSeconds = 10;       // a slow client cannot hold the server
+constexpr int kReadTimeoutSeconds = 10;       // a silent client cannot hold the server,
+constexpr int kRequestTimeoutSeconds = 30;    // nor one trickling a byte at a time (408)
 
-struct RawRequest {
-    std::string method, target, version, body;
-    std::vector<std::pair<std::string, std::string>> headers;
-};
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = char(c + 32);
-    return s;
-}
-
-// Reads one request; returns an HTTP status to answer with on failure, 0 on success.
-int readRequest(int fd, RawRequest& req) {
-    std::string data;
+// Reads one request with the strict parser `langoost serve` uses; returns
+// an HTTP status to answer with on failure, -1 when the client went away,
+// 0 on success.
+int readRequest(int fd, ParsedRequest& req) {
+    RequestParser parser(kMaxHeadBytes, kMaxBodyBytes);
     char buf[16384];
-    size_t headEnd;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kRequestTimeoutSeconds);
     for (;;) {
-        headEnd = data.find("\r\n\r\n");
-        if (headEnd != std::string::npos) break;
-        if (data.size() > kMaxHeadBytes) return 431;
+        auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return 408;
+        left = std::min<std::chrono::microseconds>(left, std::chrono::seconds(kReadTimeoutSeconds));
+        timeval tv{time_t(left.count() / 1'000'000), suseconds_t(left.count() % 1'000'000)};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        data.append(buf, size_t(n));
-    }
-    if (headEnd > kMaxHeadBytes) return 431;
-    std::string_view head(data.data(), headEnd);
-    size_t lineEnd = head.find("\r\n");
-    std::string_view requestLine = head.substr(0, lineEnd);
-    size_t sp1 = requestLine.find(' '), sp2 = requestLine.rfind(' ');
-    if (sp1 == std::string_view::npos || sp2 == sp1) return 400;
-    req.method = std::string(requestLine.substr(0, sp1));
-    req.target = std::string(requestLine.substr(sp1 + 1, sp2 - sp1 - 1));
-    req.version = std::string(requestLine.substr(sp2 + 1));
-    if (!req.version.starts_with("HTTP/1.") || req.target.empty()) return 400;
-    size_t contentLength = 0;
-    bool chunked = false;
-    while (lineEnd != std::string_view::npos) {
-        size_t start = lineEnd + 2;
-        lineEnd = head.find("\r\n", start);
-        std::string_view line = head.substr(start, lineEnd == std::string_view::npos ? std::string_view::npos : lineEnd - start);
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0) return 400;
-        std::string name = lower(std::string(line.substr(0, colon)));
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-        if (name == "content-length") {
-            if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos || value.size() > 12)
-                return 400;
-            contentLength = std::stoull(std::string(value));
-            if (contentLength > kMaxBodyBytes) return 413;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && std::chrono::steady_clock::now() >= deadline)
+            return 408;
+        if (n <= 0) return parser.inProgress() && parser.headersDone() ? 400 : -1;
+        size_t used = 0;
+        while (used < size_t(n) && !parser.complete() && !parser.errorStatus()) {
+            size_t step = parser.feed(buf + used, size_t(n) - used);
+            if (step == 0) break;
+            used += step;
         }
-        if (name == "transfer-encoding") chunked = true;
-        req.headers.emplace_back(name, std::string(value));
+        if (int status = parser.errorStatus()) return status;
+        if (parser.takeContinueWanted()) {
+            static const char proceed[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            [[maybe_unused]] ssize_t sent = ::send(fd, proceed, sizeof proceed - 1, MSG_NOSIGNAL);
+        }
+        if (parser.complete()) {
+            req = parser.take();
+            return 0;
+        }
     }
-    if (chunked) return 501; // one request per connection: chunked bodies are for `langoost serve`
-    std::string body = data.substr(headEnd + 4);
-    while (body.size() < contentLength) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return 400;
-        body.append(buf, size_t(n));
-    }
-    body.resize(contentLength);
-    req.body = std::move(body);
-    return 0;
 }
 
 void sendAll(int fd, const std::string& data) {
@@ -123,16 +95,27 @@ std::string plainResponse(int status) {
     return serialize(r, false);
 }
 
-HttpRequestData toRequestData(RawRequest& raw) {
-    HttpRequestData data;
-    size_t q = raw.target.find('?');
+// False when the target has no path to route ("*", an authority).
+bool toRequestData(ParsedRequest& raw, HttpRequestData& data) {
+    std::string_view rawPath, rawQuery;
+    if (!splitTarget(raw.target, rawPath, rawQuery)) return false;
+    data.path = percentDecodeLenient(rawPath, false);
+    data.rawQuery = std::string(rawQuery);
     data.method = std::move(raw.method);
-    data.path = percentDecodeLenient(std::string_view(raw.target).substr(0, q), false);
-    if (q != std::string::npos) data.rawQuery = raw.target.substr(q + 1);
     data.headers = std::move(raw.headers);
     data.body = std::move(raw.body);
-    return data;
+    return true;
 }
+
+} // namespace
+
+int readHttpServerRequest(int fd, HttpRequestData& data) {
+    ParsedRequest raw;
+    if (int failure = readRequest(fd, raw)) return failure;
+    return toRequestData(raw, data) ? 0 : 400;
+}
+
+namespace {
 
 Value serve(VM& vm, Value, Value* args, int argc) {
     int64_t port = argInt(vm, "http_server.serve", args, argc, 0);
@@ -166,7 +149,7 @@ Value serve(VM& vm, Value, Value* args, int argc) {
     }
     for (;;) {
         int client;
-        RawRequest raw;
+        HttpRequestData data;
         int failure;
         {
             BlockingSection io(vm);
@@ -174,19 +157,17 @@ Value serve(VM& vm, Value, Value* args, int argc) {
                 client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
             } while (client < 0 && errno == EINTR);
             if (client < 0) continue;
-            timeval tv{kReadTimeoutSeconds, 0};
-            ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-            failure = readRequest(client, raw);
+            failure = readHttpServerRequest(client, data);
             if (failure != 0) {
                 if (failure > 0) sendAll(client, plainResponse(failure));
                 ::close(client);
                 continue;
             }
         }
-        bool head = raw.method == "HEAD";
+        bool head = data.method == "HEAD";
         std::string out;
         try {
-            Value req = buildRequestValue(vm, toRequestData(raw));
+            Value req = buildRequestValue(vm, data);
             Value result = vm.call(handler, std::span(&req, 1));
             HttpResponseData response;
             applyHandlerResult(vm, result, response);

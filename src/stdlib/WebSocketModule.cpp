@@ -18,6 +18,7 @@
 #include "common/Utf8.h"
 #include "common/OpenSsl.h"
 #include "stdlib/DataArgs.h"
+#include "stdlib/HttpParser.h"
 #include "stdlib/NetSockets.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
@@ -423,7 +424,8 @@ Value ws_connect(VM& vm, Value, Value* args, int argc) {
                           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
                           "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     int fd;
-    std::string head, rest;
+    ParsedRequest head;
+    std::string rest;
     {
         BlockingSection io(vm);
         fd = connectTcp(host, port);
@@ -431,31 +433,32 @@ Value ws_connect(VM& vm, Value, Value* args, int argc) {
         Socket probe;
         probe.fd = fd;
         bool ok = sendAllBytes(probe, request);
-        size_t end = std::string::npos;
-        while (ok && (end = probe.buffered.find("\r\n\r\n")) == std::string::npos && probe.buffered.size() < kMaxHandshakeBytes)
-            ok = fillSocket(probe, 4096);
+        // The 101's status line and headers, read by the strict parser
+        // (two Content-Lengths, a bare LF or junk in a header end it here).
+        RequestParser parser(kMaxHandshakeBytes, 0, RequestParser::Kind::ResponseHead);
+        size_t used = 0;
+        while (ok && !parser.complete() && !parser.errorStatus()) {
+            if (used == probe.buffered.size() && !(ok = fillSocket(probe, 4096))) break;
+            used += parser.feed(probe.buffered.data() + used, probe.buffered.size() - used);
+        }
         probe.fd = -1; // ownership passes to the handle below
-        if (!ok || end == std::string::npos) {
+        if (!ok || !parser.complete()) {
             ::close(fd);
             return Value::integer(-1);
         }
-        head = probe.buffered.substr(0, end);
-        rest = probe.buffered.substr(end + 4);
+        head = parser.take();
+        rest = probe.buffered.substr(used);
     }
     vm.afterIo();
-    bool accepted = head.starts_with("HTTP/1.1 101");
+    bool accepted = head.status == 101 && head.versionMinor == 1 && head.upgrade;
     bool keyMatches = false;
-    for (size_t at = head.find("\r\n"); at != std::string::npos && accepted; at = head.find("\r\n", at + 2)) {
-        std::string_view line = std::string_view(head).substr(at + 2, head.find("\r\n", at + 2) - at - 2);
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string name(line.substr(0, colon));
-        for (char& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-        if (name == "sec-websocket-accept") keyMatches = value == acceptFor(key);
-    }
+    int accepts = 0;
+    for (const auto& [name, value] : head.headers)
+        if (name == "sec-websocket-accept") {
+            ++accepts;
+            keyMatches = value == acceptFor(key);
+        }
+    keyMatches = keyMatches && accepts == 1;
     accepted = accepted && keyMatches;
     if (!accepted) {
         ::close(fd);

@@ -254,7 +254,7 @@ def test_security(binary: str):
 def test_http(binary: str):
     site = fresh_site()
     with Server(binary, site, "--max-body-bytes", "100000", "--max-header-bytes", "8192",
-                "--header-timeout-ms", "600", "--idle-timeout-ms", "1500") as srv:
+                "--header-timeout-ms", "600", "--body-timeout-ms", "1500", "--idle-timeout-ms", "1500") as srv:
         p = srv.port
         # keep-alive + pipelining: three requests in one write, answered in order
         with connect(p) as s:
@@ -302,6 +302,33 @@ def test_http(binary: str):
                     b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"]:
             r = request(p, raw=raw)
             check(r is not None and r.status in (400, 505), f"malformed {raw[:30]!r} -> {r and r.status}")
+        # request smuggling material (issue 19): the strict parser answers 400 and
+        # closes, so nothing after the bad framing is ever read as a request
+        post = b"POST /echo HTTP/1.1\r\nHost: x\r\n"
+        smuggling = {
+            "junk instead of a chunk's CRLF": post + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcXX0\r\n\r\n",
+            "space before the colon": b"GET / HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n",
+            "chunk size '3 '": post + b"Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n",
+            "no Host on HTTP/1.1": b"GET / HTTP/1.1\r\n\r\n",
+            "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "Transfer-Encoding gzip, chunked": post + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding twice": post + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding on HTTP/1.0": b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Content-Length with Transfer-Encoding": post + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Content-Length twice, equal": post + b"Content-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+            "folded header line": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+            "bare LF line ends": b"GET / HTTP/1.1\nHost: x\n\n",
+        }
+        for what, raw in smuggling.items():
+            with connect(p) as s:
+                s.sendall(raw + b"GET /?name=smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+                rd = Reader(s)
+                r = rd.response()
+                check(r is not None and r.status == 400 and rd.closed(), f"{what} -> 400 and closed: {r and r.status}")
+        r = request(p, raw=b"GET http://example.com?name=abs HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+        check(r is not None and r.text == "hello abs\n", f"absolute-form, empty path -> /: {r and r.status}")
+        r = request(p, raw=b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        check(r is not None and r.status == 400, f"OPTIONS * -> 400: {r and r.status}")
         # HTTP/1.0: closes unless keep-alive is asked for
         with connect(p) as s:
             s.sendall(b"GET /?name=old HTTP/1.0\r\n\r\n")
@@ -326,6 +353,37 @@ def test_http(binary: str):
         elapsed = time.time() - t0
         check(r is not None and r.status == 408 and 0.3 < elapsed < 5, f"header timeout -> 408 after {elapsed:.2f}s")
         slow.close()
+        # slow bodies: a byte every 0.3 s never looks idle, but the whole body must
+        # arrive within --body-timeout-ms (from the end of the headers): 408, while others are served
+        slow_bodies = [connect(p) for _ in range(5)]
+        for s in slow_bodies:
+            s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        t0 = time.time()
+        answered = {}
+        while len(answered) < len(slow_bodies) and time.time() - t0 < 8:
+            for i, s in enumerate(slow_bodies):
+                if i in answered:
+                    continue
+                try:
+                    s.sendall(b"x")
+                    s.setblocking(False)
+                    data = s.recv(4096)
+                    answered[i] = (data, time.time() - t0)
+                except BlockingIOError:
+                    pass
+                except OSError as e:
+                    answered[i] = (repr(e).encode(), time.time() - t0)
+                finally:
+                    s.setblocking(True)
+            check_fast = request(p, path="/?name=beside") if len(answered) == 0 else None
+            if check_fast is not None and check_fast.text != "hello beside\n":
+                check(False, f"served beside slow bodies: {check_fast.text!r}")
+            time.sleep(0.3)
+        check(len(answered) == len(slow_bodies) and
+              all(d.startswith(b"HTTP/1.1 408") and 1.2 < t < 4 for d, t in answered.values()),
+              f"slow bodies -> 408 after the body timeout: {[(d[:20], round(t, 2)) for d, t in answered.values()]}")
+        for s in slow_bodies:
+            s.close()
         # idle keep-alive connections are closed
         with connect(p) as s:
             s.sendall(b"GET /?name=idle HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -365,10 +423,28 @@ def test_errors(binary: str):
         check(b"secret detail" not in r.body and b"fail.goost" not in r.body, "no trace leaked to the client")
         r = request(srv.port, path="/compile_error")
         check(r.status == 500 and b"compile_error.goost" not in r.body, f"compile error -> 500: {r.status}")
+        # header names a script sets must be RFC 9110 tokens, values free of CR/LF/NUL, on every path
+        for which in ["inject", "space", "empty", "nul", "server.header", "stream"]:
+            r = request(srv.port, path=f"/bad_header?which={which}")
+            check(r is not None and r.status == 500 and "admin=1" not in r.raw_head and "bad name" not in r.headers,
+                  f"bad header ({which}) -> 500: {r and r.status} {r and r.raw_head!r}")
+        r = request(srv.port, path="/bad_header?which=none")
+        check(r.status == 200 and r.headers.get("x-fine_1") == "ok", f"a valid header still goes out: {r.raw_head!r}")
         time.sleep(0.2)
         log = srv.stderr()
         check("BoomError: secret detail" in log and "fail.goost:1" in log, "trace in the server log")
         check("compile_error.goost:1" in log, "compile diagnostic in the server log")
+        check("invalid header name 'Set-Cookie: admin=1; X-Pad'" in log and "invalid header name 'X(y)'" in log
+              and "the value of header 'X-A' contains CR, LF or NUL" in log, f"bad header names in the log: {log[-2000:]}")
+    # a second server on a busy port refuses (SO_REUSEPORT would have let it share the port's traffic)
+    with Server(binary, site) as srv:
+        for host in [HOST, "0.0.0.0"]:
+            second = subprocess.run([binary, "serve", str(site), "--host", host, "--port", str(srv.port)],
+                                    capture_output=True, text=True, timeout=20)
+            check(second.returncode == 1 and "address already in use" in second.stderr,
+                  f"second serve on {host}:busy port -> exit 1: {second.returncode} {second.stderr!r}")
+        check(all(request(srv.port, path=f"/?name=p{i}").text == f"hello p{i}\n" for i in range(20)),
+              "the first server still answers every request")
     with Server(binary, site, "--dev") as srv:
         r = request(srv.port, path="/fail")
         check(r.status == 500 and b"BoomError: secret detail" in r.body and b"fail.goost" in r.body, "--dev shows the trace")

@@ -212,6 +212,58 @@ def test_client(binary):
     finally:
         proc.kill()
         proc.wait()
+    test_client_handshake(binary)
+
+
+def test_client_handshake(binary):
+    """websocket.connect reads the 101 with the strict HTTP parser: a response
+    with two different Content-Lengths (or other broken framing) is refused,
+    and a frame sent in the same packet as the 101 is still received."""
+    import hashlib
+    import threading
+
+    def accept_for(key):
+        return base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+
+    def serve_one(listener, extra, frame):
+        conn, _ = listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(4096)
+            key = re.search(rb"Sec-WebSocket-Key: (\S+)", head).group(1).decode()
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         + f"Sec-WebSocket-Accept: {accept_for(key)}\r\n".encode() + extra + b"\r\n" + frame)
+            try:
+                conn.recv(4096)
+            except OSError:
+                pass
+
+    script = ('import os\nimport websocket\nlet ws = websocket.connect("ws://127.0.0.1:" + os.args()[0] + "/")\n'
+              'println(ws > 0)\nif ws > 0 { println(websocket.recv(ws)) }\n')
+    path = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"ws-handshake-{os.getpid()}.goost"
+    path.write_text(script)
+    cases = [
+        ("a clean 101 with a frame in the same packet", b"", ["true", "hi"]),
+        ("two different Content-Lengths", b"Content-Length: 0\r\nContent-Length: 5\r\n", ["false"]),
+        ("a space before a colon", b"X-A : b\r\n", ["false"]),
+        ("two Sec-WebSocket-Accept headers", b"Sec-WebSocket-Accept: x\r\n", ["false"]),
+        ("a folded header line", b"X-A: a\r\n b\r\n", ["false"]),
+    ]
+    try:
+        for what, extra, expected in cases:
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            t = threading.Thread(target=serve_one, args=(listener, extra, b"\x81\x02hi"), daemon=True)
+            t.start()
+            r = subprocess.run([binary, "run", str(path), str(listener.getsockname()[1])], capture_output=True, text=True,
+                               timeout=30)
+            check(r.stdout.split("\n")[:len(expected)] == expected, f"client handshake, {what}: {r.stdout!r} {r.stderr!r}")
+            listener.close()
+            t.join(5)
+    finally:
+        path.unlink()
 
 
 GROUPS = {"protocol": test_protocol, "node-client": test_node_client, "client": test_client}
