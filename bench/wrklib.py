@@ -1,9 +1,29 @@
-"""Shared pieces of the wrk-driven benchmarks (bench/http/run, bench/serve/run):
-running wrk against a URL and reading requests/s and latency percentiles,
+"""Shared pieces of the wrk-driven benchmarks (bench/http/run, bench/serve/run,
+bench/serve/waits): running wrk against a URL and reading requests/s and
+latency percentiles, finding a free port and waiting for a server to listen,
 stopping a server process, and printing the results table."""
 import re
 import signal
+import socket
 import subprocess
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc):
+    deadline = time.time() + 10
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 def stop(proc):
@@ -24,8 +44,17 @@ def to_ms(text):
 def load(url, threads, connections, duration):
     """(requests/s, p50 ms, p99 ms, notes) of `wrk --latency` after a 1 s warm-up."""
     subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True, timeout=30)
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+    out = subprocess.run(wrk_command(url, threads, connections, duration),
                          capture_output=True, text=True, timeout=duration + 60).stdout
+    return parse(out)
+
+
+def wrk_command(url, threads, connections, duration):
+    return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+
+
+def parse(out):
+    """(requests/s, p50 ms, p99 ms, notes) from the output of `wrk --latency`."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))

@@ -1,0 +1,3 @@
+module langoost.dev/bench/serve/go
+
+go 1.19
