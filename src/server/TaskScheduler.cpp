@@ -135,12 +135,21 @@ TaskScheduler::TaskScheduler(int epollFd)
     if (completionFd_ < 0) throw std::runtime_error("eventfd failed");
 }
 
-TaskScheduler::~TaskScheduler() { ::close(completionFd_); }
+TaskScheduler::~TaskScheduler() {
+    for (Task* task : spareTasks_) delete task;
+    ::close(completionFd_);
+}
 
 size_t TaskScheduler::parkedEverywhere() { return parkedTasks.load(std::memory_order_relaxed); }
 
 TaskScheduler::Task* TaskScheduler::start(std::function<void()> body, std::function<void()> done) {
-    auto* task = new Task;
+    Task* task;
+    if (spareTasks_.empty()) {
+        task = new Task;
+    } else {
+        task = spareTasks_.back();
+        spareTasks_.pop_back();
+    }
     task->body = std::move(body);
     task->done = std::move(done);
     PooledStack alloc{stacks_.get()};
@@ -169,12 +178,10 @@ TaskScheduler::Task* TaskScheduler::start(std::function<void()> body, std::funct
     task->tsanFiber = __tsan_create_fiber(0);
 #endif
     ++live_;
-    all_.push_back(task);
-    resume(*task);
-    return task->finished ? nullptr : task;
+    return resume(*task) ? nullptr : task;
 }
 
-void TaskScheduler::resume(Task& task) {
+bool TaskScheduler::resume(Task& task) {
     current_ = &task;
     setCurrentParker(this);
     task.sliceStart = WaitClock::now();
@@ -193,7 +200,9 @@ void TaskScheduler::resume(Task& task) {
 #endif
     setCurrentParker(nullptr);
     current_ = nullptr;
-    if (task.finished) finish(task);
+    if (!task.finished) return false;
+    finish(task); // `task` may be reused from here on
+    return true;
 }
 
 WaitEnd TaskScheduler::suspend(Task& task) {
@@ -218,9 +227,14 @@ void TaskScheduler::finish(Task& task) {
     __tsan_destroy_fiber(task.tsanFiber);
 #endif
     --live_;
-    std::erase(all_, &task);
     auto done = std::move(task.done);
-    delete &task;
+    task.body = nullptr;
+    task.finished = task.cancelled = false;
+    task.waiting = Task::Waiting::None;
+    task.reason = WaitEnd::Ready;
+    task.deadline = WaitClock::time_point::max();
+    if (spareTasks_.size() < kKeptStacks) spareTasks_.push_back(&task);
+    else delete &task;
     if (done) done();
 }
 
@@ -353,10 +367,6 @@ void TaskScheduler::cancel(Task* task) {
     case Task::Waiting::None: // running: its next wait ends at once
     case Task::Waiting::Ready: break;
     }
-}
-
-void TaskScheduler::cancelAll() {
-    for (Task* task : std::vector<Task*>(all_)) cancel(task);
 }
 
 void TaskScheduler::onCompletions() {

@@ -65,8 +65,6 @@ class TaskScheduler final : public Parker {
     // How long the loop may sleep in epoll_wait (at most `capMs`).
     int pollTimeoutMs(int capMs) const;
     size_t liveTasks() const { return live_; }
-    // Cancels every task (server stop): they unwind at their next wait.
-    void cancelAll();
 
     // Tasks parked in waits, over every worker (--max-waiting).
     static size_t parkedEverywhere();
@@ -81,7 +79,8 @@ class TaskScheduler final : public Parker {
     void yield() override;
 
   private:
-    void resume(Task& task);
+    // Runs the task until it parks or ends; true when it ended (and is gone).
+    bool resume(Task& task);
     // Switches from the running task back to the loop until it is resumed.
     WaitEnd suspend(Task& task);
     void wake(Task& task, WaitEnd reason);
@@ -96,7 +95,7 @@ class TaskScheduler final : public Parker {
     std::deque<Task*> ready_;
     std::multimap<WaitClock::time_point, Task*> timers_;
     std::unordered_map<int, Task*> fdWaiters_; // registered fd -> its task
-    std::vector<Task*> all_;                   // every live task (cancelAll)
+    std::vector<Task*> spareTasks_;            // ended tasks, reused (a hello-world request allocates none)
     // Helper threads push finished offloads here.
     std::mutex completedMutex_;
     std::vector<Task*> completed_;

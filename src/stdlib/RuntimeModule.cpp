@@ -32,6 +32,12 @@ template <class Op> auto withCore(VM& vm, Op op) {
     CoreStore* open = processCoreIfOpen();
     if (open && !open->mayBlock()) {
         run();
+    } else if (open && open->waitsThroughParking()) {
+        { // Redis: a request parks on the connection's socket itself
+            BlockingSection io(vm);
+            run();
+        }
+        vm.afterIo(); // a time limit or a cancelled request comes first
     } else {
         vm.blocking(run); // a helper thread does it while a request is parked
     }

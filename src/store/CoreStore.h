@@ -68,6 +68,10 @@ class CoreStore {
     // False when calls only take short in-memory locks: callers then need
     // not release the isolate lock around them.
     virtual bool mayBlock() const { return true; }
+    // True when calls wait only through common/Parking.h (socket I/O): a
+    // request's task then parks on them itself instead of handing them to
+    // a helper thread (Redis).
+    virtual bool waitsThroughParking() const { return false; }
 };
 
 // "" or "memory" -> embedded; "file:PATH[?fsync=always|interval|never]";

@@ -15,10 +15,12 @@
 // fails is dropped; idempotent commands are retried once on a fresh one
 // (a pooled connection may have been closed by a server restart).
 #include <hiredis/hiredis.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <mutex>
 
+#include "common/Parking.h"
 #include "store/Backends.h"
 #include "store/StripedMap.h"
 
@@ -29,6 +31,7 @@ namespace {
 constexpr timeval kConnectTimeout = {2, 0};
 // ...while a command may wait on a busy server a while longer.
 constexpr timeval kCommandTimeout = {10, 0};
+constexpr int64_t kCommandTimeoutMs = 10'000;
 // Idle connections kept for reuse; more are closed when returned.
 constexpr size_t kMaxIdleConnections = 64;
 // SCAN batch size hint: fewer round trips, bounded work per call on the server.
@@ -142,6 +145,7 @@ class RedisStore final : public CoreStore {
 
     void flush() override {}
     std::string describe() const override { return a_.url; }
+    bool waitsThroughParking() const override { return true; }
 
   private:
     [[noreturn]] void fail(const std::string& what) const { throw CoreError("IOError", "core store " + a_.url + ": " + what); }
@@ -210,14 +214,35 @@ class RedisStore final : public CoreStore {
         for (std::string_view s : args) argv.push_back(s.data()), lens.push_back(s.size());
         for (int attempt = 0;; ++attempt) {
             redisContext* c = acquire();
-            Reply r(static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data())));
+            Reply r = roundTrip(c, int(argv.size()), argv.data(), lens.data());
             if (r) {
                 release(c);
                 return r;
             }
             std::string why = c->errstr;
             redisFree(c);
+            if (lastWaitEnd() != WaitEnd::Ready) fail("the request ended while waiting for Redis");
             if (!idempotent || attempt > 0) fail(why.empty() ? "connection lost" : why);
+        }
+    }
+
+    // Sends a command and reads its reply, waiting through Parking.h (a
+    // request parks; a thread polls): the connection's socket is only read
+    // once it is readable. Null on a broken connection, or when the wait
+    // was cut short (lastWaitEnd() says so).
+    static Reply roundTrip(redisContext* c, int argc, const char** argv, const size_t* lens) {
+        if (!currentParker()) return Reply(static_cast<redisReply*>(redisCommandArgv(c, argc, argv, lens)));
+        if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK) return nullptr;
+        for (int done = 0; !done;) {
+            if (redisBufferWrite(c, &done) != REDIS_OK) return nullptr;
+            if (!done && waitForFd(c->fd, POLLOUT, kCommandTimeoutMs) != WaitEnd::Ready) return nullptr;
+        }
+        for (;;) {
+            void* reply = nullptr;
+            if (redisGetReplyFromReader(c, &reply) != REDIS_OK) return nullptr;
+            if (reply) return Reply(static_cast<redisReply*>(reply));
+            if (waitForFd(c->fd, POLLIN, kCommandTimeoutMs) != WaitEnd::Ready) return nullptr;
+            if (redisBufferRead(c) != REDIS_OK) return nullptr;
         }
     }
 
