@@ -458,6 +458,7 @@ def test_park(binary: str):
     try:
         with Server(binary, site, *flags) as srv, concurrent.futures.ThreadPoolExecutor(2) as pool:
             warm(srv.port, "/hello", "/sleep?ms=0", "/join?ms=0", "/channel?ms=0", "/exec?s=0", "/count?key=x")
+            beside = []
             for name, path, body, before, after in kinds.kinds(SLOW_MS, "park"):
                 if before:
                     before()
@@ -465,6 +466,7 @@ def test_park(binary: str):
                 slow = pool.submit(timed, srv.port, path)
                 time.sleep(0.15)
                 fast, fast_dt = timed(srv.port, "/hello")
+                beside.append(fast_dt)
                 pending = not slow.done()
                 r, _ = slow.result(timeout=30)
                 slow_s = time.monotonic() - t0
@@ -475,6 +477,7 @@ def test_park(binary: str):
                       f"({describe(fast)} in {fast_dt:.3f}s, waiting request still pending: {pending})")
                 check(r is not None and r.status == 200 and r.text == body and slow_s >= SLOW_MS / 1000 * 0.9,
                       f"{name}: the waiting request then answers ({describe(r)} after {slow_s:.3f}s)")
+            print(f"note: hello beside a waiting request: max {max(beside) * 1000:.1f} ms over {len(beside)} kinds")
             if redis:
                 # Correct under concurrency: 30 increments at once, each result once.
                 got = list(pool.map(lambda _: request(srv.port, path="/core?key=concurrent"), range(30)))
@@ -696,12 +699,16 @@ def test_fairness(binary: str):
             latencies.append(dt if r is not None and r.status == 200 else 99.0)
         still_busy = not busy.done()
         r, busy_s = busy.result(timeout=30)
-        worst = max(latencies)
+        ordered = sorted(latencies)
+        worst, usual = ordered[-1], ordered[-2]
         print(f"note: hello latency beside a busy request: max {worst * 1000:.1f} ms, "
-              f"median {sorted(latencies)[10] * 1000:.1f} ms")
-        bound = 0.1 * SLACK
-        check(still_busy and worst < bound, f"20 hellos beside a 1 s computation: max latency {worst * 1000:.1f} ms "
-              f"(< {bound * 1000:.0f} ms; busy request still running: {still_busy})")
+              f"second worst {usual * 1000:.1f} ms, median {ordered[10] * 1000:.1f} ms")
+        # Without time slices each hello would wait for the whole 1 s
+        # computation. One outlier may be the machine's, not the server's.
+        bound, outlier = 0.1 * SLACK, 0.25 * SLACK
+        check(still_busy and usual < bound and worst < outlier,
+              f"20 hellos beside a 1 s computation: 19 under {bound * 1000:.0f} ms, all under {outlier * 1000:.0f} ms "
+              f"(max {worst * 1000:.1f} ms, second {usual * 1000:.1f} ms; busy request still running: {still_busy})")
         check(r is not None and r.status == 200 and r.text == "busy true\n",
               f"the busy request still completes: {describe(r)} in {busy_s:.3f}s")
 
