@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """End-to-end tests of `langoost test` and the REPL.
 
-    run_cli_tests.py --langoost PATH [--only test_runner|repl]
+    run_cli_tests.py --langoost PATH [--only test_runner|test_threads|repl]
 
 The test-runner checks run `langoost test` on the fixtures in
 tests/cli/test_runner/ (from that directory, so paths are short) and check
 the per-test lines, the summary line, the exit status, --filter and --json.
+The thread checks run it on tests/cli/test_threads/: a thread's exit() fails
+only its file, and threads left running end with their file.
 The REPL checks pipe input into `langoost` and compare stdout/stderr, and
 drive one interactive session through a pseudo-terminal (libedit, history).
 Exit status 1 when any check fails.
@@ -190,6 +192,56 @@ def test_runner(binary):
     check("\x1b[" not in out and "1 passed, 0 failed" in out, "test: NO_COLOR disables colours", repr(out))
 
 
+THREADS = HERE / "test_threads"
+
+EXPECTED_EXIT_THEN_MORE = """\
+a_thread_exit_test.goost
+  ok    test_spawns_exiting_thread (#)
+  FAIL  a_thread_exit_test.goost (#)
+        a thread called exit(0)
+b_failing_test.goost
+  FAIL  test_fails (#)
+        AssertionError: one is not two
+        at b_failing_test.goost:2
+c_passing_test.goost
+  ok    test_passes (#)
+
+2 passed, 2 failed
+"""
+
+EXPECTED_ENDLESS = """\
+one_test.goost
+  ok    test_leaves_a_looping_thread_one (#)
+two_test.goost
+  ok    test_leaves_a_looping_thread_two (#)
+
+2 passed, 0 failed
+"""
+
+
+def test_threads(binary):
+    # exit(0) in a spawned thread ends that thread only: its file fails, the
+    # files after it still run, and the exit status reflects every file.
+    code, out, err = run(binary, ["test"], cwd=THREADS / "exit_then_more")
+    check(code == 1, "test: exit(0) in a thread does not end the run with status 0", f"got {code}\n{out}{err}")
+    check(normalise(out) == EXPECTED_EXIT_THEN_MORE, "test: every file reported after a thread's exit(0)",
+          diff(EXPECTED_EXIT_THEN_MORE, normalise(out)))
+    code, out, err = run(binary, ["test", "a_thread_exit_test.goost"], cwd=THREADS / "exit_then_more")
+    check(code == 1 and out.endswith("1 passed, 1 failed\n"), "test: a thread's exit(0) alone fails the run",
+          f"got {code}\n{out}{err}")
+    # Each file leaves a thread looping (and allocating) forever: the threads
+    # are stopped with their file, the run ends cleanly, several times over.
+    for attempt in range(3):
+        try:
+            code, out, err = run(binary, ["test"], cwd=THREADS / "endless")
+        except subprocess.TimeoutExpired:
+            check(False, "test: files leaving endless threads finish", "timed out after 60 s")
+            break
+        check(code == 0 and normalise(out) == EXPECTED_ENDLESS and err == "",
+              f"test: files leaving endless threads finish cleanly (run {attempt + 1})",
+              f"exit {code}\n{diff(EXPECTED_ENDLESS, normalise(out))}\nstderr: {err}")
+
+
 REPL_INPUT = """\
 fn add(a, b) {
     // a comment with an unbalanced ( inside
@@ -348,11 +400,13 @@ def diff(want, got):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--langoost", required=True)
-    ap.add_argument("--only", choices=["test_runner", "repl"])
+    ap.add_argument("--only", choices=["test_runner", "test_threads", "repl"])
     args = ap.parse_args()
     binary = str(pathlib.Path(args.langoost).resolve())
     if args.only in (None, "test_runner"):
         test_runner(binary)
+    if args.only in (None, "test_threads"):
+        test_threads(binary)
     if args.only in (None, "repl"):
         test_repl(binary)
     if failures:
