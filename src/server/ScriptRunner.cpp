@@ -88,7 +88,9 @@ HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequ
     } catch (ScriptThrow&) {
         std::string kind = errorKind(vm);
         failure = vm.describeUncaught();
-        failedStatus = kind == "TimeoutError" || kind == "MemoryError" ? 503 : 500;
+        // After the time limit every failure is the limit's doing (a joined
+        // thread that timed out, a wait it cut short): 503 as for TimeoutError.
+        failedStatus = kind == "TimeoutError" || kind == "MemoryError" || vm.isolate().timedOut ? 503 : 500;
     } catch (Terminated& t) {
         failure = "terminated: " + t.message + "\n";
         failedStatus = 503;

@@ -45,9 +45,20 @@ std::string pathArg(VM& vm, const char* fn, Value* args, int argc, int i) {
 
 // Runs a blocking file-system call with the isolate lock released; a
 // non-zero errno result becomes an IOError naming the function and path.
+// A time limit or a cancelled request cuts the wait short: regular files
+// always complete, and a FIFO whose other end never comes is released by
+// opening and closing that end ourselves (the call then sees EOF or EPIPE).
 template <typename Call> void blockingIo(VM& vm, const char* fn, const std::string& path, Call call) {
     int e;
-    vm.blocking([&] { e = call(); }); // a helper thread does it while a request is parked
+    vm.blocking([&] { e = call(); }, // a helper thread does it while a request is parked
+                [&path] {
+                    struct stat st;
+                    if (::stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+                    for (int mode : {O_WRONLY, O_RDONLY}) {
+                        int fd = ::open(path.c_str(), mode | O_NONBLOCK | O_CLOEXEC);
+                        if (fd >= 0) ::close(fd);
+                    }
+                });
     if (e) ioFail(vm, fn, path, e);
 }
 

@@ -150,7 +150,9 @@ void VM::checkDeadline() {
     if (!config_.timeoutMs) return;
     auto now = std::chrono::steady_clock::now();
     if (now < iso_.deadline) return;
-    if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
+    if (iso_.timedOut)
+        throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) +
+                         " ms exceeded, and the script went on past the grace period"};
     iso_.timedOut = true;
     iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
     syncTaskDeadline();
