@@ -423,7 +423,7 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
                 response = plainResponse(503, "too many waiting requests\n");
                 break;
             }
-            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), route.file);
+            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), std::move(route.file));
             if (!c.tls)
                 call->stream.emplace(c.fd, http10, head, false, shared_.options.idleTimeoutMs, [&c] {
                     std::string queued = c.out.substr(c.outPos);
@@ -843,7 +843,7 @@ void HttpWorker::answerHttp2(Connection& c, Http2Request& stream) {
         Route route = routeFor(rawPath);
         if (route.kind == Route::Kind::Script) {
             HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
-            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), route.file);
+            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), std::move(route.file));
             call->h2Stream = stream.streamId;
             call->startUs = startUs;
             call->head = head;

@@ -36,9 +36,10 @@ namespace {
 // but committed only where touched, with a guard page below.
 constexpr size_t kStackBytes = 8u << 20;
 constexpr size_t kGuardBytes = 16u << 10;
-// Released stacks kept for reuse per worker (a hello-world request reuses
-// one and never maps memory).
-constexpr size_t kKeptStacks = 64;
+// Released stacks kept for reuse per worker: a hello-world request reuses
+// one and never maps memory, and neither does a request arriving while a
+// thousand others wait (only the touched top pages stay resident).
+constexpr size_t kKeptStacks = 1024;
 // A task that runs this long without waiting yields to the others.
 constexpr auto kTimeSlice = std::chrono::milliseconds(2);
 

@@ -43,6 +43,8 @@ const CurlLibrary* curlLibrary(const char** error) {
         load(lib.multi_setopt, "curl_multi_setopt");
         load(lib.multi_socket_action, "curl_multi_socket_action");
         load(lib.multi_info_read, "curl_multi_info_read");
+        load(lib.share_init, "curl_share_init");
+        load(lib.share_setopt, "curl_share_setopt");
         if (!failure) lib.global_init(CURL_GLOBAL_DEFAULT);
     });
     if (failure) {
@@ -75,12 +77,43 @@ int onTimer(CURLM*, long timeoutMs, void* userp) {
     return 0;
 }
 
+// What the parked transfers of one thread (a worker) share: connections
+// and DNS answers (no locks: only this thread uses them), and idle multi
+// handles. Kept for the thread's life.
+struct ThreadTransfers {
+    CURLSH* share = nullptr;
+    std::vector<CURLM*> idleMultis;
+};
+
+ThreadTransfers& threadTransfers(const CurlLibrary& lib) {
+    thread_local ThreadTransfers t;
+    if (!t.share && (t.share = lib.share_init())) {
+        lib.share_setopt(t.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        lib.share_setopt(t.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    }
+    return t;
+}
+
+constexpr size_t kIdleMultis = 256;
+constexpr long kCachedConnections = 1024;
+
 } // namespace
 
 CURLcode performParked(const CurlLibrary& lib, CURL* easy, Parker& parker, int& waitEnd) {
     waitEnd = int(WaitEnd::Ready);
-    CURLM* multi = lib.multi_init();
+    ThreadTransfers& shared = threadTransfers(lib);
+    CURLM* multi;
+    if (shared.idleMultis.empty()) {
+        multi = lib.multi_init();
+        // The shared cache keeps as many idle connections as a busy worker
+        // has transfers (curl's default is 4 per easy handle of the multi).
+        if (multi) lib.multi_setopt(multi, CURLMOPT_MAXCONNECTS, kCachedConnections);
+    } else {
+        multi = shared.idleMultis.back();
+        shared.idleMultis.pop_back();
+    }
     if (!multi) return CURLE_OUT_OF_MEMORY;
+    if (shared.share) lib.easy_setopt(easy, CURLOPT_SHARE, shared.share);
     TransferWaits waits;
     lib.multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, onSocket);
     lib.multi_setopt(multi, CURLMOPT_SOCKETDATA, &waits);
@@ -89,6 +122,7 @@ CURLcode performParked(const CurlLibrary& lib, CURL* easy, Parker& parker, int& 
     CURLcode result = CURLE_OK;
     if (lib.multi_add_handle(multi, easy) != CURLM_OK) {
         lib.multi_cleanup(multi);
+        lib.easy_setopt(easy, CURLOPT_SHARE, static_cast<CURLSH*>(nullptr));
         return CURLE_FAILED_INIT;
     }
     int running = 1;
@@ -120,7 +154,9 @@ CURLcode performParked(const CurlLibrary& lib, CURL* easy, Parker& parker, int& 
             if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) result = msg->data.result;
     }
     lib.multi_remove_handle(multi, easy);
-    lib.multi_cleanup(multi);
+    lib.easy_setopt(easy, CURLOPT_SHARE, static_cast<CURLSH*>(nullptr));
+    if (shared.idleMultis.size() < kIdleMultis) shared.idleMultis.push_back(multi);
+    else lib.multi_cleanup(multi);
     return result;
 }
 

@@ -26,12 +26,17 @@ struct CurlLibrary {
     CURLMcode (*multi_setopt)(CURLM*, CURLMoption, ...);
     CURLMcode (*multi_socket_action)(CURLM*, curl_socket_t, int, int*);
     CURLMsg* (*multi_info_read)(CURLM*, int*);
+    CURLSH* (*share_init)();
+    CURLSHcode (*share_setopt)(CURLSH*, CURLSHoption, ...);
 };
 
 class Parker;
 
 // Runs the transfer of `easy` like curl_easy_perform, but waits through
-// `parker` (the request's task parks; the worker serves others). When the
+// `parker` (the request's task parks; the worker serves others). The
+// transfers of one worker thread share a connection cache and a DNS cache
+// (keep-alive to the same upstream, as Go's and Node's clients do) and
+// reuse their multi handles. When the
 // wait is cancelled or runs into the task's deadline the transfer is
 // aborted: CURLE_ABORTED_BY_CALLBACK (see lastWaitEnd-style reporting by
 // the caller through `waitEnd`).

@@ -63,7 +63,9 @@ class StackCache {
   private:
     // A stack that grew past this is returned to the OS rather than re-zeroed.
     static constexpr size_t kMaxRezeroBytes = 1 << 20;
-    static constexpr size_t kKept = 4;
+    // Server mode parks thousands of requests per worker: a burst of them
+    // must not turn into an mmap/munmap (and a TLB shoot-down) per request.
+    static constexpr size_t kKept = 256;
 
     std::vector<std::pair<void*, size_t>> free_;
 };
