@@ -219,9 +219,10 @@ bool VM::waitFd(int fd, short pollEvents, int64_t timeoutMs) {
 
 void VM::blocking(const std::function<void()>& work, const std::function<void()>& cancel) {
     int end = int(WaitEnd::Ready);
+    auto deadline = waitDeadline(std::chrono::steady_clock::time_point::max()); // read under the lock
     {
         BlockingSection pause(*this);
-        if (Parker* parker = currentParker()) end = int(parker->offload(work, cancel, waitDeadline(std::chrono::steady_clock::time_point::max())));
+        if (Parker* parker = currentParker()) end = int(parker->offload(work, cancel, deadline));
         else work();
     }
     afterWait(end);
