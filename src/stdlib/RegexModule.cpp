@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/SipHash.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 
@@ -30,7 +31,7 @@ class PatternCache {
     // The compiled pattern, or null with `error` set.
     std::shared_ptr<const RE2> get(std::string_view pattern, std::string& error) {
         std::lock_guard lock(mutex_);
-        auto it = map_.find(std::string(pattern));
+        auto it = map_.find(pattern);
         if (it != map_.end()) return it->second;
         RE2::Options options;
         options.set_log_errors(false);
@@ -46,7 +47,8 @@ class PatternCache {
 
   private:
     std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<const RE2>> map_;
+    // Keyed hash: patterns may come from requests.
+    std::unordered_map<std::string, std::shared_ptr<const RE2>, KeyedStringHash, std::equal_to<>> map_;
 };
 
 PatternCache& cache() {

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Hostile inputs against `langoost run`: what an attacker or a careless
+caller hands the runtime, checked for time and memory, not only results.
+
+    hostile_natives_test.py --langoost PATH GROUP
+
+Groups:
+  hashflood  32k object keys that all collide under the old string hash
+             (libstdc++'s std::hash, seed 0xc70f6907, computed here) parse as
+             fast as random keys: json.parse, form.parseURLEncoded, runtime.core.
+Exit status 1 when any check fails.
+"""
+import argparse
+import pathlib
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+failures = []
+
+
+def check(cond, what, detail=""):
+    if cond:
+        print(f"ok    {what}")
+        return
+    failures.append(what)
+    print(f"FAIL  {what}")
+    if detail:
+        print("      " + detail.replace("\n", "\n      "))
+
+
+def run(binary, args, timeout=120, cwd=None):
+    start = time.monotonic()
+    try:
+        r = subprocess.run([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        return None, "", f"timed out after {timeout} s", time.monotonic() - start
+    return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace"), time.monotonic() - start
+
+
+# ---- hashflood -------------------------------------------------------------
+#
+# libstdc++'s _Hash_bytes (64-bit) is MurmurHash-like: per 8-byte block m,
+# h = (h ^ f(m)) * MUL with f invertible. From any state, two blocks (a, b)
+# reach the state T * MUL whenever f(b) = T ^ g(state, a): pick a freely,
+# solve for b, keep it when its bytes are ASCII. Doing that per stage and
+# taking every combination gives keys with one and the same full hash.
+
+M64 = (1 << 64) - 1
+MUL = 0xC6A4A7935BD1E995
+INV = pow(MUL, -1, 1 << 64)
+SEED = 0xC70F6907
+
+
+def _shift_mix(v):
+    return v ^ (v >> 47)
+
+
+def _f(m):
+    return (_shift_mix((m * MUL) & M64) * MUL) & M64
+
+
+def _f_inverse(y):
+    return (_shift_mix((y * INV) & M64) * INV) & M64
+
+
+def _step(state, m):
+    return ((state ^ _f(m)) * MUL) & M64
+
+
+def old_hash(data):
+    """std::hash<std::string_view> of libstdc++ on 64-bit (for checking)."""
+    n = len(data)
+    h = (SEED ^ (n * MUL)) & M64
+    aligned = n & ~7
+    for i in range(0, aligned, 8):
+        h = _step(h, int.from_bytes(data[i:i + 8], "little"))
+    if n & 7:
+        h = ((h ^ int.from_bytes(data[aligned:], "little")) * MUL) & M64
+    h = (_shift_mix(h) * MUL) & M64
+    return _shift_mix(h)
+
+
+def colliding_keys(stages, per_stage, rng):
+    state = (SEED ^ (16 * stages * MUL)) & M64
+    parts = []
+    for _ in range(stages):
+        found, target = [], None
+        while len(found) < per_stage:
+            a = bytes(rng.randrange(0x21, 0x7F) for _ in range(8))
+            after_a = _step(state, int.from_bytes(a, "little"))
+            if target is None:
+                b = bytes(rng.randrange(0x21, 0x7F) for _ in range(8))
+                target = after_a ^ _f(int.from_bytes(b, "little"))
+            else:
+                b = _f_inverse(target ^ after_a).to_bytes(8, "little")
+                if not all(0 < c < 0x80 for c in b):
+                    continue
+            found.append(a + b)
+        state = (target * MUL) & M64
+        parts.append(found)
+    keys = [b""]
+    for part in parts:
+        keys = [k + p for k in keys for p in part]
+    return keys
+
+
+def json_key(k):
+    return '"' + "".join("\\u%04x" % c if c < 0x20 or c in (0x22, 0x5C) else chr(c) for c in k) + '"'
+
+
+def form_key(k):
+    return "".join("%%%02X" % c for c in k)
+
+
+HASHFLOOD_DRIVER = """\
+import io
+import json
+import form
+import time
+import os
+import { core } from "runtime"
+let args = os.args()
+let text = io.read(args[0])
+let keys = []
+let t0 = time.clock.monotonicMs()
+if args[1] == "json" {
+    keys = json.parse(text).keys()
+} else if args[1] == "form" {
+    keys = form.parseURLEncoded(text).fields.keys()
+} else {
+    keys = json.parse(text).keys()
+    t0 = time.clock.monotonicMs()
+    for k in keys { core.set(k, 1) }
+    keys = core.keys()
+}
+println(len(keys), time.clock.monotonicMs() - t0)
+"""
+
+
+def group_hashflood(binary):
+    rng = random.Random(19)
+    collide = colliding_keys(2, 182, rng)  # 33,124 keys of 32 bytes
+    hashes = {old_hash(k) for k in collide}
+    check(len(set(collide)) == len(collide) and len(hashes) == 1,
+          f"{len(collide)} distinct keys share one old hash", str(len(hashes)))
+    plain = [bytes(rng.randrange(0x21, 0x7F) for _ in range(32)) for _ in collide]
+    with tempfile.TemporaryDirectory() as tmp:
+        d = pathlib.Path(tmp)
+        (d / "drive.goost").write_text(HASHFLOOD_DRIVER)
+        for name, keys in (("collide", collide), ("plain", plain)):
+            (d / f"{name}.json").write_text("{" + ",".join(json_key(k) + ":1" for k in keys) + "}")
+            (d / f"{name}.form").write_text("&".join(form_key(k) + "=1" for k in keys))
+        for kind, ext in (("json", "json"), ("form", "form"), ("core", "json")):
+            ms = {}
+            for name in ("plain", "collide"):
+                best = None
+                for _ in range(2):  # the better of two runs: a busy machine only slows one down
+                    rc, out, err, _ = run(binary, ["run", "drive.goost", f"{name}.{ext}", kind], cwd=d)
+                    fields = out.split()
+                    if rc != 0 or len(fields) != 2 or fields[0] != str(len(keys)):
+                        check(False, f"hashflood {kind} {name} runs", f"rc={rc}\n{out}\n{err}")
+                        return
+                    best = int(fields[1]) if best is None else min(best, int(fields[1]))
+                ms[name] = best
+            # Quadratic before the fix: ~5,400 ms (json) / 6,700 ms (form) against 25 ms.
+            bound = 10 * ms["plain"] + 500
+            check(ms["collide"] <= bound, f"hashflood {kind}: colliding keys {ms['collide']} ms, "
+                  f"random keys {ms['plain']} ms (bound {bound} ms)")
+
+
+GROUPS = {
+    "hashflood": group_hashflood,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--langoost", required=True)
+    ap.add_argument("group", choices=sorted(GROUPS))
+    args = ap.parse_args()
+    GROUPS[args.group](str(pathlib.Path(args.langoost).resolve()))
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
