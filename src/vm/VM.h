@@ -322,7 +322,9 @@ class VM {
     ModuleObject* instantiate(std::shared_ptr<const CompiledModule> compiled);
     Value runTopLevel(ModuleObject* module, const FunctionProto* main);
     void collectGarbage() { iso_.collectGarbage(); }
-    void captureTrace(std::vector<TraceFrame>& out) const;
+    // The innermost `limit` frames, innermost first.
+    void captureTrace(std::vector<TraceFrame>& out, size_t limit) const;
+    void captureExceptionTrace();
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);
 
@@ -349,6 +351,9 @@ class VM {
     uint32_t nativeDepth_ = 0;
     Value exception_;
     std::vector<TraceFrame> exceptionTrace_;
+    size_t exceptionDepth_ = 0; // frames when it was thrown (exceptionTrace_ may hold fewer)
+    // An error's `stack` field keeps at most this many frames (innermost first).
+    static constexpr size_t kMaxStackEntries = 64;
 };
 
 // Releases the isolate lock for a blocking call (sleep, socket I/O, waits,
