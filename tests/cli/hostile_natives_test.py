@@ -8,6 +8,8 @@ Groups:
   hashflood  32k object keys that all collide under the old string hash
              (libstdc++'s std::hash, seed 0xc70f6907, computed here) parse as
              fast as random keys: json.parse, form.parseURLEncoded, runtime.core.
+  flags      limit flags of run and serve: negative values are usage errors
+             (exit 2), huge time limits mean no limit instead of firing at once.
 Exit status 1 when any check fails.
 """
 import argparse
@@ -17,6 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+from testkit import ServerProcess  # noqa: E402
 
 failures = []
 
@@ -171,7 +177,59 @@ def group_hashflood(binary):
                   f"random keys {ms['plain']} ms (bound {bound} ms)")
 
 
+# ---- flags -----------------------------------------------------------------
+
+SPIN = """\
+let n = 0
+for i in range(300000) { n += i }
+println("done", n)
+"""
+
+
+def group_flags(binary):
+    with tempfile.TemporaryDirectory() as tmp:
+        d = pathlib.Path(tmp)
+        (d / "spin.goost").write_text(SPIN)
+        for flags in (["--timeout", "-1"], ["--timeout=-1"], ["--max-heap", "-1"], ["--max-depth", "-5"],
+                      ["--max-steps", "-1"], ["--max-output", "-1"]):
+            rc, out, err, _ = run(binary, ["run", *flags, "spin.goost"], cwd=d)
+            check(rc == 2 and "must not be negative" in err and out == "",
+                  f"run {' '.join(flags)}: usage error", f"rc={rc}\n{out}\n{err}")
+        # 10^13 ms overflowed steady_clock's nanoseconds and 2^64-1 wrapped:
+        # both fired at the first check. Above 2^31-1 ms means no limit.
+        for value in ("10000000000000", "18446744073709551615", "2147483648"):
+            rc, out, err, _ = run(binary, ["run", "--timeout", value, "spin.goost"], cwd=d)
+            check(rc == 0 and out.startswith("done"), f"run --timeout {value}: no limit", f"rc={rc}\n{out}\n{err}")
+        rc, out, err, _ = run(binary, ["run", "--max-heap", "18446744073709551615", "spin.goost"], cwd=d)
+        check(rc == 0 and out.startswith("done"), "run --max-heap 2^64-1", f"rc={rc}\n{out}\n{err}")
+        (d / "forever.goost").write_text("while true {}\n")
+        rc, out, err, _ = run(binary, ["run", "--timeout", "200", "forever.goost"], cwd=d)
+        check(rc == 1 and err.startswith("TimeoutError"), "run --timeout 200 still fires", err)
+
+        for flags in (["--timeout-ms", "-1"], ["--max-memory-mb", "-1"], ["--max-body-bytes", "-1"],
+                      ["--max-output-bytes=-1"], ["--max-header-bytes", "-1"], ["--header-timeout-ms", "-1"],
+                      ["--idle-timeout-ms", "-1"], ["--grace-ms", "-1"], ["--max-connections", "-1"],
+                      ["--max-streams", "-1"], ["--workers", "-1"], ["--port", "-1"]):
+            rc, out, err, _ = run(binary, ["serve", "spin.goost", *flags], cwd=d, timeout=20)
+            check(rc == 2 and "must not be negative" in err, f"serve {' '.join(flags)}: usage error",
+                  f"rc={rc}\n{err}")
+        huge = "18446744073709551615"
+        srv = ServerProcess([binary, "serve", str(d / "spin.goost"), "--host", "127.0.0.1", "--port", "0",
+                             "--workers", "1", "--timeout-ms", "10000000000000", "--max-memory-mb", huge,
+                             "--header-timeout-ms", huge, "--idle-timeout-ms", huge, "--grace-ms", huge],
+                            rb"http://[^:]+:(\d+)")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/", timeout=20) as r:
+                body = r.read().decode()
+                check(r.status == 200 and body.startswith("done"), "serve with huge limits answers 200", body)
+        except Exception as e:  # noqa: BLE001
+            check(False, "serve with huge limits answers 200", f"{e}\n{srv.stderr()}")
+        finally:
+            srv.stop()
+
+
 GROUPS = {
+    "flags": group_flags,
     "hashflood": group_hashflood,
 }
 
