@@ -116,14 +116,28 @@ void VM::checkLimits() {
         iso_.stepsUsed = 0; // a catch may continue with a fresh budget of the same size
         raise("LimitError", "step budget of " + std::to_string(config_.maxSteps) + " exceeded");
     }
-    if (config_.timeoutMs) {
-        auto now = std::chrono::steady_clock::now();
-        if (now >= iso_.deadline) {
-            if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
-            iso_.timedOut = true;
-            iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
-            raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
-        }
+    checkDeadline();
+}
+
+void VM::checkDeadline() {
+    if (!config_.timeoutMs) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now < iso_.deadline) return;
+    if (iso_.timedOut) throw Terminated{"time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded (the TimeoutError was caught and ignored)"};
+    iso_.timedOut = true;
+    iso_.deadline = now + std::chrono::milliseconds(kTimeoutGraceMs);
+    raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
+}
+
+void VM::checkBuilding(const std::string& out, const char* who) {
+    if (out.size() > kMaxStringLength)
+        raise("ValueError", std::string(who) + ": string would exceed the maximum length");
+    if (config_.maxHeapBytes && out.capacity() > config_.maxHeapBytes)
+        raise("MemoryError", std::string(who) + ": the result would exceed the heap limit of " +
+                                 std::to_string(config_.maxHeapBytes) + " bytes");
+    if (++buildChecks_ >= 64) {
+        buildChecks_ = 0;
+        checkDeadline();
     }
 }
 
@@ -205,6 +219,7 @@ void VM::appendString(std::string& out, Value v, int depth) {
         for (uint32_t i = 0; i < a->length; ++i) {
             if (i) out += ',';
             appendString(out, a->at(i), depth + 1);
+            checkBuilding(out, "toString"); // shared elements can make it exponential
         }
         out += ']';
         return;
@@ -219,6 +234,7 @@ void VM::appendString(std::string& out, Value v, int depth) {
             appendQuoted(out, k->chars, k->length);
             out += ':';
             appendString(out, *mapFind(m, k), depth + 1);
+            checkBuilding(out, "toString");
         }
         out += '}';
         return;

@@ -8,11 +8,17 @@ Groups:
   hashflood  32k object keys that all collide under the old string hash
              (libstdc++'s std::hash, seed 0xc70f6907, computed here) parse as
              fast as random keys: json.parse, form.parseURLEncoded, runtime.core.
+  natives    natives whose work or result grows with an argument (strings,
+             json, regex, encode, toString) stop at --max-heap with a
+             MemoryError (or ValueError) within seconds and a peak RSS within
+             a small factor of the limit, or at --timeout with a TimeoutError;
+             empty inputs are O(1) whatever the count.
   flags      limit flags of run and serve: negative values are usage errors
              (exit 2), huge time limits mean no limit instead of firing at once.
 Exit status 1 when any check fails.
 """
 import argparse
+import os
 import pathlib
 import random
 import subprocess
@@ -177,6 +183,122 @@ def group_hashflood(binary):
                   f"random keys {ms['plain']} ms (bound {bound} ms)")
 
 
+# ---- natives ---------------------------------------------------------------
+
+NATIVES_DRIVER = """\
+import strings
+import json
+import regex
+import encode
+import os
+let which = os.args()[0]
+let big = strings.repeat("ab", 1000000)
+fn dag() {
+    let a = [1]
+    for i in range(40) { a = [a, a] }
+    return a
+}
+let cases = {
+    repeatEmpty: fn() { return strings.repeat("", 9223372036854775807) },
+    repeatBig: fn() { return strings.repeat("ab", 900000000) },
+    padLeft: fn() { return strings.padLeft("a", 2000000000, "xy") },
+    padRight: fn() { return strings.padRight("a", 2000000000, "xy") },
+    replaceEmpty: fn() { return strings.replace(big, "", strings.repeat("x", 100)) },
+    replaceGrow: fn() { return strings.replace(big, "a", strings.repeat("x", 100)) },
+    split: fn() { return strings.split(strings.repeat("a", 20000000), "") },
+    splitSep: fn() { return strings.split(strings.repeat(",", 20000000), ",") },
+    toBytes: fn() { return strings.toBytes(strings.repeat("a", 20000000)) },
+    runes: fn() { return strings.runes(strings.repeat("a", 20000000)) },
+    join: fn() {
+        let a = []
+        for i in range(1000) { a.push(big) }
+        return strings.join(a, big)
+    },
+    jsonParse: fn() { return json.parse("[" + strings.repeat("1,", 10000000) + "1]") },
+    jsonParseObjects: fn() { return json.parse("[" + strings.repeat("{},", 5000000) + "1]") },
+    jsonDag: fn() { return json.stringify(dag()) },
+    toStringDag: fn() { return toString(dag()) },
+    formatDag: fn() { return strings.format("%v", dag()) },
+    regexReplace: fn() { return regex.replace("", big, strings.repeat("x", 100)) },
+    regexFindAll: fn() { return regex.findAll("", strings.repeat("a", 20000000)) },
+    regexSplit: fn() { return regex.split("", strings.repeat("a", 20000000)) },
+    hex: fn() { return encode.hex.encode(strings.repeat("a", 60000000)) },
+}
+try {
+    let r = cases[which]()
+    println("ok", len(r))
+} catch e {
+    println(e.kind)
+}
+"""
+
+HEAP = 100_000_000
+# case: accepted outcomes under --max-heap HEAP (a MemoryError, or the
+# length limit's ValueError, which is refused before anything is built).
+MEMORY_CASES = {
+    "repeatEmpty": {"ok 0"},
+    "repeatBig": {"MemoryError"},
+    "padLeft": {"MemoryError"},
+    "padRight": {"MemoryError"},
+    "replaceEmpty": {"MemoryError"},
+    "replaceGrow": {"MemoryError"},
+    "split": {"MemoryError"},
+    "splitSep": {"MemoryError"},
+    "toBytes": {"MemoryError"},
+    "runes": {"MemoryError"},
+    "join": {"MemoryError"},
+    "jsonParse": {"MemoryError"},
+    "jsonParseObjects": {"MemoryError"},
+    "jsonDag": {"MemoryError"},
+    "toStringDag": {"MemoryError"},
+    "formatDag": {"MemoryError"},
+    "regexReplace": {"MemoryError"},
+    "regexFindAll": {"MemoryError"},
+    "regexSplit": {"MemoryError"},
+    "hex": {"MemoryError"},
+}
+# Without a heap limit, the time limit stops them.
+TIME_CASES = ["jsonDag", "toStringDag", "formatDag", "split", "regexFindAll"]
+
+
+def peak_rss_mb(cmd, cwd, timeout):
+    """Runs cmd; (stdout, wall s, peak RSS MB, stderr); stdout None on a timeout."""
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                p.kill()
+                os.wait4(p.pid, 0)
+                return None, time.monotonic() - start, 0, "timed out"
+            time.sleep(0.01)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (out.read().decode(errors="replace").strip(), time.monotonic() - start, usage.ru_maxrss / 1024,
+                err.read().decode(errors="replace"))
+
+
+def group_natives(binary):
+    with tempfile.TemporaryDirectory() as tmp:
+        d = pathlib.Path(tmp)
+        (d / "natives.goost").write_text(NATIVES_DRIVER)
+        for case, accepted in MEMORY_CASES.items():
+            out, wall, rss, err = peak_rss_mb([binary, "run", "--max-heap", str(HEAP), "natives.goost", case], d, 60)
+            # Generous: ~0.5 s and < 400 MB each here; unbounded before.
+            check(out in accepted and wall < 20 and rss < 6 * HEAP / 1e6,
+                  f"natives {case} under --max-heap {HEAP}: {out} in {wall:.2f} s, peak RSS {rss:.0f} MB",
+                  err[-500:])
+        for case in TIME_CASES:
+            out, wall, rss, err = peak_rss_mb([binary, "run", "--timeout", "300", "natives.goost", case], d, 60)
+            check(out == "TimeoutError" and wall < 10, f"natives {case} under --timeout 300: {out} in {wall:.2f} s",
+                  err[-500:])
+
+
 # ---- flags -----------------------------------------------------------------
 
 SPIN = """\
@@ -230,6 +352,7 @@ def group_flags(binary):
 
 GROUPS = {
     "flags": group_flags,
+    "natives": group_natives,
     "hashflood": group_hashflood,
 }
 
