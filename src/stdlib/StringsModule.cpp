@@ -1,6 +1,7 @@
 // The `strings` module (stdlib.md): byte-oriented string functions.
 // Positions and lengths are bytes; bad argument types raise TypeError.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "bytecode/ValueFormat.h"
@@ -342,9 +343,18 @@ Value s_format(VM& vm, Value, Value* a, int n) {
         case 's':
         case 'v': vm.appendString(out, arg()); break;
         case 'd': {
+            // As toInt: a float is truncated, NaN/inf/out of range is a ValueError.
             Value v = arg();
-            if (v.isFloat()) appendInt(out, int64_t(v.asFloat()));
-            else vm.appendString(out, v);
+            if (v.isInt()) {
+                appendInt(out, v.asInt());
+            } else if (v.isFloat()) {
+                double d = v.asFloat();
+                if (std::isnan(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
+                    vm.raise("ValueError", "strings.format: " + vm.toString(v) + " is out of the int range for %d");
+                appendInt(out, int64_t(d));
+            } else {
+                vm.raise("TypeError", std::string("strings.format: %d needs a number, got ") + vm.typeName(v));
+            }
             break;
         }
         case 'x': {

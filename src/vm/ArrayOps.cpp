@@ -2,6 +2,7 @@
 #include "vm/ObjectMethods.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <unordered_map>
 
@@ -82,6 +83,39 @@ Value self_reverse(VM& vm, Value self, Value*, int) {
     return self;
 }
 
+// Stable bottom-up merge sort of data[0..n) through scratch. Unlike
+// std::stable_sort (whose insertion sort walks unguarded, trusting the
+// comparator), it stays in bounds whatever `less` answers: a script
+// comparator may be inconsistent, random or stateful.
+template <class Less> void mergeSort(Value* data, Value* scratch, uint32_t n, Less less) {
+    Value* src = data;
+    Value* dst = scratch;
+    for (uint64_t width = 1; width < n; width *= 2) {
+        for (uint64_t lo = 0; lo < n; lo += 2 * width) {
+            uint64_t mid = std::min<uint64_t>(lo + width, n), hi = std::min<uint64_t>(lo + 2 * width, n);
+            uint64_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = less(src[j], src[i]) ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        std::swap(src, dst);
+    }
+    if (src != data) std::copy(src, src + n, data);
+}
+
+// The default order: numbers by value with every NaN after every other
+// number (a total order, as Go's slices.Sort), strings bytewise; anything
+// else is a TypeError.
+bool defaultLess(VM& vm, const Value& x, const Value& y) {
+    if (x.isFloat() || y.isFloat()) {
+        if (x.isNumber() && y.isNumber()) {
+            bool xNaN = std::isnan(x.asNumber()), yNaN = std::isnan(y.asNumber());
+            if (xNaN || yNaN) return !xNaN;
+        }
+    }
+    return vm.compare(x, y, "<") == -1;
+}
+
 // Sorts a private copy (kept alive as a temporary root, since the
 // comparator may run the GC or even change the array), then installs it.
 Value self_sort(VM& vm, Value self, Value* args, int argc) {
@@ -93,12 +127,14 @@ Value self_sort(VM& vm, Value self, Value* args, int argc) {
     Value* end = begin ? begin + work->length : begin;
     if (argc > 0) {
         Value cmp = args[0];
-        std::stable_sort(begin, end, [&](const Value& x, const Value& y) {
+        ArrayObject* scratch = vm.heap().newArray(work->length); // rooted: values live in both halves
+        TempRoot scratchRoot(vm, Value::object(scratch));
+        mergeSort(begin, scratch->data(), work->length, [&](const Value& x, const Value& y) {
             Value pair[2] = {x, y};
             return vm.call(cmp, pair).truthy();
         });
     } else {
-        std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return vm.compare(x, y, "<") == -1; });
+        std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return defaultLess(vm, x, y); });
     }
     std::swap(a->store, work->store);
     std::swap(a->length, work->length);
