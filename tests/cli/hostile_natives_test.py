@@ -190,6 +190,7 @@ import strings
 import json
 import regex
 import encode
+import assert
 import os
 let which = os.args()[0]
 let big = strings.repeat("ab", 1000000)
@@ -223,6 +224,10 @@ let cases = {
     regexFindAll: fn() { return regex.findAll("", strings.repeat("a", 20000000)) },
     regexSplit: fn() { return regex.split("", strings.repeat("a", 20000000)) },
     hex: fn() { return encode.hex.encode(strings.repeat("a", 60000000)) },
+    assertDag: fn() {
+        assert.eq(dag(), dag())
+        return []
+    },
 }
 try {
     let r = cases[which]()
@@ -258,7 +263,7 @@ MEMORY_CASES = {
     "hex": {"MemoryError"},
 }
 # Without a heap limit, the time limit stops them.
-TIME_CASES = ["jsonDag", "toStringDag", "formatDag", "split", "regexFindAll"]
+TIME_CASES = ["jsonDag", "toStringDag", "formatDag", "split", "regexFindAll", "assertDag"]
 
 
 def peak_rss_mb(cmd, cwd, timeout):
