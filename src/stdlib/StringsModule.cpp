@@ -159,10 +159,10 @@ Value s_replace(VM& vm, Value, Value* a, int n) {
         if (total > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
         vm.checkAllocation(total);
         out.reserve(size_t(total));
-        for (char c : s) {
+        for (size_t i = 0; i < s.size(); ++i) {
             out += to;
-            out += c;
-            if ((out.size() & 0xffff) < to.size() + 1) vm.checkDeadline();
+            out += s[i];
+            if ((i & 0xffff) == 0xffff) vm.checkDeadline();
         }
         out += to;
         return make(vm, out);
