@@ -464,7 +464,8 @@ class Writer {
             }
         }
         out_ += '"';
-        checkSize();
+        // Length only: the caller's checkSize after each element does the rest.
+        if (out_.size() > kMaxStringLength) checkSize();
     }
 
     // Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0.

@@ -80,7 +80,8 @@ VM::VM(Isolate& isolate, bool spawnedThread)
     : iso_(isolate), heap_(isolate.heap), config_(isolate.config()), builtins_(isolate.builtins),
       modules_(isolate.modules), nativeModules_(isolate.nativeModules),
       maxFrames_(spawnedThread ? std::min(config_.threadMaxFrames, config_.maxFrames) : config_.maxFrames),
-      frames_(maxFrames_) {
+      frames_(maxFrames_),
+      buildLimit_(config_.maxHeapBytes ? std::min<uint64_t>(config_.maxHeapBytes, kMaxStringLength) : kMaxStringLength) {
     uint32_t slots = spawnedThread ? std::min(config_.threadStackSlots, config_.maxStackSlots) : config_.maxStackSlots;
     // Reserved straight from the OS: pages are zero (nil) and committed only
     // when touched, whatever malloc the process uses.
@@ -129,13 +130,13 @@ void VM::checkDeadline() {
     raise("TimeoutError", "time limit of " + std::to_string(config_.timeoutMs) + " ms exceeded");
 }
 
-void VM::checkBuilding(const std::string& out, const char* who) {
+void VM::checkBuildingSlowly(const std::string& out, const char* who) {
     if (out.size() > kMaxStringLength)
         raise("ValueError", std::string(who) + ": string would exceed the maximum length");
     if (config_.maxHeapBytes && out.capacity() > config_.maxHeapBytes)
         raise("MemoryError", std::string(who) + ": the result would exceed the heap limit of " +
                                  std::to_string(config_.maxHeapBytes) + " bytes");
-    if (++buildChecks_ >= 64) {
+    if (buildChecks_ >= 64) {
         buildChecks_ = 0;
         checkDeadline();
     }

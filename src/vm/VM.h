@@ -198,7 +198,10 @@ class VM {
     // MemoryError when its buffer alone exceeds the heap limit), also looks
     // at the clock every so often.
     void checkDeadline();
-    void checkBuilding(const std::string& out, const char* who);
+    void checkBuilding(const std::string& out, const char* who) {
+        if (++buildChecks_ < 64 && out.capacity() <= buildLimit_) return; // a few instructions per element
+        checkBuildingSlowly(out, who);
+    }
     const RuntimeConfig& config() const { return config_; }
     StringObject* newString(std::string_view s) { return heap_.newString(s); }
     Value stringValue(std::string_view s) { return Value::object(heap_.newString(s)); }
@@ -333,6 +336,7 @@ class VM {
     // The innermost `limit` frames, innermost first.
     void captureTrace(std::vector<TraceFrame>& out, size_t limit) const;
     void captureExceptionTrace();
+    [[gnu::noinline]] void checkBuildingSlowly(const std::string& out, const char* who);
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);
 
@@ -360,6 +364,7 @@ class VM {
     Value exception_;
     std::vector<TraceFrame> exceptionTrace_;
     uint32_t buildChecks_ = 0; // checkBuilding calls since the clock was last read
+    size_t buildLimit_;        // the largest buffer checkBuilding lets pass without a closer look
     size_t exceptionDepth_ = 0; // frames when it was thrown (exceptionTrace_ may hold fewer)
     // An error's `stack` field keeps at most this many frames (innermost first).
     static constexpr size_t kMaxStackEntries = 64;
