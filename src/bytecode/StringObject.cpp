@@ -1,21 +1,19 @@
 #include "bytecode/StringObject.h"
 
 #include <cstdlib>
-#include <functional>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 
+#include "common/SipHash.h"
+
 namespace langoost {
 
 uint32_t hashBytes(std::string_view bytes) {
-    // libstdc++'s hash (Murmur-based, 8 bytes a step), folded to 32 bits;
-    // never 0, which marks "not computed".
-    uint64_t h = std::hash<std::string_view>{}(bytes);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL; // finalizer: spread high bits into the low ones the table masks
-    h ^= h >> 33;
-    uint32_t folded = uint32_t(h);
+    // SipHash-1-3 under the process's random key (common/SipHash.h: no
+    // offline collisions), folded to 32 bits; never 0, which marks "not computed".
+    uint64_t h = keyedHash(bytes);
+    uint32_t folded = uint32_t(h ^ (h >> 32));
     return folded ? folded : 1;
 }
 
@@ -30,7 +28,7 @@ StringObject* StringObject::construct(void* memory, std::string_view bytes) {
 StringObject* internConstant(std::string_view bytes) {
     // Never destroyed: constants may be referenced until the process ends.
     static std::mutex& mutex = *new std::mutex;
-    static auto& table = *new std::unordered_map<std::string_view, StringObject*>;
+    static auto& table = *new std::unordered_map<std::string_view, StringObject*, KeyedStringHash>;
     std::lock_guard lock(mutex);
     auto it = table.find(bytes);
     if (it != table.end()) return it->second;

@@ -2,12 +2,37 @@
 // FILE`; everything after the script name belongs to the script. `langoost`
 // alone starts the REPL.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "cli/Commands.h"
 #include "cli/FormatCommand.h"
 
 using namespace langoost;
+
+namespace {
+
+// Numeric flags are unsigned, and CLI11 reads "-1" into an unsigned option
+// as 2^64-1 (which then meant "time is up at once" or "no heap limit"):
+// a leading minus is a usage error instead.
+const CLI::Validator kNonNegative(
+    [](std::string& text) -> std::string {
+        size_t first = text.find_first_not_of(" \t");
+        if (first != std::string::npos && text[first] == '-') return "must not be negative, got " + text;
+        return {};
+    },
+    "", "NON-NEGATIVE");
+
+// Time limits above this many milliseconds (24.8 days) mean no limit: no
+// deadline arithmetic (steady_clock::now() + ms, poll's int timeout) can
+// overflow. A script limit of 0 is already "none"; connection timeouts keep
+// this value, which poll() takes as it is.
+constexpr uint64_t kMaxTimeLimitMs = INT32_MAX;
+uint64_t scriptTimeLimit(uint64_t ms) { return ms > kMaxTimeLimitMs ? 0 : ms; }
+uint64_t connectionTimeLimit(uint64_t ms) { return std::min(ms, kMaxTimeLimitMs); }
+
+} // namespace
 
 int main(int argc, char** argv) {
     if (std::optional<int> status = runEmbeddedProgram(argc, argv)) return *status;
@@ -31,11 +56,14 @@ int main(int argc, char** argv) {
     RunLimits limits;
     auto* run = app.add_subcommand("run", "Compile and run a script: langoost run [LIMITS] FILE [ARGS...]");
     run->add_option("file", runFile, "Script to run")->required();
-    run->add_option("--max-heap", limits.maxHeapBytes, "Heap limit in bytes (MemoryError when exceeded)");
-    run->add_option("--max-depth", limits.maxFrames, "Call depth limit (StackOverflowError)");
-    run->add_option("--max-steps", limits.maxSteps, "Step budget: calls plus loop iterations (LimitError)");
-    run->add_option("--timeout", limits.timeoutMs, "Wall-clock limit in milliseconds (TimeoutError)");
-    run->add_option("--max-output", limits.maxOutputBytes, "Output limit in bytes (LimitError)");
+    run->add_option("--max-heap", limits.maxHeapBytes, "Heap limit in bytes (MemoryError when exceeded)")
+        ->check(kNonNegative);
+    run->add_option("--max-depth", limits.maxFrames, "Call depth limit (StackOverflowError)")->check(kNonNegative);
+    run->add_option("--max-steps", limits.maxSteps, "Step budget: calls plus loop iterations (LimitError)")
+        ->check(kNonNegative);
+    run->add_option("--timeout", limits.timeoutMs, "Wall-clock limit in milliseconds (TimeoutError)")
+        ->check(kNonNegative);
+    run->add_option("--max-output", limits.maxOutputBytes, "Output limit in bytes (LimitError)")->check(kNonNegative);
     run->allow_extras();
 
     std::string disasmFile;
@@ -59,30 +87,36 @@ int main(int argc, char** argv) {
     auto* serveCmd = app.add_subcommand("serve", "Serve HTTP: every request runs a script in a fresh isolate");
     serveCmd->add_option("target", serve.target, "A script (runs for every request) or a directory (routed)")->required();
     serveCmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
-    serveCmd->add_option("--port", serve.port, "Port to listen on (0: any free port)")->capture_default_str();
-    serveCmd->add_option("--workers", serve.workers, "Worker threads (default: one per core)");
+    serveCmd->add_option("--port", serve.port, "Port to listen on (0: any free port)")->capture_default_str()
+        ->check(kNonNegative);
+    serveCmd->add_option("--workers", serve.workers, "Worker threads (default: one per core)")->check(kNonNegative);
     serveCmd->add_option("--core", serve.core, "runtime.core backend: file:PATH or redis://HOST:PORT/DB (default: embedded)");
     serveCmd->add_option("--access-log", serve.accessLog, "Log one line per request to FILE ('-': stdout)")->type_name("FILE");
     serveCmd->add_flag("--dev", serve.dev, "Show error details and stack traces in 500 responses");
-    serveCmd->add_option("--timeout-ms", serve.limits.timeoutMs, "Per-request time limit (503 when exceeded)")->capture_default_str();
-    serveCmd->add_option("--max-memory-mb", maxMemoryMb, "Per-request heap limit (503 when exceeded)")->capture_default_str();
-    serveCmd->add_option("--max-body-bytes", serve.maxBodyBytes, "Request body limit (413 when exceeded)")->capture_default_str();
+    serveCmd->add_option("--timeout-ms", serve.limits.timeoutMs, "Per-request time limit (503 when exceeded)")->capture_default_str()
+        ->check(kNonNegative);
+    serveCmd->add_option("--max-memory-mb", maxMemoryMb, "Per-request heap limit (503 when exceeded)")->capture_default_str()
+        ->check(kNonNegative);
+    serveCmd->add_option("--max-body-bytes", serve.maxBodyBytes, "Request body limit (413 when exceeded)")->capture_default_str()
+        ->check(kNonNegative);
     serveCmd->add_option("--max-output-bytes", serve.limits.maxOutputBytes, "Response body limit for scripts (500 when exceeded)")
-        ->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
     serveCmd->add_option("--max-header-bytes", serve.maxHeaderBytes, "Request line + headers limit (431 when exceeded)")
-        ->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
     serveCmd->add_option("--header-timeout-ms", serve.headerTimeoutMs, "Time allowed to send the request headers (408)")
-        ->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
     serveCmd->add_option("--body-timeout-ms", serve.bodyTimeoutMs, "Time allowed to send the whole request body, from the end of the headers (408)")
-        ->capture_default_str();
-    serveCmd->add_option("--idle-timeout-ms", serve.idleTimeoutMs, "Keep-alive idle / stalled transfer limit")->capture_default_str();
-    serveCmd->add_option("--grace-ms", serve.graceMs, "On SIGTERM/SIGINT, time given to in-flight requests")->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
+    serveCmd->add_option("--idle-timeout-ms", serve.idleTimeoutMs, "Keep-alive idle / stalled transfer limit")->capture_default_str()
+        ->check(kNonNegative);
+    serveCmd->add_option("--grace-ms", serve.graceMs, "On SIGTERM/SIGINT, time given to in-flight requests")->capture_default_str()
+        ->check(kNonNegative);
     serveCmd->add_option("--max-connections", serve.maxConnections, "Open connections per worker (503 beyond)")
-        ->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
     serveCmd->add_option("--max-streams", serve.maxStreams, "Concurrent long-lived requests: SSE, WebSocket (503 beyond)")
-        ->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
     serveCmd->add_option("--max-waiting", serve.maxWaiting, "Requests parked in waits, per process (503 beyond)")
-        ->capture_default_str();
+        ->capture_default_str()->check(kNonNegative);
     serveCmd->add_flag("--h2c", serve.h2c, "Also serve cleartext HTTP/2 (prior knowledge, or Upgrade: h2c) on the port");
     serveCmd->add_option("--tls-cert", serve.tlsCert, "TLS certificate chain (PEM); with --tls-key: HTTPS, h2 or http/1.1 by ALPN")
         ->type_name("FILE");
@@ -134,6 +168,7 @@ int main(int argc, char** argv) {
         return code == 0 ? kExitOk : kExitUsage;
     }
 
+    limits.timeoutMs = scriptTimeLimit(limits.timeoutMs);
     if (*run) return runCommand(runFile, scriptArgs, limits);
     if (*disasm) return disasmCommand(disasmFile);
     if (*check) return checkCommand(checkFiles);
@@ -144,7 +179,12 @@ int main(int argc, char** argv) {
     if (*compile) return compileCommand(compileFile, compileOutput);
     if (*build) return buildCommand(buildDir);
     if (*serveCmd) {
-        serve.limits.maxMemoryBytes = maxMemoryMb << 20;
+        // Megabytes past 2^44 do not fit in bytes: as large as "no limit" (0).
+        serve.limits.maxMemoryBytes = maxMemoryMb > (UINT64_MAX >> 20) ? 0 : maxMemoryMb << 20;
+        serve.limits.timeoutMs = scriptTimeLimit(serve.limits.timeoutMs);
+        serve.headerTimeoutMs = connectionTimeLimit(serve.headerTimeoutMs);
+        serve.idleTimeoutMs = connectionTimeLimit(serve.idleTimeoutMs);
+        serve.graceMs = connectionTimeLimit(serve.graceMs);
         return serveCommand(serve);
     }
     std::printf("langoost %s (C++20, %s dispatch)\n", LANGOOST_VERSION,

@@ -11,8 +11,14 @@ namespace {
 // arrays element-wise, objects and instances key by key (instances also
 // need the same class); anything else by identity. Depth-limited so cyclic
 // values end in an error instead of a crash.
+// A value is equal to itself (shared sub-values are not walked twice), and
+// the time limit is checked as the walk goes: two equal but separately
+// built DAGs can still take time exponential in their size.
 bool deepEqual(VM& vm, Value a, Value b, int depth) {
     if (depth > 200) vm.raise("ValueError", "assert: values are nested too deeply (or cyclic) to compare");
+    static thread_local uint32_t visits = 0;
+    if ((++visits & 0xfff) == 0) vm.checkDeadline();
+    if (a.isObj() && a.identical(b)) return true;
     if (a.isObjType(ObjType::Array) && b.isObjType(ObjType::Array)) {
         auto* x = a.as<ArrayObject>();
         auto* y = b.as<ArrayObject>();

@@ -22,9 +22,10 @@ inline int64_t argInt(VM& vm, const char* fn, Value* args, int argc, int i) {
                               (i < argc ? vm.typeName(args[i]) : "nothing"));
 }
 
-// A new string value; ValueError beyond kMaxStringLength.
+// A new string value; ValueError beyond kMaxStringLength, MemoryError beyond the heap limit.
 inline Value makeString(VM& vm, std::string_view s) {
     if (s.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+    vm.checkAllocation(s.size());
     return vm.stringValue(s);
 }
 

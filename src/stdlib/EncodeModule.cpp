@@ -35,6 +35,7 @@ int hexDigit(char c) {
 Value hex_encode(VM& vm, Value, Value* a, int n) {
     auto s = argString(vm, "hex.encode", a, n, 0);
     if (s.size() > kMaxStringLength / 2) vm.raise("ValueError", "hex.encode: input is too large");
+    vm.checkAllocation(uint64_t(s.size()) * 2); // before the result is built
     return makeString(vm, hexEncode(s));
 }
 
@@ -113,6 +114,7 @@ std::string b64decode(VM& vm, const char* fn, std::string_view in, const char* a
 Value b64_encode(VM& vm, Value, Value* a, int n) {
     auto s = argString(vm, "base64.encode", a, n, 0);
     if (s.size() / 3 * 4 > kMaxStringLength - 4) vm.raise("ValueError", "base64.encode: input is too large");
+    vm.checkAllocation((uint64_t(s.size()) + 2) / 3 * 4);
     return makeString(vm, b64encode(s, kStd, true));
 }
 Value b64_decode(VM& vm, Value, Value* a, int n) {
@@ -122,6 +124,7 @@ Value b64_decode(VM& vm, Value, Value* a, int n) {
 Value b64_urlEncode(VM& vm, Value, Value* a, int n) {
     auto s = argString(vm, "base64.urlEncode", a, n, 0);
     if (s.size() / 3 * 4 > kMaxStringLength - 4) vm.raise("ValueError", "base64.urlEncode: input is too large");
+    vm.checkAllocation((uint64_t(s.size()) + 2) / 3 * 4);
     return makeString(vm, b64encode(s, kUrl, false));
 }
 Value b64_urlDecode(VM& vm, Value, Value* a, int n) {

@@ -39,27 +39,31 @@ struct UseSlowPath {};
 
 class DomBuilder {
   public:
-    explicit DomBuilder(VM& vm) : vm_(vm), growth_(vm) {}
+    explicit DomBuilder(VM& vm) : vm_(vm), growth_(vm, "json.parse") {}
 
     Value build(simdjson::dom::element e, int depth) {
         using simdjson::dom::element_type;
         switch (e.type()) {
         case element_type::ARRAY: {
             if (depth >= kMaxDepth) throw UseSlowPath{};
-            growth_.check("json.parse");
+            growth_.check();
             simdjson::dom::array a = e.get_array().value_unsafe();
             ArrayObject* out = vm_.heap().newArray(0, uint32_t(std::min<size_t>(a.size(), 1u << 16)));
-            for (simdjson::dom::element item : a) arrayPush(vm_, out, build(item, depth + 1));
+            for (simdjson::dom::element item : a) {
+                arrayPush(vm_, out, build(item, depth + 1));
+                growth_.tick();
+            }
             return Value::object(out);
         }
         case element_type::OBJECT: {
             if (depth >= kMaxDepth) throw UseSlowPath{};
-            growth_.check("json.parse");
+            growth_.check();
             MapObject* out = vm_.heap().newMap();
             simdjson::dom::object obj = e.get_object().value_unsafe();
             for (simdjson::dom::key_value_pair kv : obj) {
                 Value v = build(kv.value, depth + 1);
                 mapSet(vm_.heap(), out, vm_.newString(kv.key), v);
+                growth_.tick();
             }
             return Value::object(out);
         }
@@ -136,7 +140,7 @@ class OnDemandBuilder {
   public:
     OnDemandBuilder(VM& vm, const simdjson::padded_string& text, simdjson::ondemand::document& doc,
                     simdjson::error_code domError)
-        : vm_(vm), text_(text), doc_(doc), domError_(domError), growth_(vm) {}
+        : vm_(vm), text_(text), doc_(doc), domError_(domError), growth_(vm, "json.parse") {}
     bool scalarDoc_ = false;
 
     // Reports the error at On-Demand's position; the DOM parser's verdict,
@@ -201,7 +205,7 @@ class OnDemandBuilder {
         switch (t) {
         case json_type::array: {
             if (depth >= kMaxDepth) nestingError();
-            growth_.check("json.parse");
+            growth_.check();
             simdjson::ondemand::array a;
             if ((e = v.get_array().get(a))) fail(e);
             ArrayObject* out = vm_.heap().newArray(0);
@@ -209,12 +213,13 @@ class OnDemandBuilder {
                 simdjson::ondemand::value x;
                 if ((e = item.get(x))) fail(e);
                 arrayPush(vm_, out, build(x, depth + 1));
+                growth_.tick();
             }
             return Value::object(out);
         }
         case json_type::object: {
             if (depth >= kMaxDepth) nestingError();
-            growth_.check("json.parse");
+            growth_.check();
             simdjson::ondemand::object o;
             if ((e = v.get_object().get(o))) fail(e);
             MapObject* out = vm_.heap().newMap();
@@ -225,6 +230,7 @@ class OnDemandBuilder {
                 simdjson::ondemand::value x;
                 if ((e = field.value().get(x))) fail(e);
                 mapSet(vm_.heap(), out, k, build(x, depth + 1));
+                growth_.tick();
             }
             return Value::object(out);
         }
@@ -247,6 +253,21 @@ class OnDemandBuilder {
     GrowthGuard growth_;
 };
 
+// simdjson's working memory (the padded copy, structural indexes, tape and
+// string buffer) is several times the document, outside the heap: a
+// document is refused when that alone would pass the heap limit, and a
+// parser that grew past kKeptParserBytes gives its buffers back afterwards
+// instead of holding them for the thread's life.
+constexpr uint64_t kParseWorkFactor = 4;
+constexpr size_t kKeptParserBytes = 16u << 20;
+
+template <class Parser> struct ParserTrim {
+    Parser& parser;
+    ~ParserTrim() {
+        if (parser.capacity() > kKeptParserBytes) parser = Parser();
+    }
+};
+
 Value parseSlow(VM& vm, const simdjson::padded_string& text, simdjson::error_code domError) {
     std::string_view s(text.data(), text.size());
     // Errors found while indexing the input have no position in On-Demand.
@@ -258,6 +279,7 @@ Value parseSlow(VM& vm, const simdjson::padded_string& text, simdjson::error_cod
     default: break;
     }
     static thread_local simdjson::ondemand::parser parser;
+    ParserTrim<simdjson::ondemand::parser> trim{parser};
     simdjson::ondemand::document doc;
     simdjson::error_code e = parser.iterate(text).get(doc);
     if (e) syntaxError(vm, domError == simdjson::SUCCESS ? 0 : s.size(), describe(e));
@@ -329,6 +351,7 @@ class Writer {
                 if (i) out_ += ',';
                 newline(depth + 1);
                 value(a->at(i), depth + 1);
+                checkSize();
             }
             if (a->length) newline(depth);
             out_ += ']';
@@ -351,6 +374,7 @@ class Writer {
                 string(k->chars, k->length);
                 out_ += indent_ > 0 ? ": " : ":";
                 value(*field, depth + 1);
+                checkSize();
             }
             if (!first) newline(depth);
             out_ += '}';
@@ -391,9 +415,9 @@ class Writer {
     }
     void leave() { open_.pop_back(); }
 
-    void checkSize() {
-        if (out_.size() > kMaxStringLength) vm_.raise("ValueError", std::string(who_) + ": result would exceed the maximum string length");
-    }
+    // Shared values (`a = [a, a]` forty times) make the output exponential
+    // in the input: length, heap limit and time are checked as it grows.
+    void checkSize() { vm_.checkBuilding(out_, who_); }
 
     void newline(int depth) {
         if (indent_ <= 0) return;
@@ -440,7 +464,8 @@ class Writer {
             }
         }
         out_ += '"';
-        checkSize();
+        // Length only: the caller's checkSize after each element does the rest.
+        if (out_.size() > kMaxStringLength) checkSize();
     }
 
     // Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0.
@@ -481,8 +506,13 @@ Value json_stringify(VM& vm, Value, Value* args, int argc) {
 } // namespace
 
 Value jsonParse(VM& vm, std::string_view s) {
+    uint64_t limit = vm.config().maxHeapBytes;
+    if (limit && uint64_t(s.size()) * kParseWorkFactor > limit)
+        vm.raise("MemoryError", "json.parse: parsing a document of " + std::to_string(s.size()) +
+                                    " bytes would exceed the heap limit of " + std::to_string(limit) + " bytes");
     simdjson::padded_string text(s);
     static thread_local simdjson::dom::parser parser;
+    ParserTrim<simdjson::dom::parser> trim{parser};
     simdjson::dom::element root;
     simdjson::error_code e = parser.parse(text).get(root);
     if (e) return parseSlow(vm, text, e);

@@ -31,7 +31,9 @@ Value toIntResult(VM& vm, const char* fn, double d) {
 Value m_abs(VM& vm, Value, Value* a, int n) {
     if (n > 0 && a[0].isInt()) {
         int64_t i = a[0].asInt();
-        return Value::integer(i < 0 ? int64_t(0 - uint64_t(i)) : i);
+        // -INT64_MIN is not an int: an error rather than a negative "absolute value".
+        if (i == INT64_MIN) vm.raise("ValueError", "math.abs: " + std::to_string(i) + " has no absolute value in the int range");
+        return Value::integer(i < 0 ? -i : i);
     }
     return Value::number(std::fabs(num(vm, "abs", a, n, 0)));
 }

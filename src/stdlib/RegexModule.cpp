@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/SipHash.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 
@@ -30,7 +31,7 @@ class PatternCache {
     // The compiled pattern, or null with `error` set.
     std::shared_ptr<const RE2> get(std::string_view pattern, std::string& error) {
         std::lock_guard lock(mutex_);
-        auto it = map_.find(std::string(pattern));
+        auto it = map_.find(pattern);
         if (it != map_.end()) return it->second;
         RE2::Options options;
         options.set_log_errors(false);
@@ -46,7 +47,8 @@ class PatternCache {
 
   private:
     std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<const RE2>> map_;
+    // Keyed hash: patterns may come from requests.
+    std::unordered_map<std::string, std::shared_ptr<const RE2>, KeyedStringHash, std::equal_to<>> map_;
 };
 
 PatternCache& cache() {
@@ -78,14 +80,18 @@ size_t charLength(std::string_view s, size_t i) {
 // Calls `each(groups)` for successive non-overlapping matches (Go semantics);
 // groups[0] is the whole match. Stops after `limit` matches when limit >= 0,
 // or when `each` returns false.
+// Each search may scan the rest of the text: the time limit is checked
+// between searches (each one on long texts, every 256th on short ones).
 template <typename F>
-void forEachMatch(const RE2& re, std::string_view s, int64_t limit, int ngroups, F each) {
+void forEachMatch(VM& vm, const RE2& re, std::string_view s, int64_t limit, int ngroups, F each) {
     std::vector<re2::StringPiece> groups(size_t(ngroups) + 1);
     size_t pos = 0;
     ptrdiff_t prevEnd = -1;
     int64_t count = 0;
     re2::StringPiece text(s.data(), s.size());
+    uint32_t searches = 0;
     while (pos <= s.size() && (limit < 0 || count < limit)) {
+        if ((++searches & 255) == 0 || s.size() - pos > (64u << 10)) vm.checkDeadline();
         if (!re.Match(text, pos, s.size(), RE2::UNANCHORED, groups.data(), int(groups.size()))) break;
         size_t start = size_t(groups[0].data() - s.data());
         size_t end = start + groups[0].size();
@@ -125,8 +131,10 @@ Value re_findAll(VM& vm, Value, Value* a, int n) {
     std::string_view s = strArg(vm, "findAll", a, n, 1);
     int64_t limit = limitArg(vm, "regex.findAll", a, n, 2);
     ArrayObject* out = vm.heap().newArray(0);
-    forEachMatch(*re, s, limit, 0, [&](auto& g, size_t, size_t) {
+    GrowthGuard growth(vm, "regex.findAll");
+    forEachMatch(vm, *re, s, limit, 0, [&](auto& g, size_t, size_t) {
         arrayPush(vm, out, vm.stringValue(std::string_view(g[0].data(), g[0].size())));
+        growth.tick();
         return out->length < kMaxArrayLength;
     });
     return Value::object(out);
@@ -199,11 +207,12 @@ Value re_replace(VM& vm, Value, Value* a, int n) {
     std::string out;
     size_t last = 0;
     bool tooLong = false;
-    forEachMatch(*re, s, -1, re->NumberOfCapturingGroups(), [&](auto& g, size_t start, size_t end) {
+    forEachMatch(vm, *re, s, -1, re->NumberOfCapturingGroups(), [&](auto& g, size_t start, size_t end) {
         out.append(s.substr(last, start - last));
         expand(*re, repl, g, out);
         last = end;
         tooLong = out.size() > kMaxStringLength;
+        if (!tooLong) vm.checkBuilding(out, "regex.replace");
         return !tooLong;
     });
     if (tooLong) vm.raise("ValueError", "regex.replace: result would exceed the maximum string length");
@@ -222,9 +231,11 @@ Value re_split(VM& vm, Value, Value* a, int n) {
     // Go's Regexp.Split(s, -1): an empty match at 0 splits nothing, and no
     // trailing piece follows a match that starts at the very end.
     size_t begin = 0, lastStart = 0;
-    forEachMatch(*re, s, -1, 0, [&](auto&, size_t start, size_t end) {
+    GrowthGuard growth(vm, "regex.split");
+    forEachMatch(vm, *re, s, -1, 0, [&](auto&, size_t start, size_t end) {
         lastStart = start;
         if (end != 0) arrayPush(vm, out, vm.stringValue(s.substr(begin, start - begin)));
+        growth.tick();
         begin = end;
         return out->length < kMaxArrayLength;
     });

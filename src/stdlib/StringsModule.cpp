@@ -1,6 +1,8 @@
 // The `strings` module (stdlib.md): byte-oriented string functions.
 // Positions and lengths are bytes; bad argument types raise TypeError.
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 
 #include "bytecode/ValueFormat.h"
 #include "stdlib/Stdlib.h"
@@ -19,6 +21,28 @@ std::string_view str(VM& vm, const char* fn, Value* args, int argc, int i) {
 int64_t integer(VM& vm, const char* fn, Value* args, int argc, int i) {
     vm.checkArgs(fn, args, argc, i, ValueType::Int);
     return args[i].asInt();
+}
+
+// The first `sub` in `s` at or after `from`, or npos. glibc's memmem is
+// linear in the worst case (Two-Way), where string_view::find is
+// O(len(s) * len(sub)) on inputs like "aaa…a" / "aa…ab".
+size_t findBytes(std::string_view s, std::string_view sub, size_t from = 0) {
+    if (from > s.size()) return std::string_view::npos;
+    if (sub.empty()) return from;
+    // One byte: memchr (also what sanitizers check only up to the hit, where
+    // their memmem checks the whole rest of the text on every call).
+    const void* hit = sub.size() == 1 ? std::memchr(s.data() + from, sub[0], s.size() - from)
+                                      : ::memmem(s.data() + from, s.size() - from, sub.data(), sub.size());
+    return hit ? size_t(static_cast<const char*>(hit) - s.data()) : std::string_view::npos;
+}
+
+// The last `sub` in `s`: a forward search of the reversed strings, linear too.
+size_t findLastBytes(std::string_view s, std::string_view sub) {
+    if (sub.size() > s.size()) return std::string_view::npos;
+    if (sub.size() <= 2) return s.rfind(sub);
+    std::string rs(s.rbegin(), s.rend()), rsub(sub.rbegin(), sub.rend());
+    size_t i = findBytes(rs, rsub);
+    return i == std::string_view::npos ? i : s.size() - i - sub.size();
 }
 
 Value make(VM& vm, std::string_view s) {
@@ -56,15 +80,15 @@ Value s_hasSuffix(VM& vm, Value, Value* a, int n) {
     return Value::boolean(str(vm, "hasSuffix", a, n, 0).ends_with(str(vm, "hasSuffix", a, n, 1)));
 }
 Value s_indexOf(VM& vm, Value, Value* a, int n) {
-    size_t i = str(vm, "indexOf", a, n, 0).find(str(vm, "indexOf", a, n, 1));
+    size_t i = findBytes(str(vm, "indexOf", a, n, 0), str(vm, "indexOf", a, n, 1));
     return Value::integer(i == std::string_view::npos ? -1 : int64_t(i));
 }
 Value s_lastIndexOf(VM& vm, Value, Value* a, int n) {
-    size_t i = str(vm, "lastIndexOf", a, n, 0).rfind(str(vm, "lastIndexOf", a, n, 1));
+    size_t i = findLastBytes(str(vm, "lastIndexOf", a, n, 0), str(vm, "lastIndexOf", a, n, 1));
     return Value::integer(i == std::string_view::npos ? -1 : int64_t(i));
 }
 Value s_contains(VM& vm, Value, Value* a, int n) {
-    return Value::boolean(str(vm, "contains", a, n, 0).find(str(vm, "contains", a, n, 1)) != std::string_view::npos);
+    return Value::boolean(findBytes(str(vm, "contains", a, n, 0), str(vm, "contains", a, n, 1)) != std::string_view::npos);
 }
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
@@ -93,15 +117,20 @@ Value s_split(VM& vm, Value, Value* a, int n) {
     auto sep = str(vm, "split", a, n, 1);
     ArrayObject* out = vm.heap().newArray(0);
     TempRoot root(vm, Value::object(out));
+    GrowthGuard growth(vm, "strings.split");
     if (sep.empty()) {
-        for (char c : s) arrayPush(vm, out, vm.stringValue(std::string_view(&c, 1)));
+        for (char c : s) {
+            arrayPush(vm, out, vm.stringValue(std::string_view(&c, 1)));
+            growth.tick();
+        }
         return Value::object(out);
     }
     size_t start = 0;
     for (;;) {
-        size_t i = s.find(sep, start);
+        size_t i = findBytes(s, sep, start);
         if (i == std::string_view::npos) break;
         arrayPush(vm, out, vm.stringValue(s.substr(start, i - start)));
+        growth.tick();
         start = i + sep.size();
     }
     arrayPush(vm, out, vm.stringValue(s.substr(start)));
@@ -116,7 +145,7 @@ Value s_join(VM& vm, Value, Value* a, int n) {
     for (uint32_t i = 0; i < arr->length; ++i) {
         if (i) out += sep;
         vm.appendString(out, arr->at(i));
-        if (out.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+        vm.checkBuilding(out, "strings.join");
     }
     return make(vm, out);
 }
@@ -127,21 +156,27 @@ Value s_replace(VM& vm, Value, Value* a, int n) {
     auto to = str(vm, "replace", a, n, 2);
     std::string out;
     if (from.empty()) {
-        // Go semantics: insert `to` before every byte and at the end.
-        for (char c : s) {
+        // Go semantics: insert `to` before every byte and at the end. The
+        // size is known: refused before anything is built when too large.
+        uint64_t total = uint64_t(s.size()) + (uint64_t(s.size()) + 1) * to.size();
+        if (total > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+        vm.checkAllocation(total);
+        out.reserve(size_t(total));
+        for (size_t i = 0; i < s.size(); ++i) {
             out += to;
-            out += c;
+            out += s[i];
+            if ((i & 0xffff) == 0xffff) vm.checkDeadline();
         }
         out += to;
         return make(vm, out);
     }
     size_t start = 0;
     for (;;) {
-        size_t i = s.find(from, start);
+        size_t i = findBytes(s, from, start);
         if (i == std::string_view::npos) break;
         out.append(s.substr(start, i - start));
         out.append(to);
-        if (out.size() > kMaxStringLength) vm.raise("ValueError", "string would exceed the maximum length");
+        vm.checkBuilding(out, "strings.replace");
         start = i + from.size();
     }
     out.append(s.substr(start));
@@ -172,8 +207,12 @@ Value s_fromBytes(VM& vm, Value, Value* a, int) {
 
 Value s_toBytes(VM& vm, Value, Value* a, int n) {
     auto s = str(vm, "toBytes", a, n, 0);
+    vm.checkAllocation(uint64_t(s.size()) * sizeof(Value));
     ArrayObject* out = vm.heap().newArray(uint32_t(s.size()));
-    for (size_t i = 0; i < s.size(); ++i) out->at(uint32_t(i)) = Value::integer(static_cast<unsigned char>(s[i]));
+    for (size_t i = 0; i < s.size(); ++i) {
+        out->at(uint32_t(i)) = Value::integer(static_cast<unsigned char>(s[i]));
+        if ((i & 0xfffff) == 0xfffff) vm.checkDeadline();
+    }
     return Value::object(out);
 }
 
@@ -184,10 +223,21 @@ Value pad(VM& vm, Value* a, int n, bool left) {
     auto p = n > 2 ? str(vm, fn, a, n, 2) : std::string_view(" ");
     if (width > int64_t(kMaxStringLength)) vm.raise("ValueError", std::string(fn) + ": width is too large");
     if (int64_t(s.size()) >= width || p.empty()) return make(vm, s);
-    std::string fill;
-    while (int64_t(fill.size() + s.size()) < width) fill += p;
-    fill.resize(size_t(width) - s.size());
-    return make(vm, left ? fill + std::string(s) : std::string(s) + fill);
+    vm.checkAllocation(uint64_t(width)); // refused before anything is built
+    size_t fillBytes = size_t(width) - s.size();
+    std::string out;
+    out.reserve(size_t(width));
+    if (!left) out += s;
+    size_t fillStart = out.size();
+    // The fill doubles itself: ~30 copies for any width, the clock read between them.
+    out.append(p.substr(0, std::min(p.size(), fillBytes)));
+    while (out.size() - fillStart < fillBytes) {
+        size_t have = out.size() - fillStart;
+        out.append(out, fillStart, std::min(have, fillBytes - have));
+        vm.checkDeadline();
+    }
+    if (left) out += s;
+    return make(vm, out);
 }
 Value s_padLeft(VM& vm, Value, Value* a, int n) { return pad(vm, a, n, true); }
 Value s_padRight(VM& vm, Value, Value* a, int n) { return pad(vm, a, n, false); }
@@ -198,10 +248,17 @@ Value s_repeat(VM& vm, Value, Value* a, int n) {
     if (count < 0) vm.raise("ValueError", "strings.repeat: negative count");
     if (!s.empty() && uint64_t(count) > kMaxStringLength / s.size())
         vm.raise("ValueError", "string would exceed the maximum length");
-    vm.checkAllocation(s.size() * uint64_t(count));
+    if (s.empty() || count == 0) return make(vm, ""); // O(1), whatever the count
+    size_t total = s.size() * size_t(count);
+    vm.checkAllocation(total);
     std::string out;
-    out.reserve(s.size() * size_t(count));
-    for (int64_t i = 0; i < count; ++i) out += s;
+    out.reserve(total);
+    out += s;
+    // Doubling: ~30 copies for any count, the clock read between them.
+    while (out.size() < total) {
+        out.append(out, 0, std::min(out.size(), total - out.size()));
+        vm.checkDeadline();
+    }
     return make(vm, out);
 }
 
@@ -210,7 +267,7 @@ Value s_count(VM& vm, Value, Value* a, int n) {
     auto sub = str(vm, "count", a, n, 1);
     if (sub.empty()) return Value::integer(int64_t(s.size()) + 1);
     int64_t c = 0;
-    for (size_t i = s.find(sub); i != std::string_view::npos; i = s.find(sub, i + sub.size())) ++c;
+    for (size_t i = findBytes(s, sub); i != std::string_view::npos; i = findBytes(s, sub, i + sub.size())) ++c;
     return Value::integer(c);
 }
 
@@ -246,8 +303,12 @@ uint32_t decodeRune(std::string_view s, size_t& i) {
 
 Value s_runes(VM& vm, Value, Value* a, int n) {
     auto s = str(vm, "runes", a, n, 0);
+    vm.checkAllocation(uint64_t(s.size()) * sizeof(Value));
     ArrayObject* out = vm.heap().newArray(0, uint32_t(s.size()));
-    for (size_t i = 0; i < s.size();) arrayPush(vm, out, Value::integer(decodeRune(s, i)));
+    for (size_t i = 0; i < s.size();) {
+        arrayPush(vm, out, Value::integer(decodeRune(s, i)));
+        if ((out->length & 0xfffff) == 0) vm.checkDeadline();
+    }
     return Value::object(out);
 }
 
@@ -285,9 +346,18 @@ Value s_format(VM& vm, Value, Value* a, int n) {
         case 's':
         case 'v': vm.appendString(out, arg()); break;
         case 'd': {
+            // As toInt: a float is truncated, NaN/inf/out of range is a ValueError.
             Value v = arg();
-            if (v.isFloat()) appendInt(out, int64_t(v.asFloat()));
-            else vm.appendString(out, v);
+            if (v.isInt()) {
+                appendInt(out, v.asInt());
+            } else if (v.isFloat()) {
+                double d = v.asFloat();
+                if (std::isnan(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
+                    vm.raise("ValueError", "strings.format: " + vm.toString(v) + " is out of the int range for %d");
+                appendInt(out, int64_t(d));
+            } else {
+                vm.raise("TypeError", std::string("strings.format: %d needs a number, got ") + vm.typeName(v));
+            }
             break;
         }
         case 'x': {

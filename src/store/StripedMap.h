@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/SipHash.h"
 #include "store/CoreStore.h"
 
 namespace langoost::store {
@@ -151,10 +152,8 @@ class StripedMap {
     int64_t liveBytes() const { return liveBytes_.load(std::memory_order_relaxed); }
 
   private:
-    struct Hash {
-        using is_transparent = void;
-        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
+    // Keyed (SipHash, random per process): keys come from requests.
+    using Hash = KeyedStringHash;
     struct Stripe {
         mutable std::shared_mutex mutex;
         std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map;

@@ -2,6 +2,7 @@
 #include "vm/ObjectMethods.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <unordered_map>
 
@@ -82,6 +83,39 @@ Value self_reverse(VM& vm, Value self, Value*, int) {
     return self;
 }
 
+// Stable bottom-up merge sort of data[0..n) through scratch. Unlike
+// std::stable_sort (whose insertion sort walks unguarded, trusting the
+// comparator), it stays in bounds whatever `less` answers: a script
+// comparator may be inconsistent, random or stateful.
+template <class Less> void mergeSort(Value* data, Value* scratch, uint32_t n, Less less) {
+    Value* src = data;
+    Value* dst = scratch;
+    for (uint64_t width = 1; width < n; width *= 2) {
+        for (uint64_t lo = 0; lo < n; lo += 2 * width) {
+            uint64_t mid = std::min<uint64_t>(lo + width, n), hi = std::min<uint64_t>(lo + 2 * width, n);
+            uint64_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = less(src[j], src[i]) ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        std::swap(src, dst);
+    }
+    if (src != data) std::copy(src, src + n, data);
+}
+
+// The default order: numbers by value with every NaN after every other
+// number (a total order, as Go's slices.Sort), strings bytewise; anything
+// else is a TypeError.
+bool defaultLess(VM& vm, const Value& x, const Value& y) {
+    if (x.isFloat() || y.isFloat()) {
+        if (x.isNumber() && y.isNumber()) {
+            bool xNaN = std::isnan(x.asNumber()), yNaN = std::isnan(y.asNumber());
+            if (xNaN || yNaN) return !xNaN;
+        }
+    }
+    return vm.compare(x, y, "<") == -1;
+}
+
 // Sorts a private copy (kept alive as a temporary root, since the
 // comparator may run the GC or even change the array), then installs it.
 Value self_sort(VM& vm, Value self, Value* args, int argc) {
@@ -93,12 +127,14 @@ Value self_sort(VM& vm, Value self, Value* args, int argc) {
     Value* end = begin ? begin + work->length : begin;
     if (argc > 0) {
         Value cmp = args[0];
-        std::stable_sort(begin, end, [&](const Value& x, const Value& y) {
+        ArrayObject* scratch = vm.heap().newArray(work->length); // rooted: values live in both halves
+        TempRoot scratchRoot(vm, Value::object(scratch));
+        mergeSort(begin, scratch->data(), work->length, [&](const Value& x, const Value& y) {
             Value pair[2] = {x, y};
             return vm.call(cmp, pair).truthy();
         });
     } else {
-        std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return vm.compare(x, y, "<") == -1; });
+        std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return defaultLess(vm, x, y); });
     }
     std::swap(a->store, work->store);
     std::swap(a->length, work->length);
@@ -122,26 +158,101 @@ Value self_join(VM& vm, Value self, Value* args, int argc) {
     return vm.stringValue(out);
 }
 
+// The elements an array held when a callback method started: the callback
+// may push, remove or clear (language.md: callbacks visit the elements
+// present when they start). An array sharing `a`'s buffer, so nothing is
+// copied unless the callback writes to `a` (copy-on-write moves `a`, never
+// this), rooted while it lives, and letting go of the buffer at the end.
+class Snapshot {
+  public:
+    Snapshot(VM& vm, ArrayObject* a) : vm_(vm), copy_(vm.heap().newArray(0)), root_(vm, Value::object(copy_)) {
+        if (a->store) {
+            copy_->store = a->store;
+            ++a->store->refs;
+            copy_->length = a->length;
+        }
+    }
+    ~Snapshot() {
+        vm_.heap().releaseStore(copy_->store);
+        copy_->store = nullptr;
+        copy_->length = 0;
+    }
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    uint32_t size() const { return copy_->length; }
+    Value at(uint32_t i) const { return copy_->at(i); }
+
+  private:
+    VM& vm_;
+    ArrayObject* copy_;
+    TempRoot root_;
+};
+
 Value self_map(VM& vm, Value self, Value* args, int) {
-    auto* a = self.as<ArrayObject>();
-    ArrayObject* out = vm.heap().newArray(0, a->length);
+    Snapshot items(vm, self.as<ArrayObject>());
+    ArrayObject* out = vm.heap().newArray(0, items.size());
     TempRoot root(vm, Value::object(out));
-    for (uint32_t i = 0; i < a->length; ++i) {
-        Value item = a->at(i);
+    for (uint32_t i = 0; i < items.size(); ++i) {
+        Value item = items.at(i);
         arrayPush(vm, out, vm.call(args[0], std::span(&item, 1)));
     }
     return Value::object(out);
 }
 
 Value self_filter(VM& vm, Value self, Value* args, int) {
-    auto* a = self.as<ArrayObject>();
+    Snapshot items(vm, self.as<ArrayObject>());
     ArrayObject* out = vm.heap().newArray(0);
     TempRoot root(vm, Value::object(out));
-    for (uint32_t i = 0; i < a->length; ++i) {
-        Value item = a->at(i);
+    for (uint32_t i = 0; i < items.size(); ++i) {
+        Value item = items.at(i);
         if (vm.call(args[0], std::span(&item, 1)).truthy()) arrayPush(vm, out, item);
     }
     return Value::object(out);
+}
+
+// reduce(f, init): acc = f(acc, x) over the elements; without `init` the
+// first element starts (an empty array then raises ValueError).
+Value self_reduce(VM& vm, Value self, Value* args, int argc) {
+    Snapshot items(vm, self.as<ArrayObject>());
+    uint32_t i = 0;
+    Value acc;
+    if (argc > 1) {
+        acc = args[1];
+    } else {
+        if (items.size() == 0) vm.raise("ValueError", "reduce of an empty array with no initial value");
+        acc = items.at(i++);
+    }
+    for (; i < items.size(); ++i) {
+        Value pair[2] = {acc, items.at(i)};
+        acc = vm.call(args[0], pair);
+    }
+    return acc;
+}
+
+// The index of the first element for which f is truthy, or -1.
+int64_t findFirst(VM& vm, Value self, Value f) {
+    Snapshot items(vm, self.as<ArrayObject>());
+    for (uint32_t i = 0; i < items.size(); ++i) {
+        Value item = items.at(i);
+        if (vm.call(f, std::span(&item, 1)).truthy()) return i;
+    }
+    return -1;
+}
+
+Value self_find(VM& vm, Value self, Value* args, int) {
+    Snapshot items(vm, self.as<ArrayObject>()); // the element, even if the callback removed it
+    int64_t i = findFirst(vm, self, args[0]);
+    return i < 0 || uint32_t(i) >= items.size() ? Value() : items.at(uint32_t(i));
+}
+Value self_findIndex(VM& vm, Value self, Value* args, int) { return Value::integer(findFirst(vm, self, args[0])); }
+Value self_some(VM& vm, Value self, Value* args, int) { return Value::boolean(findFirst(vm, self, args[0]) >= 0); }
+Value self_every(VM& vm, Value self, Value* args, int) {
+    Snapshot items(vm, self.as<ArrayObject>());
+    for (uint32_t i = 0; i < items.size(); ++i) {
+        Value item = items.at(i);
+        if (!vm.call(args[0], std::span(&item, 1)).truthy()) return Value::boolean(false);
+    }
+    return Value::boolean(true);
 }
 
 Value self_insert(VM& vm, Value self, Value* args, int argc) {
@@ -236,7 +347,9 @@ NativeObject* arrayMethodObject(const StringObject* name) {
         {"indexOf", self_indexOf, 1, 1}, {"contains", self_contains, 1, 1}, {"reverse", self_reverse, 0, 0},
         {"sort", self_sort, 0, 1},       {"join", self_join, 0, 1},         {"map", self_map, 1, 1},
         {"filter", self_filter, 1, 1},   {"insert", self_insert, 2, 2},     {"remove", self_remove, 1, 1},
-        {"clear", self_clear, 0, 0},     {"copy", self_copy, 0, 0},
+        {"clear", self_clear, 0, 0},     {"copy", self_copy, 0, 0},         {"reduce", self_reduce, 1, 2},
+        {"find", self_find, 1, 1},       {"findIndex", self_findIndex, 1, 1}, {"some", self_some, 1, 1},
+        {"every", self_every, 1, 1},
     };
     static const auto& table = makeMethodTable(defs);
     auto it = table.find(name->view());

@@ -86,7 +86,8 @@ VM::VM(Isolate& isolate, bool spawnedThread)
     : iso_(isolate), heap_(isolate.heap), config_(isolate.config()), builtins_(isolate.builtins),
       modules_(isolate.modules), nativeModules_(isolate.nativeModules),
       maxFrames_(spawnedThread ? std::min(config_.threadMaxFrames, config_.maxFrames) : config_.maxFrames),
-      frames_(maxFrames_) {
+      frames_(maxFrames_),
+      buildLimit_(config_.maxHeapBytes ? std::min<uint64_t>(config_.maxHeapBytes, kMaxStringLength) : kMaxStringLength) {
     uint32_t slots = spawnedThread ? std::min(config_.threadStackSlots, config_.maxStackSlots) : config_.maxStackSlots;
     // Reserved straight from the OS: pages are zero (nil) and committed only
     // when touched, whatever malloc the process uses.
@@ -202,6 +203,18 @@ void VM::sleepMs(double ms) {
     afterWait(end);
 }
 
+void VM::checkBuildingSlowly(const std::string& out, const char* who) {
+    if (out.size() > kMaxStringLength)
+        raise("ValueError", std::string(who) + ": string would exceed the maximum length");
+    if (config_.maxHeapBytes && out.capacity() > config_.maxHeapBytes)
+        raise("MemoryError", std::string(who) + ": the result would exceed the heap limit of " +
+                                 std::to_string(config_.maxHeapBytes) + " bytes");
+    if (buildChecks_ >= 64) {
+        buildChecks_ = 0;
+        checkDeadline();
+    }
+}
+
 bool VM::waitFd(int fd, short pollEvents, int64_t timeoutMs) {
     using namespace std::chrono;
     auto own = timeoutMs < 0 ? steady_clock::time_point::max() : steady_clock::now() + milliseconds(timeoutMs);
@@ -306,6 +319,7 @@ void VM::appendString(std::string& out, Value v, int depth) {
         for (uint32_t i = 0; i < a->length; ++i) {
             if (i) out += ',';
             appendString(out, a->at(i), depth + 1);
+            checkBuilding(out, "toString"); // shared elements can make it exponential
         }
         out += ']';
         return;
@@ -320,6 +334,7 @@ void VM::appendString(std::string& out, Value v, int depth) {
             appendQuoted(out, k->chars, k->length);
             out += ':';
             appendString(out, *mapFind(m, k), depth + 1);
+            checkBuilding(out, "toString");
         }
         out += '}';
         return;
@@ -392,9 +407,11 @@ void VM::checkArgs(const char* fn, Value* args, int argc, int index, ValueType e
 
 // ---- errors ----
 
-void VM::captureTrace(std::vector<TraceFrame>& out) const {
+void VM::captureTrace(std::vector<TraceFrame>& out, size_t limit) const {
     out.clear();
-    for (size_t i = frames_.size(); i-- > 0;) {
+    size_t depth = frames_.size();
+    out.reserve(std::min(depth, limit));
+    for (size_t i = depth; i-- > 0 && out.size() < limit;) {
         const CallFrame& f = frames_[i];
         const FunctionProto* p = f.closure->proto;
         size_t pc = f.ip ? size_t(f.ip - p->code.data()) : 0;
@@ -403,19 +420,25 @@ void VM::captureTrace(std::vector<TraceFrame>& out) const {
     }
 }
 
+void VM::captureExceptionTrace() {
+    // A throw inside a try keeps only the frames an error's `stack` holds:
+    // a throw/catch per level of a deep recursion must not copy the whole
+    // stack each time. With no handler the exception ends the run, and
+    // the whole trace is printed (describeUncaught collapses repeats).
+    exceptionDepth_ = frames_.size();
+    captureTrace(exceptionTrace_, handlers_.empty() ? SIZE_MAX : kMaxStackEntries);
+}
+
 MapObject* VM::newError(std::string_view kind, const std::string& message) {
     std::vector<TraceFrame> trace;
-    captureTrace(trace);
+    captureTrace(trace, kMaxStackEntries);
     MapObject* err = heap_.newMap();
     TempRoot root(*this, Value::object(err));
     mapSet(heap_, err, internConstant("kind"), stringValue(kind));
     mapSet(heap_, err, internConstant("message"), stringValue(message));
-    // The stack field keeps at most this many frames (innermost first).
-    constexpr size_t kMaxStackEntries = 64;
-    ArrayObject* stack = heap_.newArray(0, uint32_t(std::min(trace.size(), kMaxStackEntries)));
+    ArrayObject* stack = heap_.newArray(0, uint32_t(trace.size()));
     mapSet(heap_, err, internConstant("stack"), Value::object(stack));
-    for (size_t i = 0; i < trace.size() && i < kMaxStackEntries; ++i) {
-        const TraceFrame& t = trace[i];
+    for (const TraceFrame& t : trace) {
         arrayPush(*this, stack, stringValue(t.path + ":" + std::to_string(t.location.line) + " in " + t.function));
     }
     return err;
@@ -424,13 +447,13 @@ MapObject* VM::newError(std::string_view kind, const std::string& message) {
 void VM::raise(std::string_view kind, const std::string& message) {
     Value err = Value::object(newError(kind, message));
     exception_ = err;
-    captureTrace(exceptionTrace_);
+    captureExceptionTrace();
     throw ScriptThrow{};
 }
 
 void VM::throwValue(Value v) {
     exception_ = v;
-    captureTrace(exceptionTrace_);
+    captureExceptionTrace();
     throw ScriptThrow{};
 }
 
@@ -458,20 +481,23 @@ std::string VM::describeUncaught() {
     constexpr size_t kMaxShown = 40;
     size_t shown = 0;
     const auto& t = exceptionTrace_;
+    // Frames beyond the captured ones (a throw caught, then rethrown past the last handler).
+    size_t total = std::max(exceptionDepth_, t.size());
     for (size_t i = 0; i < t.size();) {
         size_t j = i + 1;
         while (j < t.size() && t[j].function == t[i].function && t[j].path == t[i].path &&
                t[j].location.line == t[i].location.line && t[j].location.column == t[i].location.column)
             ++j;
         if (shown++ == kMaxShown) {
-            out += "  ... " + std::to_string(t.size() - i) + " more frames\n";
-            break;
+            out += "  ... " + std::to_string(total - i) + " more frames\n";
+            return out;
         }
         out += "  at " + t[i].function + " (" + t[i].path + ":" + std::to_string(t[i].location.line) + ":" +
                std::to_string(t[i].location.column) + ")\n";
         if (j - i > 1) out += "  ... repeated " + std::to_string(j - i - 1) + " more times\n";
         i = j;
     }
+    if (total > t.size()) out += "  ... " + std::to_string(total - t.size()) + " more frames\n";
     return out;
 }
 

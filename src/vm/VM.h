@@ -201,6 +201,17 @@ class VM {
     Heap& heap() { return heap_; }
     // Raises MemoryError when an allocation of `bytes` cannot fit the heap limit.
     void checkAllocation(uint64_t bytes);
+    // No safe point runs inside a native: one whose work grows with an
+    // argument calls these as it goes. checkDeadline raises TimeoutError once
+    // the time limit has passed; checkBuilding, for a C++ string being built
+    // before it becomes a heap string (ValueError past kMaxStringLength,
+    // MemoryError when its buffer alone exceeds the heap limit), also looks
+    // at the clock every so often.
+    void checkDeadline();
+    void checkBuilding(const std::string& out, const char* who) {
+        if (++buildChecks_ < 64 && out.capacity() <= buildLimit_) return; // a few instructions per element
+        checkBuildingSlowly(out, who);
+    }
     const RuntimeConfig& config() const { return config_; }
     StringObject* newString(std::string_view s) { return heap_.newString(s); }
     Value stringValue(std::string_view s) { return Value::object(heap_.newString(s)); }
@@ -260,9 +271,6 @@ class VM {
     // heap limit. Called when a tick chunk runs out or the heap asks.
     void safepoint();
     void checkLimits();
-    // Raises TimeoutError (or Terminated, after the grace period) once the
-    // isolate's deadline has passed.
-    void checkDeadline();
     // Tells the request's task (if any) the isolate's deadline.
     void syncTaskDeadline();
 
@@ -361,7 +369,10 @@ class VM {
     ModuleObject* instantiate(std::shared_ptr<const CompiledModule> compiled);
     Value runTopLevel(ModuleObject* module, const FunctionProto* main);
     void collectGarbage() { iso_.collectGarbage(); }
-    void captureTrace(std::vector<TraceFrame>& out) const;
+    // The innermost `limit` frames, innermost first.
+    void captureTrace(std::vector<TraceFrame>& out, size_t limit) const;
+    void captureExceptionTrace();
+    [[gnu::noinline]] void checkBuildingSlowly(const std::string& out, const char* who);
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);
 
@@ -388,6 +399,11 @@ class VM {
     uint32_t nativeDepth_ = 0;
     Value exception_;
     std::vector<TraceFrame> exceptionTrace_;
+    uint32_t buildChecks_ = 0; // checkBuilding calls since the clock was last read
+    size_t buildLimit_;        // the largest buffer checkBuilding lets pass without a closer look
+    size_t exceptionDepth_ = 0; // frames when it was thrown (exceptionTrace_ may hold fewer)
+    // An error's `stack` field keeps at most this many frames (innermost first).
+    static constexpr size_t kMaxStackEntries = 64;
 };
 
 // Releases the isolate lock for a blocking call (sleep, socket I/O, waits,
@@ -414,23 +430,37 @@ class BlockingSection {
 };
 
 // For natives that build a large result in one go, with no safe point
-// (and so no heap-limit check) inside: raises MemoryError once what they
-// allocated since construction alone exceeds the heap limit — a 10 MB
-// JSON bomb cannot expand into gigabytes before anyone looks.
+// (and so no heap-limit or time check) inside. check() raises MemoryError
+// once what they allocated since construction, on the heap plus
+// `heldBytes` of C++ buffers not yet on it, exceeds the heap limit (a 10 MB
+// JSON bomb cannot expand into gigabytes before anyone looks), and
+// TimeoutError once the time limit has passed. tick(work) calls it every
+// kInterval units of work, for loops too hot to read the clock each turn.
 class GrowthGuard {
   public:
-    explicit GrowthGuard(VM& vm) : vm_(vm), start_(vm.heap().bytesAllocated()) {}
-    void check(const char* who) {
+    static constexpr int64_t kInterval = 1 << 14;
+
+    GrowthGuard(VM& vm, const char* who) : vm_(vm), who_(who), start_(vm.heap().bytesAllocated()) {}
+    void tick(size_t work = 1, size_t heldBytes = 0) {
+        budget_ -= int64_t(work);
+        if (budget_ <= 0) check(heldBytes);
+    }
+    void check(size_t heldBytes = 0) {
+        budget_ = kInterval;
         uint64_t limit = vm_.config().maxHeapBytes;
         size_t now = vm_.heap().bytesAllocated();
-        if (limit && now > start_ && now - start_ > limit)
-            vm_.raise("MemoryError", std::string(who) + ": the result would exceed the heap limit of " +
+        size_t grown = (now > start_ ? now - start_ : 0) + heldBytes;
+        if (limit && grown > limit)
+            vm_.raise("MemoryError", std::string(who_) + ": the result would exceed the heap limit of " +
                                          std::to_string(limit) + " bytes");
+        vm_.checkDeadline();
     }
 
   private:
     VM& vm_;
+    const char* who_;
     size_t start_;
+    int64_t budget_ = kInterval;
 };
 
 class TempRoot {
