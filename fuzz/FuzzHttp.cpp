@@ -129,7 +129,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
     Outcome pieces = parseAll(input, piece, 2048, 4096);
     Outcome whole = parseAll(input, 0, 2048, 4096);
-    if (pieces.error != whole.error || pieces.requests.size() != whole.requests.size())
+    // Split or whole, the same requests and the same verdict. Two refusals
+    // may name different statuses: a header section that is both too long
+    // and malformed is refused as 431 or 400 depending on which llhttp
+    // reports first, and a span is only handed over at its end or at the
+    // end of a feed. Either way the connection ends there.
+    if ((pieces.error != 0) != (whole.error != 0) || pieces.requests.size() != whole.requests.size())
         __builtin_trap();
     for (size_t i = 0; i < pieces.requests.size(); ++i)
         if (!sameRequest(pieces.requests[i], whole.requests[i])) __builtin_trap();

@@ -34,7 +34,11 @@ RequestParser::RequestParser(size_t maxHeaderBytes, size_t maxBodyBytes, Kind ki
 }
 
 size_t RequestParser::feed(const char* data, size_t size) {
-    if (errorStatus_ || complete_ || size == 0) return 0;
+    // After an upgrade request (WebSocket, h2c) the bytes that follow are not
+    // HTTP/1: they belong to whoever takes the connection over, or to
+    // nobody (a refused upgrade closes it). Parsing them anyway made the
+    // verdict depend on how the bytes were split (fuzz_http).
+    if (errorStatus_ || complete_ || size == 0 || afterUpgrade_) return 0;
     llhttp_errno_t err = llhttp_get_errno(&parser_);
     if (err == HPE_PAUSED)
         llhttp_resume(&parser_);
@@ -66,6 +70,7 @@ size_t RequestParser::feed(const char* data, size_t size) {
 
 ParsedRequest RequestParser::take() {
     ParsedRequest done = std::move(request_);
+    afterUpgrade_ = done.upgrade;
     request_ = ParsedRequest{};
     headerBytes_ = rawHeadBytes_ = 0;
     lastWasValue_ = valueComplete_ = false;
@@ -184,6 +189,13 @@ int RequestParser::onHeadersComplete(llhttp_t* p) {
         uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
     if (int status = r.checkHeaders()) {
         r.fail(status);
+        return -1;
+    }
+    // CONNECT turns the connection into a tunnel (llhttp stops parsing after
+    // its head): nothing here proxies, so it is refused before any byte of
+    // the tunnel could be read as a request.
+    if (r.kind_ == Kind::Request && p->method == HTTP_CONNECT) {
+        r.fail(501);
         return -1;
     }
     if (r.kind_ == Kind::ResponseHead) {

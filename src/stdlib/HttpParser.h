@@ -95,6 +95,7 @@ class RequestParser {
     const char* lastValueEnd_ = nullptr;
     uint64_t feeds_ = 0, lastValueFeed_ = 0;
     bool started_ = false, headersDone_ = false, complete_ = false;
+    bool afterUpgrade_ = false; // the last request taken asked to upgrade: nothing more is parsed
     bool continueWanted_ = false;
     uint64_t headersDoneAtMs_ = 0;
     int errorStatus_ = 0;

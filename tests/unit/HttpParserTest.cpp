@@ -149,3 +149,14 @@ TEST(HttpParser, SplitTarget) {
     EXPECT_FALSE(splitTarget("http:///p", path, query));
     EXPECT_FALSE(splitTarget("", path, query));
 }
+
+// fuzz_http: after a CONNECT's head llhttp treats the rest as a tunnel, so
+// the verdict on what follows depended on how the bytes were split.
+TEST(HttpParser, RefusesConnect) {
+    Outcome out = parseEverySplit("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n" + kNext);
+    EXPECT_EQ(out.error, 501);
+    EXPECT_TRUE(out.requests.empty());
+    out = parseEverySplit(kNext + "CONNECT ?x=1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(out.error, 501);
+    EXPECT_EQ(out.requests.size(), 1u);
+}
