@@ -39,18 +39,6 @@ bool followLinks(std::string& path, std::string& error) {
     return false;
 }
 
-int writeAll(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        data.remove_prefix(size_t(n));
-    }
-    return 0;
-}
-
 mode_t currentUmask() {
     static const mode_t mask = [] {
         mode_t m = ::umask(0);
@@ -76,6 +64,19 @@ bool writeInPlace(const std::string& path, std::string_view content, std::option
 }
 
 } // namespace
+
+int writeAll(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        data.remove_prefix(size_t(n));
+    }
+    return 0;
+}
+
 
 std::optional<FileIdentity> fileIdentity(const std::string& path) {
     struct stat st {};

@@ -26,6 +26,9 @@ struct FileIdentity {
 };
 std::optional<FileIdentity> fileIdentity(const std::string& path);
 
+// Writes every byte to `fd` (retrying short writes and EINTR): 0 or an errno.
+int writeAll(int fd, std::string_view data);
+
 // Replaces the contents of `path` (see above). `mode` is the new file's
 // permission bits; without it an existing file keeps its mode and a new one
 // gets 0666 & ~umask. On failure returns false with a message in `error`.

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "common/FileReplace.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -94,18 +95,6 @@ int sysReadFile(const std::string& path, std::string& out) {
         out.append(buf, size_t(n));
     }
     ::close(fd);
-    return 0;
-}
-
-int writeAll(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        data.remove_prefix(size_t(n));
-    }
     return 0;
 }
 
