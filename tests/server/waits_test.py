@@ -102,6 +102,15 @@ import runtime
 import server
 println(runtime.core.incr(server.request.query.key, 1))
 """,
+    "pipe.goost": """\
+import runtime
+import server
+let id = server.request.query.id
+runtime.core.set("p:" + id, id)
+let a = runtime.core.get("p:" + id)
+let n = runtime.core.incr("pc:" + id, 1)
+println(a + "," + toString(n) + "," + runtime.core.get("p:" + id))
+""",
     "fifo.goost": """\
 import io
 import server
@@ -745,6 +754,58 @@ def test_max_waiting(binary: str):
               f"three sleeping requests under --max-waiting 2: {statuses}")
         check(got[2][1] < 0.5 * SLACK, f"the refused one is refused at once ({got[2][1]:.3f}s)")
         healthy(srv, "after --max-waiting refused one")
+
+
+def test_redis_pipeline(binary: str):
+    """A worker's concurrent requests share one pipelined Redis connection: every
+    request gets its own replies, also when the connection is killed mid-flight
+    and after requests that timed out left replies behind."""
+    if not redis_available():
+        print("note: redis-server not found, skipped")
+        return "skip"
+    site = make_site()
+    redis = Redis(site.parent)
+    flags = ["--workers", "1", "--timeout-ms", str(LIMIT_MS), "--core", f"redis://{HOST}:{redis.port}/0"]
+
+    def burst(pool, start: int, count: int, kill_at: int | None = None) -> tuple[int, int, list[str]]:
+        def one(i: int):
+            if i == kill_at:
+                redis.command("CLIENT", "KILL", "TYPE", "normal")
+            return i, request(srv.port, path=f"/pipe?id=r{i}")
+        ok = failed = 0
+        wrong = []
+        for i, r in pool.map(one, range(start, start + count)):
+            if r is not None and r.status == 200 and r.text == f"r{i},1,r{i}\n":
+                ok += 1
+            elif r is not None and r.status in (500, 503):
+                failed += 1
+            else:
+                wrong.append(f"r{i}: {describe(r)}")
+        return ok, failed, wrong
+
+    try:
+        with WaitServer(binary, site, *flags) as srv, concurrent.futures.ThreadPoolExecutor(64) as pool:
+            warm(srv.port, "/hello")
+            ok, failed, wrong = burst(pool, 0, 600)
+            check(ok == 600 and not wrong, f"600 requests, 64 at once on one worker: each gets its own replies "
+                                           f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            ok, failed, wrong = burst(pool, 1000, 400, kill_at=1100)
+            check(not wrong and ok >= 100, f"connection killed mid-flight: no request gets another's reply "
+                                           f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            ok, failed, wrong = burst(pool, 2000, 200)
+            check(ok == 200 and not wrong, f"after the kill every request is right again ({ok} right, {failed} failed)")
+            # Requests that time out leave their replies in flight; later ones must not get them.
+            redis.command("CLIENT", "PAUSE", str(LONG_MS), "WRITE")
+            ok, failed, wrong = burst(pool, 3000, 64)
+            redis.command("CLIENT", "UNPAUSE")
+            check(not wrong and failed > 0, f"paused Redis: requests time out, none gets a wrong reply "
+                                            f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            ok, failed, wrong = burst(pool, 4000, 300)
+            check(ok == 300 and not wrong, f"after the timeouts every request is right again "
+                                           f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            healthy(srv, "after the pipeline bursts")
+    finally:
+        redis.close()
 
 
 GROUPS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
