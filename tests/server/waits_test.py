@@ -111,6 +111,17 @@ let a = runtime.core.get("p:" + id)
 let n = runtime.core.incr("pc:" + id, 1)
 println(a + "," + toString(n) + "," + runtime.core.get("p:" + id))
 """,
+    "events.goost": """\
+import server
+import time
+server.sse()
+for i in range(0, 20) {
+    println("data: " + toString(i))
+    println()
+    if !server.flush() { return }
+    time.sleep(100)
+}
+""",
     "fifo.goost": """\
 import io
 import server
@@ -754,6 +765,59 @@ def test_max_waiting(binary: str):
               f"three sleeping requests under --max-waiting 2: {statuses}")
         check(got[2][1] < 0.5 * SLACK, f"the refused one is refused at once ({got[2][1]:.3f}s)")
         healthy(srv, "after --max-waiting refused one")
+
+
+def thread_count(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+
+def test_streams(binary: str):
+    """Long-lived requests (SSE) are tasks too: 40 open streams on a one-worker
+    server add no thread, a hello beside them answers at once, and each
+    stream's events keep coming; a client leaving ends its stream."""
+    site = make_site()
+    with WaitServer(binary, site, "--workers", "1", "--max-streams", "100") as srv:
+        warm(srv.port, "/hello")
+        first = connect(srv.port)  # compiles the script (on a helper thread)
+        first.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        first.settimeout(5)
+        first.recv(4096)
+        before = thread_count(srv.proc.pid)
+        streams = [first]
+        for _ in range(39):
+            s = connect(srv.port)
+            s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+            streams.append(s)
+        time.sleep(0.5)
+        during = thread_count(srv.proc.pid)
+        check(during <= before, f"40 open streams add no thread ({before} threads before, {during} with them)")
+        fast, fast_dt = timed(srv.port, "/hello")
+        check(fast is not None and fast.text == "hello\n" and fast_dt < fast_s(),
+              f"a hello beside 40 streams answers at once ({describe(fast)} in {fast_dt:.3f}s)")
+        # Every stream has sent its head and its first events by now.
+        got = []
+        for s in streams:
+            s.settimeout(5)
+            data = b""
+            try:
+                while data.count(b"data: ") < 3:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            got.append(data.count(b"data: "))
+        check(min(got) >= 3, f"each stream's events keep coming (fewest events seen: {min(got)})")
+        for s in streams[:20]:
+            s.close()
+        time.sleep(0.5)
+        r = request(srv.port, path="/hello")
+        check(r is not None and r.text == "hello\n", f"after 20 clients left: {describe(r)}")
+        for s in streams[20:]:
+            s.close()
+        healthy(srv, "after the streams")
 
 
 def test_redis_pipeline(binary: str):
