@@ -63,7 +63,5 @@ std::shared_ptr<Pool> sharedPool(const std::string& url);
 
 // Distinct database URLs one server keeps pools for.
 constexpr size_t kMaxSharedPools = 64;
-// Connections per URL when serve is not told (--db-pool).
-constexpr size_t kDefaultPoolSize = 16;
 
 } // namespace langoost::sql
