@@ -1,5 +1,8 @@
 #include "sql/SqlConnection.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace langoost::sql {
 
 std::unique_ptr<Connection> connectSqlite(const SqlUrl& url);
@@ -23,6 +26,13 @@ std::unique_ptr<Connection> connect(const SqlUrl& url, WaitClock::time_point dea
     if (url.backend == Backend::Sqlite) return connectSqlite(url);
     return connectPostgres(url, deadline);
 }
+
+namespace {
+
+// A byte that continues an identifier, a number or a $N / $tag$ token.
+bool isWordByte(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || (c & 0x80); }
+
+} // namespace
 
 std::string numberPlaceholders(std::string_view sql, int& count) {
     count = 0;
@@ -81,10 +91,12 @@ std::string numberPlaceholders(std::string_view sql, int& count) {
             } else {
                 copyUntil(j);
             }
-        } else if (c == '?') {
+        } else if (c == '?') { // spaced off where a neighbour would join the token ("a$1", "$1" "5")
+            if (!out.empty() && isWordByte(out.back())) out += ' ';
             out += '$';
             out += std::to_string(++count);
             ++i;
+            if (i < n && isWordByte(sql[i])) out += ' ';
         } else {
             out += c;
             ++i;

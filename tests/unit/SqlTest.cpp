@@ -46,6 +46,11 @@ TEST(SqlPlaceholders, SkipsQuotesCommentsAndDollarQuotes) {
     EXPECT_EQ(numbered("SELECT 'unterminated ?", 0), "SELECT 'unterminated ?");
 }
 
+TEST(SqlPlaceholders, NeverJoinANeighbouringToken) {
+    // fuzz_sql: "$?$$" became "$$1$$", a dollar quote; "a?" an identifier "a$1"; "?5" the parameter $15.
+    EXPECT_EQ(numbered("SELECT a?, ?5, $?", 3), "SELECT a $1, $2 5, $ $3");
+}
+
 TEST(SqlPlaceholders, DollarNumbersAreKept) {
     EXPECT_EQ(numbered("SELECT $1, $2, $1", 2), "SELECT $1, $2, $1");
     int count = 0;
