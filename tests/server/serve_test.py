@@ -750,6 +750,17 @@ def sql_server_checks(binary: str, url: str, label: str):
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             counts = list(pool.map(lambda i: request(p, path="/count?name=many").text, range(16)))
         check(counts == ["60\n"] * 16, f"{label}: reads after the cancelled query: {set(counts)}")
+    # One worker: a request waiting for its query parks, the worker answers others meanwhile.
+    with Server(binary, site, "--workers", "1", "--db-pool", "2", "--timeout-ms", "3000", env=env) as srv:
+        p = srv.port
+        request(p, path="/count?name=many")  # warm: the pool holds a connection
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(request, p, "GET", "/slow")
+            time.sleep(0.5)
+            r = request(p, path="/count?name=many")
+            check(r.status == 200 and r.text == "60\n" and not slow.done(),
+                  f"{label}: answered while a query of the only worker runs: {r.status} {r.text!r} {slow.done()}")
+            check(slow.result().status == 503, f"{label}: the slow query still ends at the time limit")
 
 
 def test_sql(binary: str):
