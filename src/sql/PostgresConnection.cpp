@@ -24,7 +24,7 @@ namespace {
 // libpq is loaded with dlopen on first use, as libcurl is: linking it
 // would pull its ~20 libraries (Kerberos, LDAP, TLS) into every process.
 #define LANGOOST_PQ_FUNCTIONS(X) \
-    X(PQcancel) X(PQclear) X(PQcmdTuples) X(PQconnectPoll) X(PQconnectStartParams) X(PQconsumeInput) \
+    X(PQcancel) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectPoll) X(PQconnectStartParams) X(PQconsumeInput) \
     X(PQerrorMessage) X(PQfinish) X(PQflush) X(PQfname) X(PQfreeCancel) X(PQfreemem) X(PQftype) \
     X(PQgetCancel) X(PQgetResult) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQisBusy) X(PQnfields) \
     X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) \
@@ -241,11 +241,14 @@ class PostgresConnection final : public Connection {
             if (!r) break;
             switch (pq->PQresultStatus(r)) {
             case PGRES_SINGLE_TUPLE:
-            case PGRES_TUPLES_OK:
                 if (out && !tooBig) tooBig = !takeRows(r, want, maxBytes, bytes, *out);
                 break;
-            case PGRES_COMMAND_OK:
-                if (out) out->rowsAffected = std::atoll(pq->PQcmdTuples(r));
+            case PGRES_TUPLES_OK: // the end of the rows (or all of them), with the command's tag
+                if (out && !tooBig) tooBig = !takeRows(r, want, maxBytes, bytes, *out);
+                [[fallthrough]];
+            case PGRES_COMMAND_OK: // rows changed: INSERT/UPDATE/DELETE/MERGE (RETURNING too), not SELECT
+                if (out && std::strncmp(pq->PQcmdStatus(r), "SELECT", 6) != 0)
+                    out->rowsAffected = std::atoll(pq->PQcmdTuples(r));
                 break;
             case PGRES_FATAL_ERROR:
             case PGRES_BAD_RESPONSE:

@@ -259,6 +259,7 @@ class SqliteConnection final : public Connection {
             }
         }
         size_t bytes = 0;
+        sqlite3_int64 changesBefore = sqlite3_total_changes64(db_);
         for (;;) {
             int rc = sqlite3_step(stmt);
             if (rc == SQLITE_DONE) break;
@@ -298,7 +299,9 @@ class SqliteConnection final : public Connection {
                 throw SqlFailure("MemoryError", "", "sql: the result would exceed the heap limit of " +
                                                         std::to_string(maxBytes) + " bytes");
         }
-        out.rowsAffected = sqlite3_changes64(db_);
+        // sqlite3_changes64 is the last INSERT/UPDATE/DELETE's count, however
+        // old: only this statement's when it changed something (not DDL, not SELECT).
+        out.rowsAffected = sqlite3_total_changes64(db_) != changesBefore ? sqlite3_changes64(db_) : 0;
         out.lastId = sqlite3_last_insert_rowid(db_);
     }
 
