@@ -27,6 +27,7 @@ class Pool {
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
     const SqlUrl& url() const { return url_; }
+    size_t capacity() const { return max_; }
 
     // A connection for the caller: true with `out` set (an idle one), or
     // true with `out` null (a free slot: the caller opens the connection and

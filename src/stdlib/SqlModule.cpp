@@ -129,8 +129,14 @@ std::vector<SqlParam> paramsArg(VM& vm, const char* who, Value* args, int argc, 
 struct Lease {
     std::shared_ptr<Pool> pool;
     std::unique_ptr<Connection> conn; // null until opened in a free slot
+    // How long a call waits for a connection of a busy pool: past it the
+    // pool is taken to be deadlocked (a transaction's callback joining a
+    // thread that wants the connection) or overloaded.
+    static constexpr auto kPoolWait = std::chrono::seconds(30);
+
     Lease(VM& vm, std::shared_ptr<Pool> p) : pool(std::move(p)) {
-        auto deadline = vm.waitDeadline(WaitClock::time_point::max());
+        auto own = WaitClock::now() + kPoolWait;
+        auto deadline = vm.waitDeadline(own);
         bool got;
         std::optional<SqlFailure> failure;
         {
@@ -145,7 +151,8 @@ struct Lease {
         if (failure) raiseFailure(vm, *failure);
         if (!got) {
             vm.afterIo(); // the request ended, or its time limit passed
-            vm.raise("TimeoutError", "sql: no connection became free in time");
+            raiseFailure(vm, SqlFailure("SqlError", "53300", "sql: no connection became free within 30 s (all " +
+                                                                std::to_string(pool->capacity()) + " in use)"));
         }
     }
     ~Lease() { pool->release(std::move(conn)); }
