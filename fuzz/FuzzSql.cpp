@@ -36,18 +36,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!piece.empty()) {
             std::string_view rest = piece.substr(1);
             switch (uint8_t(piece[0]) % 5) {
-            case 0: break;
-            case 1: p.kind = SqlParam::Kind::Bool; p.i = rest.size() & 1; break;
-            case 2: p.kind = SqlParam::Kind::Int; std::memcpy(&p.i, rest.data(), std::min(rest.size(), sizeof p.i)); break;
-            case 3: p.kind = SqlParam::Kind::Float; std::memcpy(&p.f, rest.data(), std::min(rest.size(), sizeof p.f)); break;
-            default: p.kind = SqlParam::Kind::Text; p.s = rest; break;
+            case 0:
+                break;
+            case 1:
+                p.kind = SqlParam::Kind::Bool;
+                p.i = rest.size() & 1;
+                break;
+            case 2:
+                p.kind = SqlParam::Kind::Int;
+                std::memcpy(&p.i, rest.data(), std::min(rest.size(), sizeof p.i));
+                break;
+            case 3:
+                p.kind = SqlParam::Kind::Float;
+                std::memcpy(&p.f, rest.data(), std::min(rest.size(), sizeof p.f));
+                break;
+            default:
+                p.kind = SqlParam::Kind::Text;
+                p.s = rest;
+                break;
             }
         }
         params.push_back(std::move(p));
         start = end + 1;
     }
     std::string sql = "SELECT ?";
-    for (size_t i = 1; i < params.size(); ++i) sql += ", ?";
+    for (size_t i = 1; i < params.size(); ++i)
+        sql += ", ?";
     SqlResult r = db->run(sql, params, Want::Rows, 0);
     if (r.rows != 1 || r.cells.size() != params.size()) __builtin_trap();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -62,8 +76,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (v.kind != SqlValue::Kind::Int || v.i != p.i) __builtin_trap();
             break;
         case SqlParam::Kind::Float:
-            if (std::isnan(p.f) ? v.kind != SqlValue::Kind::Null
-                                : v.kind != SqlValue::Kind::Float || std::memcmp(&v.f, &p.f, sizeof p.f) != 0)
+            if (std::isnan(p.f)
+                    ? v.kind != SqlValue::Kind::Null
+                    : v.kind != SqlValue::Kind::Float || std::memcmp(&v.f, &p.f, sizeof p.f) != 0)
                 __builtin_trap();
             break;
         case SqlParam::Kind::Text:

@@ -17,9 +17,10 @@ SqlUrl parseUrl(std::string_view url) {
     if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
         return {Backend::Postgres, std::string(url), false};
     std::string shown(url.substr(0, 60));
-    throw SqlFailure("ValueError", "",
-                     "sql.open: unknown database URL '" + shown +
-                         "' (expected sqlite:PATH, sqlite::memory: or postgres://user:password@host:port/db)");
+    throw SqlFailure(
+        "ValueError", "",
+        "sql.open: unknown database URL '" + shown +
+            "' (expected sqlite:PATH, sqlite::memory: or postgres://user:password@host:port/db)");
 }
 
 std::unique_ptr<Connection> connect(const SqlUrl& url, WaitClock::time_point deadline) {
@@ -30,7 +31,9 @@ std::unique_ptr<Connection> connect(const SqlUrl& url, WaitClock::time_point dea
 namespace {
 
 // A byte that continues an identifier, a number or a $N / $tag$ token.
-bool isWordByte(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || (c & 0x80); }
+bool isWordByte(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || (c & 0x80);
+}
 
 } // namespace
 
@@ -47,15 +50,18 @@ std::string numberPlaceholders(std::string_view sql, int& count) {
     };
     while (i < n) {
         char c = sql[i];
-        if (c == '\'' || c == '"') { // '…' and "…", doubled quotes inside; E'…' also takes backslashes
+        if (c == '\'' ||
+            c == '"') { // '…' and "…", doubled quotes inside; E'…' also takes backslashes
             bool backslashes = c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e');
             size_t j = i + 1;
             while (j < n) {
                 if (backslashes && sql[j] == '\\') {
                     j += 2;
                 } else if (sql[j] == c) {
-                    if (j + 1 < n && sql[j + 1] == c) j += 2;
-                    else break;
+                    if (j + 1 < n && sql[j + 1] == c)
+                        j += 2;
+                    else
+                        break;
                 } else {
                     ++j;
                 }
@@ -68,22 +74,31 @@ std::string numberPlaceholders(std::string_view sql, int& count) {
             int depth = 0;
             size_t j = i;
             while (j < n) {
-                if (sql.substr(j, 2) == "/*") { ++depth; j += 2; }
-                else if (sql.substr(j, 2) == "*/") { j += 2; if (--depth == 0) break; }
-                else ++j;
+                if (sql.substr(j, 2) == "/*") {
+                    ++depth;
+                    j += 2;
+                } else if (sql.substr(j, 2) == "*/") {
+                    j += 2;
+                    if (--depth == 0) break;
+                } else
+                    ++j;
             }
             copyUntil(j);
         } else if (c == '$') {
             size_t j = i + 1;
             if (j < n && sql[j] >= '0' && sql[j] <= '9') { // $N
                 int v = 0;
-                while (j < n && sql[j] >= '0' && sql[j] <= '9' && v < 100000) v = v * 10 + (sql[j++] - '0');
+                while (j < n && sql[j] >= '0' && sql[j] <= '9' && v < 100000)
+                    v = v * 10 + (sql[j++] - '0');
                 highestDollar = std::max(highestDollar, v);
                 copyUntil(j);
                 continue;
             }
-            while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' || (sql[j] & 0x80))) ++j;
-            bool wordBefore = i > 0 && (std::isalnum(static_cast<unsigned char>(sql[i - 1])) || sql[i - 1] == '_');
+            while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' ||
+                             (sql[j] & 0x80)))
+                ++j;
+            bool wordBefore = i > 0 && (std::isalnum(static_cast<unsigned char>(sql[i - 1])) ||
+                                        sql[i - 1] == '_');
             if (j < n && sql[j] == '$' && !wordBefore) { // $tag$ … $tag$
                 std::string_view tag = sql.substr(i, j - i + 1);
                 size_t close = sql.find(tag, j + 1);
@@ -91,7 +106,8 @@ std::string numberPlaceholders(std::string_view sql, int& count) {
             } else {
                 copyUntil(j);
             }
-        } else if (c == '?') { // spaced off where a neighbour would join the token ("a$1", "$1" "5")
+        } else if (c ==
+                   '?') { // spaced off where a neighbour would join the token ("a$1", "$1" "5")
             if (!out.empty() && isWordByte(out.back())) out += ' ';
             out += '$';
             out += std::to_string(++count);
@@ -103,7 +119,8 @@ std::string numberPlaceholders(std::string_view sql, int& count) {
         }
     }
     if (highestDollar > 0) { // $N style: the text is used as written
-        if (count > 0) throw SqlFailure("ValueError", "", "sql: use either ? or $N placeholders, not both");
+        if (count > 0)
+            throw SqlFailure("ValueError", "", "sql: use either ? or $N placeholders, not both");
         count = highestDollar;
         return std::string(sql);
     }

@@ -83,7 +83,8 @@ class Connection {
     // Runs one statement (or, for Want::Nothing without parameters, a script
     // of several) with `params` bound. Rows past `maxBytes` of buffered
     // values (0: no limit) raise a MemoryError failure.
-    virtual SqlResult run(std::string_view sql, const std::vector<SqlParam>& params, Want want, size_t maxBytes) = 0;
+    virtual SqlResult run(std::string_view sql, const std::vector<SqlParam>& params, Want want,
+                          size_t maxBytes) = 0;
     // Compiles `sql` without running it (a syntax error is a SqlError now);
     // returns how many parameters it takes.
     virtual int check(std::string_view sql) = 0;
@@ -113,7 +114,8 @@ SqlUrl parseUrl(std::string_view url);
 // Opens a connection (SqlError on failure: a file that is no database, a
 // server that is down). PostgreSQL connects through Parking.h waits, cut
 // short at `deadline` ("Interrupted").
-std::unique_ptr<Connection> connect(const SqlUrl& url, WaitClock::time_point deadline = WaitClock::time_point::max());
+std::unique_ptr<Connection> connect(const SqlUrl& url,
+                                    WaitClock::time_point deadline = WaitClock::time_point::max());
 
 // PostgreSQL's text form of `?` placeholders: each `?` outside quotes,
 // comments and dollar-quoted strings becomes $1, $2…; SQL that already

@@ -10,7 +10,8 @@
 
 namespace langoost::sql {
 
-Pool::Pool(SqlUrl url, size_t maxConnections) : url_(std::move(url)), max_(std::max<size_t>(1, maxConnections)) {}
+Pool::Pool(SqlUrl url, size_t maxConnections)
+    : url_(std::move(url)), max_(std::max<size_t>(1, maxConnections)) {}
 
 Pool::~Pool() = default;
 
@@ -28,12 +29,17 @@ bool Pool::acquire(std::unique_ptr<Connection>& out, WaitClock::time_point deadl
         return true;
     }
     Waiter me{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
-    if (me.fd < 0) throw SqlFailure("SqlError", "53000", "sql: cannot wait for a connection (out of file descriptors)");
+    if (me.fd < 0)
+        throw SqlFailure("SqlError", "53000",
+                         "sql: cannot wait for a connection (out of file descriptors)");
     waiters_.push_back(&me);
     lock.unlock();
     int64_t ms = -1;
     if (deadline != WaitClock::time_point::max())
-        ms = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - WaitClock::now()).count() + 1);
+        ms = std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - WaitClock::now())
+                       .count() +
+                   1);
     WaitEnd end = WaitEnd::Ready;
     for (;;) {
         end = waitForFd(me.fd, POLLIN, ms);
@@ -53,7 +59,8 @@ bool Pool::acquire(std::unique_ptr<Connection>& out, WaitClock::time_point deadl
 }
 
 void Pool::release(std::unique_ptr<Connection> conn) {
-    if (conn && (!conn->healthy() || conn->inTransaction())) conn.reset(); // closing ends its transaction
+    if (conn && (!conn->healthy() || conn->inTransaction()))
+        conn.reset(); // closing ends its transaction
     std::unique_lock lock(mutex_);
     handOver(std::move(conn), lock);
 }
@@ -79,7 +86,8 @@ std::atomic<size_t> sharedPoolSize{0};
 std::mutex sharedMutex;
 
 std::unordered_map<std::string, std::shared_ptr<Pool>>& sharedPools() {
-    static auto* pools = new std::unordered_map<std::string, std::shared_ptr<Pool>>; // lives until exit
+    static auto* pools =
+        new std::unordered_map<std::string, std::shared_ptr<Pool>>; // lives until exit
     return *pools;
 }
 
@@ -96,8 +104,9 @@ std::shared_ptr<Pool> sharedPool(const std::string& url) {
     if (found != pools.end()) return found->second;
     SqlUrl parsed = parseUrl(url);
     if (pools.size() >= kMaxSharedPools)
-        throw SqlFailure("ValueError", "", "sql.open: too many different databases (at most " +
-                                               std::to_string(kMaxSharedPools) + " per server)");
+        throw SqlFailure("ValueError", "",
+                         "sql.open: too many different databases (at most " +
+                             std::to_string(kMaxSharedPools) + " per server)");
     auto pool = std::make_shared<Pool>(parsed, parsed.memory ? 1 : size);
     pools.emplace(url, pool);
     return pool;

@@ -78,14 +78,16 @@ SqlHandles& handlesOf(VM& vm) {
 }
 
 [[noreturn]] void raiseClosed(VM& vm, const char* who) {
-    raiseFailure(vm, SqlFailure("SqlError", sql::kClosedCode, std::string(who) + ": the handle is closed"));
+    raiseFailure(
+        vm, SqlFailure("SqlError", sql::kClosedCode, std::string(who) + ": the handle is closed"));
 }
 
 // ---- arguments ----
 
 std::string sqlText(VM& vm, const char* who, Value* args, int argc, int i) {
     std::string_view text = argString(vm, who, args, argc, i);
-    if (text.find('\0') != std::string_view::npos) vm.raise("ValueError", std::string(who) + ": the SQL text contains a NUL byte");
+    if (text.find('\0') != std::string_view::npos)
+        vm.raise("ValueError", std::string(who) + ": the SQL text contains a NUL byte");
     return std::string(text);
 }
 
@@ -93,7 +95,8 @@ std::vector<SqlParam> paramsArg(VM& vm, const char* who, Value* args, int argc, 
     std::vector<SqlParam> out;
     if (i >= argc || args[i].isNil()) return out;
     if (!args[i].isObjType(ObjType::Array))
-        vm.raise("TypeError", std::string(who) + ": parameters must be an array, got " + vm.typeName(args[i]));
+        vm.raise("TypeError",
+                 std::string(who) + ": parameters must be an array, got " + vm.typeName(args[i]));
     auto* a = args[i].as<ArrayObject>();
     out.resize(a->length);
     for (uint32_t k = 0; k < a->length; ++k) {
@@ -115,7 +118,8 @@ std::vector<SqlParam> paramsArg(VM& vm, const char* who, Value* args, int argc, 
             p.s = v.as<StringObject>()->view();
         } else {
             vm.raise("TypeError", std::string(who) + ": parameter " + std::to_string(k + 1) +
-                                      " must be nil, bool, int, float or string, got " + vm.typeName(v));
+                                      " must be nil, bool, int, float or string, got " +
+                                      vm.typeName(v));
         }
     }
     return out;
@@ -151,8 +155,9 @@ struct Lease {
         if (failure) raiseFailure(vm, *failure);
         if (!got) {
             vm.afterIo(); // the request ended, or its time limit passed
-            raiseFailure(vm, SqlFailure("SqlError", "53300", "sql: no connection became free within 30 s (all " +
-                                                                std::to_string(pool->capacity()) + " in use)"));
+            raiseFailure(vm, SqlFailure("SqlError", "53300",
+                                        "sql: no connection became free within 30 s (all " +
+                                            std::to_string(pool->capacity()) + " in use)"));
         }
     }
     ~Lease() { pool->release(std::move(conn)); }
@@ -162,7 +167,8 @@ struct Lease {
 
 // Runs op(connection) with the isolate lock released: `conn`, or else the
 // lease's connection (opened first when the lease holds a free slot).
-template <class Op> auto onConnection(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl& url, Op op) {
+template <class Op>
+auto onConnection(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl& url, Op op) {
     using Result = decltype(op(*conn));
     std::optional<Result> result;
     std::optional<SqlFailure> failure;
@@ -217,7 +223,8 @@ Route route(VM& vm, int64_t id, const char* who) {
     }
     if (handle->kind == Handle::Kind::Transaction) {
         if (handle->owner != &vm)
-            vm.raise("ValueError", std::string(who) + ": a transaction can only be used by the thread running it");
+            vm.raise("ValueError", std::string(who) +
+                                       ": a transaction can only be used by the thread running it");
         return {handle->pool, handle->conn};
     }
     for (const ActiveTransaction& t : h.active)
@@ -225,7 +232,8 @@ Route route(VM& vm, int64_t id, const char* who) {
     return {handle->pool, nullptr};
 }
 
-SqlResult execute(VM& vm, const Route& r, const std::string& text, const std::vector<SqlParam>& params, Want want) {
+SqlResult execute(VM& vm, const Route& r, const std::string& text,
+                  const std::vector<SqlParam>& params, Want want) {
     size_t maxBytes = vm.config().maxHeapBytes;
     auto op = [&](Connection& c) { return c.run(text, params, want, maxBytes); };
     if (r.conn) return onConnection(vm, r.conn, nullptr, r.pool->url(), op);
@@ -237,11 +245,16 @@ SqlResult execute(VM& vm, const Route& r, const std::string& text, const std::ve
 
 Value cellValue(VM& vm, const SqlValue& v) {
     switch (v.kind) {
-    case SqlValue::Kind::Null: return Value();
-    case SqlValue::Kind::Bool: return Value::boolean(v.i != 0);
-    case SqlValue::Kind::Int: return Value::integer(v.i);
-    case SqlValue::Kind::Float: return Value::number(v.f);
-    case SqlValue::Kind::Text: return makeString(vm, v.s);
+    case SqlValue::Kind::Null:
+        return Value();
+    case SqlValue::Kind::Bool:
+        return Value::boolean(v.i != 0);
+    case SqlValue::Kind::Int:
+        return Value::integer(v.i);
+    case SqlValue::Kind::Float:
+        return Value::number(v.f);
+    case SqlValue::Kind::Text:
+        return makeString(vm, v.s);
     case SqlValue::Kind::Json:
         try {
             return jsonParse(vm, v.s);
@@ -254,7 +267,8 @@ Value cellValue(VM& vm, const SqlValue& v) {
 
 std::vector<StringObject*> columnNames(VM& vm, const SqlResult& r) {
     std::vector<StringObject*> names;
-    for (const std::string& c : r.columns) names.push_back(vm.newString(c));
+    for (const std::string& c : r.columns)
+        names.push_back(vm.newString(c));
     return names;
 }
 
@@ -263,7 +277,8 @@ Value rowValue(VM& vm, const SqlResult& r, size_t row, const std::vector<StringO
     mapReserve(vm.heap(), m, uint32_t(names.size()));
     const SqlValue* cells = &r.cells[row * names.size()];
     for (size_t c = 0; c < names.size(); ++c)
-        if (cells[c].kind != SqlValue::Kind::Null) mapSet(vm.heap(), m, names[c], cellValue(vm, cells[c]));
+        if (cells[c].kind != SqlValue::Kind::Null)
+            mapSet(vm.heap(), m, names[c], cellValue(vm, cells[c]));
     return Value::object(m);
 }
 
@@ -295,7 +310,8 @@ Value resultValue(VM& vm, const SqlResult& r, Want want) {
 // ---- handle objects ----
 
 int64_t handleId(VM& vm, Value self, const char* who) {
-    if (!self.isInt()) vm.raise("TypeError", std::string(who) + ": call it as a method of its handle");
+    if (!self.isInt())
+        vm.raise("TypeError", std::string(who) + ": call it as a method of its handle");
     return self.asInt();
 }
 
@@ -311,23 +327,35 @@ Value stmt_queryOne(VM& vm, Value self, Value* args, int argc);
 Value stmt_close(VM& vm, Value self, Value* args, int argc);
 
 const NativeDef kDatabaseMethods[] = {
-    {"exec", db_exec, 1, 2},       {"query", db_query, 1, 2},   {"queryOne", db_queryOne, 1, 2},
-    {"prepare", db_prepare, 1, 1}, {"transaction", db_transaction, 1, 1}, {"close", db_close, 0, 0},
+    {"exec", db_exec, 1, 2},
+    {"query", db_query, 1, 2},
+    {"queryOne", db_queryOne, 1, 2},
+    {"prepare", db_prepare, 1, 1},
+    {"transaction", db_transaction, 1, 1},
+    {"close", db_close, 0, 0},
 };
 // A transaction has no close: it ends with its callback.
 const NativeDef kTransactionMethods[] = {
-    {"exec", db_exec, 1, 2},       {"query", db_query, 1, 2},   {"queryOne", db_queryOne, 1, 2},
-    {"prepare", db_prepare, 1, 1}, {"transaction", db_transaction, 1, 1},
+    {"exec", db_exec, 1, 2},
+    {"query", db_query, 1, 2},
+    {"queryOne", db_queryOne, 1, 2},
+    {"prepare", db_prepare, 1, 1},
+    {"transaction", db_transaction, 1, 1},
 };
 const NativeDef kStatementMethods[] = {
-    {"exec", stmt_exec, 0, 1}, {"query", stmt_query, 0, 1}, {"queryOne", stmt_queryOne, 0, 1}, {"close", stmt_close, 0, 0},
+    {"exec", stmt_exec, 0, 1},
+    {"query", stmt_query, 0, 1},
+    {"queryOne", stmt_queryOne, 0, 1},
+    {"close", stmt_close, 0, 0},
 };
 
-template <size_t N> Value handleObject(VM& vm, int64_t id, const NativeDef (&methods)[N], const Pool& pool) {
+template <size_t N>
+Value handleObject(VM& vm, int64_t id, const NativeDef (&methods)[N], const Pool& pool) {
     MapObject* m = vm.heap().newMap();
     TempRoot root(vm, Value::object(m));
     for (const NativeDef& def : methods) {
-        BoundMethodObject* bound = vm.heap().newBoundMethod(Value::integer(id), Value::object(permanentNative(def)));
+        BoundMethodObject* bound =
+            vm.heap().newBoundMethod(Value::integer(id), Value::object(permanentNative(def)));
         mapSet(vm.heap(), m, internConstant(def.name), Value::object(bound));
     }
     const char* backend = pool.url().backend == sql::Backend::Sqlite ? "sqlite" : "postgres";
@@ -371,8 +399,12 @@ Value runStatement(VM& vm, Value self, Value* args, int argc, Want want, const c
     return resultValue(vm, execute(vm, r, text, params, want), want);
 }
 
-Value db_exec(VM& vm, Value self, Value* args, int argc) { return runStatement(vm, self, args, argc, Want::Nothing, "db.exec"); }
-Value db_query(VM& vm, Value self, Value* args, int argc) { return runStatement(vm, self, args, argc, Want::Rows, "db.query"); }
+Value db_exec(VM& vm, Value self, Value* args, int argc) {
+    return runStatement(vm, self, args, argc, Want::Nothing, "db.exec");
+}
+Value db_query(VM& vm, Value self, Value* args, int argc) {
+    return runStatement(vm, self, args, argc, Want::Rows, "db.query");
+}
 Value db_queryOne(VM& vm, Value self, Value* args, int argc) {
     return runStatement(vm, self, args, argc, Want::FirstRow, "db.queryOne");
 }
@@ -388,18 +420,22 @@ Value db_prepare(VM& vm, Value self, Value* args, int argc) {
         Lease lease(vm, r.pool);
         onConnection(vm, nullptr, &lease, r.pool->url(), check);
     }
-    int64_t stmt = newHandle(vm, Handle{Handle::Kind::Statement, r.pool, nullptr, nullptr, id, text});
+    int64_t stmt =
+        newHandle(vm, Handle{Handle::Kind::Statement, r.pool, nullptr, nullptr, id, text});
     return handleObject(vm, stmt, kStatementMethods, *r.pool);
 }
 
 // Runs SQL of the transaction machinery (BEGIN, COMMIT, SAVEPOINT...).
-void control(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl& url, const std::string& text) {
-    onConnection(vm, conn, lease, url, [&](Connection& c) { return c.run(text, {}, Want::Nothing, 0).rowsAffected; });
+void control(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl& url,
+             const std::string& text) {
+    onConnection(vm, conn, lease, url,
+                 [&](Connection& c) { return c.run(text, {}, Want::Nothing, 0).rowsAffected; });
 }
 
 // The same, after the callback threw: failures are dropped (the connection
 // is then given up, which rolls back) and the callback's error rethrown.
-void controlAfterThrow(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl& url, const std::string& text) {
+void controlAfterThrow(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl& url,
+                       const std::string& text) {
     TempRoot keep(vm, vm.exception());
     Value original = vm.exception();
     try {
@@ -412,8 +448,10 @@ void controlAfterThrow(VM& vm, Connection* conn, Lease* lease, const sql::SqlUrl
 Value db_transaction(VM& vm, Value self, Value* args, int argc) {
     int64_t id = handleId(vm, self, "db.transaction");
     Value fn = argc > 0 ? args[0] : Value();
-    if (!fn.isObjType(ObjType::Closure) && !fn.isObjType(ObjType::Native) && !fn.isObjType(ObjType::BoundMethod))
-        vm.raise("TypeError", std::string("db.transaction: argument 1 must be a function, got ") + vm.typeName(fn));
+    if (!fn.isObjType(ObjType::Closure) && !fn.isObjType(ObjType::Native) &&
+        !fn.isObjType(ObjType::BoundMethod))
+        vm.raise("TypeError", std::string("db.transaction: argument 1 must be a function, got ") +
+                                  vm.typeName(fn));
     Route r = route(vm, id, "db.transaction");
     const sql::SqlUrl& url = r.pool->url();
     SqlHandles& h = handlesOf(vm);
@@ -433,7 +471,8 @@ Value db_transaction(VM& vm, Value self, Value* args, int argc) {
             result = vm.call(fn, std::span<const Value>(&txObject, 1));
         } catch (const ScriptThrow&) {
             close(tx);
-            controlAfterThrow(vm, r.conn, nullptr, url, "ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name);
+            controlAfterThrow(vm, r.conn, nullptr, url,
+                              "ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name);
         } catch (...) {
             close(tx);
             throw;
@@ -445,18 +484,20 @@ Value db_transaction(VM& vm, Value self, Value* args, int argc) {
     }
 
     Lease lease(vm, r.pool);
-    control(vm, nullptr, &lease, url, url.backend == sql::Backend::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    control(vm, nullptr, &lease, url,
+            url.backend == sql::Backend::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     Connection* conn = lease.conn.get();
     int64_t tx = open(conn);
     h.active.push_back({r.pool.get(), &vm, conn});
     auto finish = [&] {
         close(tx);
-        std::erase_if(handlesOf(vm).active, [&](const ActiveTransaction& t) { return t.conn == conn; });
+        std::erase_if(handlesOf(vm).active,
+                      [&](const ActiveTransaction& t) { return t.conn == conn; });
     };
     Value result;
     try {
         Value txObject = handleObject(vm, tx, kTransactionMethods, *r.pool);
-            result = vm.call(fn, std::span<const Value>(&txObject, 1));
+        result = vm.call(fn, std::span<const Value>(&txObject, 1));
     } catch (const ScriptThrow&) {
         finish();
         controlAfterThrow(vm, conn, nullptr, url, "ROLLBACK");
@@ -482,12 +523,17 @@ Value runPrepared(VM& vm, Value self, Value* args, int argc, Want want, const ch
     int64_t id = handleId(vm, self, who);
     std::vector<SqlParam> params = paramsArg(vm, who, args, argc, 0);
     Route r = route(vm, id, who);
-    std::string text = handlesOf(vm).handles.at(id).text; // a copy: the table may change while unlocked
+    std::string text =
+        handlesOf(vm).handles.at(id).text; // a copy: the table may change while unlocked
     return resultValue(vm, execute(vm, r, text, params, want), want);
 }
 
-Value stmt_exec(VM& vm, Value self, Value* args, int argc) { return runPrepared(vm, self, args, argc, Want::Nothing, "stmt.exec"); }
-Value stmt_query(VM& vm, Value self, Value* args, int argc) { return runPrepared(vm, self, args, argc, Want::Rows, "stmt.query"); }
+Value stmt_exec(VM& vm, Value self, Value* args, int argc) {
+    return runPrepared(vm, self, args, argc, Want::Nothing, "stmt.exec");
+}
+Value stmt_query(VM& vm, Value self, Value* args, int argc) {
+    return runPrepared(vm, self, args, argc, Want::Rows, "stmt.query");
+}
 Value stmt_queryOne(VM& vm, Value self, Value* args, int argc) {
     return runPrepared(vm, self, args, argc, Want::FirstRow, "stmt.queryOne");
 }

@@ -38,16 +38,19 @@ TEST(SqlPlaceholders, NumbersQuestionMarks) {
 }
 
 TEST(SqlPlaceholders, SkipsQuotesCommentsAndDollarQuotes) {
-    EXPECT_EQ(numbered("SELECT '?', \"a?\", ? -- why?\n, ?", 2), "SELECT '?', \"a?\", $1 -- why?\n, $2");
+    EXPECT_EQ(numbered("SELECT '?', \"a?\", ? -- why?\n, ?", 2),
+              "SELECT '?', \"a?\", $1 -- why?\n, $2");
     EXPECT_EQ(numbered("SELECT 'it''s ?', ?", 1), "SELECT 'it''s ?', $1");
     EXPECT_EQ(numbered("SELECT E'\\' ?', ?", 1), "SELECT E'\\' ?', $1");
     EXPECT_EQ(numbered("SELECT /* ? /* ? */ ? */ ?", 1), "SELECT /* ? /* ? */ ? */ $1");
-    EXPECT_EQ(numbered("SELECT $$ ? $$, $tag$ ?$$? $tag$, ?", 1), "SELECT $$ ? $$, $tag$ ?$$? $tag$, $1");
+    EXPECT_EQ(numbered("SELECT $$ ? $$, $tag$ ?$$? $tag$, ?", 1),
+              "SELECT $$ ? $$, $tag$ ?$$? $tag$, $1");
     EXPECT_EQ(numbered("SELECT 'unterminated ?", 0), "SELECT 'unterminated ?");
 }
 
 TEST(SqlPlaceholders, NeverJoinANeighbouringToken) {
-    // fuzz_sql: "$?$$" became "$$1$$", a dollar quote; "a?" an identifier "a$1"; "?5" the parameter $15.
+    // fuzz_sql: "$?$$" became "$$1$$", a dollar quote; "a?" an identifier "a$1"; "?5" the parameter
+    // $15.
     EXPECT_EQ(numbered("SELECT a?, ?5, $?", 3), "SELECT a $1, $2 5, $ $3");
 }
 
@@ -100,7 +103,8 @@ TEST(SqliteConnection, ErrorsCarryExtendedCodes) {
 
 TEST(SqliteConnection, StopsAtTheByteBudget) {
     auto c = connect(parseUrl("sqlite::memory:"));
-    const char* many = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 100000) SELECT x FROM n";
+    const char* many = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT "
+                       "100000) SELECT x FROM n";
     EXPECT_EQ(c->run(many, {}, Want::Rows, 0).rows, 100000u);
     try {
         c->run(many, {}, Want::Rows, 1 << 16);
@@ -119,7 +123,8 @@ TEST(SqlPool, LendsUpToItsSizeAndHandsBackInOrder) {
     first = connect(pool.url());
     Connection* raw = first.get();
     std::unique_ptr<Connection> second;
-    EXPECT_FALSE(pool.acquire(second, WaitClock::now() + std::chrono::milliseconds(20))); // busy: times out
+    EXPECT_FALSE(
+        pool.acquire(second, WaitClock::now() + std::chrono::milliseconds(20))); // busy: times out
     pool.release(std::move(first));
     ASSERT_TRUE(pool.acquire(second, WaitClock::time_point::max()));
     EXPECT_EQ(second.get(), raw); // the idle connection is reused
