@@ -24,7 +24,7 @@ _langoost() {
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --dir)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --host|--port|--workers|--core|--timeout-ms|--max-memory-mb|--max-body-bytes|\
+        --host|--port|--workers|--core|--db-pool|--timeout-ms|--max-memory-mb|--max-body-bytes|\
         --max-output-bytes|--max-header-bytes|--header-timeout-ms|--body-timeout-ms|\
         --idle-timeout-ms|--grace-ms|--max-connections|--max-streams|--max-waiting|\
         --max-heap|--max-depth|--max-steps|--timeout|--max-output|--filter)
@@ -35,7 +35,7 @@ _langoost() {
     case $cmd in
         run) flags=$limits ;;
         test) flags="--filter --json" ;;
-        serve) flags="--host --port --workers --core --access-log --dev --timeout-ms
+        serve) flags="--host --port --workers --core --db-pool --access-log --dev --timeout-ms
                       --max-memory-mb --max-body-bytes --max-output-bytes --max-header-bytes
                       --header-timeout-ms --body-timeout-ms --idle-timeout-ms --grace-ms
                       --max-connections --max-streams --max-waiting --h2c --tls-cert --tls-key" ;;

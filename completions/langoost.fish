@@ -36,7 +36,7 @@ complete -c langoost -n "__fish_seen_subcommand_from fmt" -l stdout -d 'Print in
 complete -c langoost -n "__fish_seen_subcommand_from compile" -r -s o -l output -d 'Executable to write'
 complete -c langoost -n "__fish_seen_subcommand_from install" -x -a '(__fish_complete_directories)' -l dir -d 'Directory holding langoost.json'
 
-for flag in host port workers core timeout-ms max-memory-mb max-body-bytes max-output-bytes \
+for flag in host port workers core db-pool timeout-ms max-memory-mb max-body-bytes max-output-bytes \
         max-header-bytes header-timeout-ms body-timeout-ms idle-timeout-ms grace-ms \
         max-connections max-streams max-waiting
     complete -c langoost -n "__fish_seen_subcommand_from serve" -x -l $flag

@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
         ->check(kNonNegative);
     serveCmd->add_option("--workers", serve.workers, "Worker threads (default: one per core)")->check(kNonNegative);
     serveCmd->add_option("--core", serve.core, "runtime.core backend: file:PATH or redis://HOST:PORT/DB (default: embedded)");
+    serveCmd->add_option("--db-pool", serve.dbPool, "sql: connections per database URL, shared by all requests")
+        ->capture_default_str()->check(CLI::Range(1u, 10000u));
     serveCmd->add_option("--access-log", serve.accessLog, "Log one line per request to FILE ('-': stdout)")->type_name("FILE");
     serveCmd->add_flag("--dev", serve.dev, "Show error details and stack traces in 500 responses");
     serveCmd->add_option("--timeout-ms", serve.limits.timeoutMs, "Per-request time limit (503 when exceeded)")->capture_default_str()

@@ -413,6 +413,7 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
         switch (route.kind) {
         case Route::Kind::Script: {
             HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
+            data.params = std::move(route.params);
             bool wantsUpgrade = request.upgrade && headerContains(data.headers, "upgrade", "websocket");
             if (!c.tls && (wantsUpgrade || headerContains(data.headers, "accept", "text/event-stream"))) {
                 handOff(c, request, route.file, std::move(data));
@@ -796,6 +797,7 @@ HttpResponseData HttpWorker::answer(Connection& c, ParsedRequest& request, Stati
     switch (route.kind) {
     case Route::Kind::Script: {
         HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
+        data.params = std::move(route.params);
         std::string failure;
         HttpResponseData response = shared_.runner.run(route.file, data, failure);
         shared_.logScriptFailure(data.method, request.target, response.status, failure);
@@ -847,6 +849,7 @@ void HttpWorker::answerHttp2(Connection& c, Http2Request& stream) {
         Route route = routeFor(rawPath);
         if (route.kind == Route::Kind::Script) {
             HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
+            data.params = std::move(route.params);
             auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), std::move(route.file));
             call->h2Stream = stream.streamId;
             call->startUs = startUs;

@@ -1,5 +1,8 @@
 #include "server/Router.h"
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <stdexcept>
@@ -99,7 +102,65 @@ Route Router::resolve(std::string_view rawPath) const {
         }
     }
     route.file.clear();
+    if (!segments.empty() && matchParams(root_, segments, 0, route)) route.kind = Route::Kind::Script;
     return route;
+}
+
+namespace {
+
+// The `[name]` entries of a directory, sorted: (entry, name, isDirectory).
+struct ParamEntry {
+    std::string entry, name;
+    bool directory;
+};
+
+std::vector<ParamEntry> paramEntries(const std::string& dir) {
+    std::vector<ParamEntry> out;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n.size() < 3 || n[0] != '[') continue;
+        size_t close = n.find(']');
+        if (close == std::string_view::npos || close == 1) continue;
+        std::string_view rest = n.substr(close + 1);
+        if (rest != "" && rest != ".goost") continue;
+        out.push_back({std::string(n), std::string(n.substr(1, close - 1)), rest.empty()});
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end(), [](const ParamEntry& a, const ParamEntry& b) { return a.entry < b.entry; });
+    return out;
+}
+
+bool isDirectoryPath(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+} // namespace
+
+bool Router::matchParams(const std::string& dir, const std::vector<std::string_view>& segments, size_t i,
+                         Route& route) const {
+    std::string seg(segments[i]);
+    if (endsWith(seg, ".goost")) return false; // a source's name is never a parameter
+    bool last = i + 1 == segments.size();
+    auto script = [&](const std::string& candidate) { return insideRoot(candidate, route.file, route.info); };
+    if (last) {
+        if (!endsWith(seg, ".goost") && (script(dir + "/" + seg + ".goost") || script(dir + "/" + seg + "/index.goost")))
+            return true;
+    } else if (isDirectoryPath(dir + "/" + seg) && matchParams(dir + "/" + seg, segments, i + 1, route)) {
+        return true;
+    }
+    for (const ParamEntry& p : paramEntries(dir)) {
+        route.params.emplace_back(p.name, seg);
+        std::string path = dir + "/" + p.entry;
+        if (last ? (p.directory ? script(path + "/index.goost") : script(path))
+                 : (p.directory && matchParams(path, segments, i + 1, route)))
+            return true;
+        route.params.pop_back();
+    }
+    route.file.clear();
+    return false;
 }
 
 bool Router::insideRoot(const std::string& candidate, std::string& canonical, struct stat& info) const {

@@ -9,11 +9,19 @@
 // final candidate is resolved with realpath() and must still lie inside
 // the root — so neither `..` tricks nor symlinks can reach outside it.
 // `.goost` sources are never served as files.
+//
+// Path parameters: a script `[name].goost` or a folder `[name]` matches any
+// one segment, whose decoded text becomes params[name]. At every level an
+// exact name wins over a parameter (`users/new.goost` over
+// `users/[id].goost`), and static files over parametrised scripts; only a
+// path nothing exact answers costs a directory listing per level.
 #pragma once
 #include <sys/stat.h>
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace langoost {
 
@@ -22,6 +30,7 @@ struct Route {
     Kind kind = Kind::NotFound;
     std::string file; // canonical path of the script or static file
     struct stat info {};
+    std::vector<std::pair<std::string, std::string>> params; // [name] segments matched
 };
 
 class Router {
@@ -35,6 +44,9 @@ class Router {
     Route resolve(std::string_view rawPath) const;
 
   private:
+    // A script for segments[i..] below `dir`, with [name] folders and
+    // scripts standing for segments; exact names are tried first.
+    bool matchParams(const std::string& dir, const std::vector<std::string_view>& segments, size_t i, Route& route) const;
     // realpath(candidate) if it is a regular file inside the root.
     bool insideRoot(const std::string& candidate, std::string& canonical, struct stat& info) const;
 

@@ -24,6 +24,7 @@
 #include <unordered_set>
 
 #include "server/HttpWorker.h"
+#include "sql/SqlPool.h"
 #include "store/CoreStore.h"
 
 namespace langoost {
@@ -156,6 +157,7 @@ int runServer(const ServerOptions& options, std::shared_ptr<ModuleLoader> loader
     unsigned workerCount = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
     try {
         if (!options.core.empty()) setProcessCore(openCoreStore(options.core));
+        sql::enableSharedPools(options.dbPool);
         sharedPtr = new ServerShared{options, Router(options.target),
                                      ScriptRunner(loader, std::move(runtime), options.limits, options.dev)};
         int port = options.port;

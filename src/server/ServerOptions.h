@@ -15,6 +15,8 @@ struct ServerOptions {
     int port = 8080;               // 0: any free port (printed at start)
     unsigned workers = 0;          // 0: one per core
     std::string core;              // runtime.core backend URL; empty: embedded (or LANGOOST_CORE)
+    // sql.open of one URL in any request shares a pool of this many connections.
+    unsigned dbPool = 16;
     std::string accessLog;         // file path, "-" for stdout, empty for none
     bool dev = false;              // error details (stack traces) in 500 responses
     ScriptLimits limits;

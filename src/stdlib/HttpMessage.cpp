@@ -112,6 +112,9 @@ Value buildRequestValue(VM& vm, const HttpRequestData& request) {
     TempRoot root(vm, Value::object(req));
     setField(vm, req, "method", vm.stringValue(request.method));
     setField(vm, req, "path", makeString(vm, request.path));
+    MapObject* params = vm.heap().newMap();
+    setField(vm, req, "params", Value::object(params));
+    for (const auto& [name, value] : request.params) setField(vm, params, name, makeString(vm, value));
     setField(vm, req, "rawQuery", makeString(vm, request.rawQuery));
     setField(vm, req, "query", parseQueryString(vm, request.rawQuery));
     MapObject* headers = vm.heap().newMap();

@@ -35,9 +35,11 @@ struct HttpRequestData {
     HeaderList headers;   // names lowercased, in arrival order
     std::string body;
     std::string remoteAddr;
+    // Path parameters of serve's routing (`[id].goost`): name -> segment.
+    std::vector<std::pair<std::string, std::string>> params;
 };
 
-// {method, path, rawQuery, query, headers, body, remoteAddr}; a repeated
+// {method, path, params, rawQuery, query, headers, body, remoteAddr}; a repeated
 // header's values are joined with ", " (as RFC 9110 allows).
 Value buildRequestValue(VM& vm, const HttpRequestData& request);
 

@@ -11,7 +11,7 @@ std::vector<std::string> builtinNames() {
 const std::vector<const NativeModuleDef*>& standardModules() {
     static const std::vector<const NativeModuleDef*> modules = {&stringsModule(), &threadModule(), &netModule(), &httpServerModule(), &assertModule(),
         &ioModule(), &osModule(), &timeModule(), &regexModule(), &terminalModule(), &formModule(), &sessionModule(),
-        &jsonModule(), &mathModule(), &encodeModule(), &cryptoModule(), &urlModule(), &httpModule(), &runtimeModule(), &websocketModule()};
+        &jsonModule(), &mathModule(), &encodeModule(), &cryptoModule(), &urlModule(), &httpModule(), &runtimeModule(), &websocketModule(), &sqlModule()};
     return modules;
 }
 

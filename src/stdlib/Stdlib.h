@@ -38,6 +38,8 @@ struct OpenSsl;
 const OpenSsl& openSslFor(VM& vm, const char* who);
 const NativeModuleDef& urlModule();
 const NativeModuleDef& httpModule();
+// sql (SQLite and PostgreSQL: src/sql)
+const NativeModuleDef& sqlModule();
 // websocket (RFC 6455 over net handles)
 const NativeModuleDef& websocketModule();
 // websocket.handshake(args[0] = net handle, args[1] = headers object).

@@ -660,6 +660,125 @@ def test_streaming(binary: str):
         srv.__exit__()
 
 
+def write_site(files: dict[str, str]) -> pathlib.Path:
+    site = pathlib.Path(tempfile.mkdtemp(prefix="langoost-serve-")) / "site"
+    for name, text in files.items():
+        path = site / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return site
+
+
+PARAMS_SCRIPT = 'import server\nimport json\nprintln("{file} " + json.stringify(server.request.params))\n'
+
+
+def test_params(binary: str):
+    """Path parameters: [name].goost and [name]/ folders; exact names win."""
+    names = ["index.goost", "users/[id].goost", "users/new.goost", "users/[id]/posts.goost",
+             "users/[id]/posts/[post].goost", "files/[name].goost", "pages/[slug]/index.goost",
+             "shop/[cat]/[item].goost", "shop/sale/[item].goost"]
+    files = {n: PARAMS_SCRIPT.replace("{file}", n) for n in names}
+    files["files/readme.txt"] = "static\n"
+    site = write_site(files)
+    with Server(binary, site) as srv:
+        p = srv.port
+        cases = {
+            "/users/42": 'users/[id].goost {"id":"42"}',
+            "/users/new": "users/new.goost {}",
+            "/users/42/posts": 'users/[id]/posts.goost {"id":"42"}',
+            "/users/7/posts/hello": 'users/[id]/posts/[post].goost {"id":"7","post":"hello"}',
+            "/users/%C3%A9t%C3%A9": 'users/[id].goost {"id":"été"}',
+            "/users/a%20b?x=1": 'users/[id].goost {"id":"a b"}',
+            "/files/other": 'files/[name].goost {"name":"other"}',
+            "/files/readme.txt": "static",
+            "/pages/about": 'pages/[slug]/index.goost {"slug":"about"}',
+            "/shop/sale/hat": 'shop/sale/[item].goost {"item":"hat"}',
+            "/shop/toys/ball": 'shop/[cat]/[item].goost {"cat":"toys","item":"ball"}',
+            "/": "index.goost {}",
+        }
+        for path, want in cases.items():
+            r = request(p, path=path)
+            check(r.status == 200 and r.text.strip() == want, f"{path}: {r.status} {r.text!r}, want {want!r}")
+        for path in ["/users/42/nope", "/users/42/posts/1/2", "/users/_x", "/users/.x", "/users/42%2F43",
+                     "/users/[id].goost", "/nothing", "/users/..%2F..%2Fetc"]:
+            r = request(p, path=path)
+            check(r.status in (400, 404), f"{path} -> 404, got {r.status} {r.text!r}")
+
+
+SQL_SITE = {
+    "db.goost": 'import sql\nimport os\nfn open() { return sql.open(os.getenv("TEST_DB_URL")) }\n',
+    "init.goost": 'import { open } from "./db"\nlet db = open()\ndb.exec("DROP TABLE IF EXISTS items")\n'
+                  'db.exec("CREATE TABLE items (name TEXT NOT NULL)")\nprintln("ready")\n',
+    "add.goost": 'import server\nimport { open } from "./db"\n'
+                 'open().exec("INSERT INTO items (name) VALUES (?)", [server.request.query.name])\nprintln("ok")\n',
+    "count.goost": 'import server\nimport { open } from "./db"\n'
+                   'println(open().queryOne("SELECT count(*) AS n FROM items WHERE name = ?", [server.request.query.name]).n)\n',
+    "stuck.goost": 'import time\nimport { open } from "./db"\n'
+                   'open().transaction(fn(tx) { tx.exec("INSERT INTO items (name) VALUES (?)", ["stuck"])\n time.sleep(60000) })\n',
+    "throws.goost": 'import { open } from "./db"\n'
+                    'open().transaction(fn(tx) { tx.exec("INSERT INTO items (name) VALUES (?)", ["thrown"])\n throw "no" })\n',
+    "slow.goost": 'import { open } from "./db"\nlet db = open()\nif db.backend == "postgres" { db.query("SELECT pg_sleep(60)") }\n'
+                  'else { db.query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c") }\n',
+}
+
+
+def sql_server_checks(binary: str, url: str, label: str):
+    site = write_site(SQL_SITE)
+    env = dict(os.environ, TEST_DB_URL=url)
+    with Server(binary, site, "--workers", "2", "--db-pool", "3", "--timeout-ms", "1500", env=env) as srv:
+        p = srv.port
+        r = request(p, path="/init")
+        if not check(r.status == 200 and r.text == "ready\n", f"{label}: init: {r.status} {r.text!r}"):
+            return
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            oks = list(pool.map(lambda i: request(p, path="/add?name=many").text, range(60)))
+        check(oks == ["ok\n"] * 60, f"{label}: 60 concurrent inserts through a pool of 3: {set(oks)}")
+        check(request(p, path="/count?name=many").text == "60\n", f"{label}: all 60 rows there")
+        # A request ended by its time limit inside a transaction: rolled back, lock released.
+        r = request(p, path="/stuck")
+        check(r.status == 503, f"{label}: a transaction past the time limit -> 503, got {r.status}")
+        check(request(p, path="/count?name=stuck").text == "0\n", f"{label}: its insert was rolled back")
+        r = request(p, path="/throws")
+        check(r.status == 500, f"{label}: a transaction that throws -> 500, got {r.status}")
+        check(request(p, path="/count?name=thrown").text == "0\n", f"{label}: rolled back on throw")
+        r = request(p, path="/add?name=after")
+        check(r.status == 200 and request(p, path="/count?name=after").text == "1\n", f"{label}: writes work after")
+        # A query still running at the time limit is cancelled; the server goes on.
+        start = time.time()
+        r = request(p, path="/slow")
+        check(r.status == 503 and time.time() - start < 10, f"{label}: a slow query -> 503 in time, got {r.status}")
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            counts = list(pool.map(lambda i: request(p, path="/count?name=many").text, range(16)))
+        check(counts == ["60\n"] * 16, f"{label}: reads after the cancelled query: {set(counts)}")
+    # One worker: a request waiting for its query parks, the worker answers others meanwhile.
+    with Server(binary, site, "--workers", "1", "--db-pool", "2", "--timeout-ms", "3000", env=env) as srv:
+        p = srv.port
+        request(p, path="/count?name=many")  # warm: the pool holds a connection
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(request, p, "GET", "/slow")
+            time.sleep(0.5)
+            r = request(p, path="/count?name=many")
+            check(r.status == 200 and r.text == "60\n" and not slow.done(),
+                  f"{label}: answered while a query of the only worker runs: {r.status} {r.text!r} {slow.done()}")
+            check(slow.result().status == 503, f"{label}: the slow query still ends at the time limit")
+
+
+def test_sql(binary: str):
+    """sql in requests: a shared pool per URL, transactions rolled back when
+    their request ends, queries cancelled at the time limit; SQLite, and a
+    private PostgreSQL when the server binaries are installed."""
+    tmp = tempfile.mkdtemp(prefix="langoost-sql-")
+    sql_server_checks(binary, f"sqlite:{tmp}/app.db", "sqlite")
+    sys.path.insert(0, str(HERE.parent / "sql"))
+    from postgres_fixture import PrivatePostgres, Unavailable
+    try:
+        with PrivatePostgres() as pg:
+            sql_server_checks(binary, pg.url, "postgres")
+    except Unavailable as e:
+        print(f"skip postgres: {e}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 GROUPS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 
