@@ -289,6 +289,7 @@ class VM {
     bool stackFits(Value* top) { return top < stackLimit_ || raiseStackLimit(top); }
     bool raiseStackLimit(Value* top);
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
+    bool callStringMethod(NativeObject* n, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
     // Invoke's method cache. A hit means: a receiver of class `klass` at
     // `site` (the address after the instruction) calls `method`, whose arity
