@@ -289,7 +289,9 @@ printed goost
 Enter Langoost statements or expressions; the value of an expression is
 printed (strings quoted, nil not shown). Definitions (let, fn, class,
 import) persist for the whole session. Input continues on the next line
-while ( [ { are open.
+while ( [ { are open or the entry is unfinished (`1 +`); an empty line
+ends an unfinished entry. Tab completes names and members after a dot;
+Ctrl-C abandons the entry being typed.
   :help   this text
   :quit   leave (also :q, Ctrl-D)
 """
@@ -415,11 +417,10 @@ def test_repl_editing(binary):
             check(False, "repl (tty): editing session", str(e))
         hist = pathlib.Path(home) / ".langoost_history"
         text = hist.read_text(errors="replace") if hist.exists() else ""
-        # libedit stores each entry on one line, a newline inside it encoded (\012 or \n).
-        entries = [line for line in text.splitlines() if "twice(x)" in line]
-        check(len(entries) == 1 and "return x * 2" in entries[0] and not any(
-            line.strip() == "return x * 2" for line in text.splitlines()),
-            "repl (tty): a multi-line entry is one history entry", text)
+        # libedit stores each entry on one line, with octal escapes (\040 a space, \012 a newline).
+        lines = [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line) for line in text.splitlines()]
+        check("fn twice(x) {\nreturn x * 2\n}" in lines and "return x * 2" not in lines,
+              "repl (tty): a multi-line entry is one history entry", text)
 
 
 def run_in_pty(binary, args, cwd, env=None, input_lines=None, timeout=20):
