@@ -197,12 +197,12 @@ const std::vector<NativeDef>& builtinFunctions() {
         {"toFloat", builtin_toFloat, 1, 1},
         {"print", builtin_print, 0, -1},
         {"println", builtin_println, 0, -1},
-        {"eprint", builtin_eprint, 0, -1},
-        {"eprintln", builtin_eprintln, 0, -1},
         {"range", builtin_range, 1, 3},
         {"exit", builtin_exit, 0, 1},
         {"error", builtin_error, 1, 2},
         {"assert", builtin_assert, 1, 2},
+        {"eprint", builtin_eprint, 0, -1},
+        {"eprintln", builtin_eprintln, 0, -1},
     };
     return defs;
 }
