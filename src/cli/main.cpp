@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
         }
         args.insert(args.begin(), "run");
     }
+    if (!args.empty() && (args[0] == "-e" || args[0] == "--eval" || args[0] == "-")) args.insert(args.begin(), "run");
     if (args.empty()) args.push_back("repl");
     // The common case, `langoost [run] FILE [ARGS...]` without limit flags,
     // skips building the parser for every command (~0.1 ms of start-up).

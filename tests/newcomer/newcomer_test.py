@@ -146,6 +146,8 @@ def mistakes_and_help(sh, work):
     check((code, out) == (0, "42\n"), "run -e CODE", f"{code} {out!r} {err!r}")
     code, out, err = sh.run(["langoost", "run", "-e", "import os\nprintln(os.args())", "a", "-b"], work)
     check((code, out) == (0, '["a","-b"]\n'), "run -e CODE ARGS", f"{code} {out!r} {err!r}")
+    code, out, err = sh.run(["langoost", "-e", "println(7)"], work)
+    check((code, out) == (0, "7\n"), "langoost -e CODE (no run)", f"{code} {out!r} {err!r}")
     code, out, err = sh.run(["langoost", "run", "-"], work, stdin='println("from stdin")\n')
     check((code, out) == (0, "from stdin\n"), "run - reads the program from stdin", f"{code} {out!r} {err!r}")
     code, out, err = sh.run("echo 'let x = ' | langoost run -", work)
