@@ -3,7 +3,8 @@
 // run in one persistent module, so let/fn/class/import all persist.
 // Interactive sessions use libedit for line editing, history (a multi-line
 // entry is one history entry) and Tab completion (keywords, globals, and
-// members after a dot); Ctrl-C abandons the line being typed. When stdin is
+// members after a dot); Ctrl-C abandons the line being typed, or interrupts
+// the running entry (InterruptError). When stdin is
 // not a terminal, lines are read plainly and no prompt is shown.
 //
 // An entry continues on the next line while ( [ { are open, and when it
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <set>
 
@@ -76,7 +78,7 @@ const char* kHelp =
     "import) persist for the whole session. Input continues on the next line\n"
     "while ( [ { are open or the entry is unfinished (`1 +`); an empty line\n"
     "ends an unfinished entry. Tab completes names and members after a dot;\n"
-    "Ctrl-C abandons the entry being typed.\n"
+    "Ctrl-C abandons the entry being typed, or interrupts a running one.\n"
     "  :help   this text\n"
     "  :quit   leave (also :q, Ctrl-D)\n";
 
@@ -85,10 +87,16 @@ const char* const kKeywords[] = {"let",   "fn",     "return", "if",    "else",  
                                  "extends", "is",   "import", "from",  "true",      "false",   "nil",  "self"};
 
 // Ctrl-C while a line is being read: libedit's read is interrupted (no
-// SA_RESTART) and readline() returns null, which this flag tells apart
-// from end of input. Outside reads SIGINT keeps its default action.
+// SA_RESTART) and readline() returns null, which gInterrupted tells apart
+// from end of input. While an entry runs, gRunInterrupt makes it raise
+// InterruptError at its next safe point (RuntimeConfig::interrupt).
+// Elsewhere SIGINT keeps its default action.
 volatile sig_atomic_t gInterrupted = 0;
-void onInterrupt(int) { gInterrupted = 1; }
+std::atomic<bool> gRunInterrupt{false};
+void onInterrupt(int) {
+    gInterrupted = 1;
+    gRunInterrupt.store(true, std::memory_order_relaxed);
+}
 
 class InterruptScope {
   public:
@@ -273,7 +281,9 @@ std::string trim(const std::string& s) {
 int replCommand() {
     const bool interactive = isatty(STDIN_FILENO);
     auto loader = makeModuleLoader();
-    VM vm(makeRuntime(loader, {}));
+    RuntimeConfig config = makeRuntime(loader, {});
+    if (interactive) config.interrupt = &gRunInterrupt;
+    VM vm(config);
     const fs::path baseDir = [] {
         std::error_code ec;
         fs::path p = fs::current_path(ec);
@@ -390,6 +400,9 @@ int replCommand() {
             globals = code->globalNames;
             entries.push_back(code);
             try {
+                std::optional<InterruptScope> interruptible;
+                if (interactive) interruptible.emplace();
+                gRunInterrupt.store(false);
                 Value result = vm.runInModule(module, code);
                 vm.flush();
                 if (!result.isNil()) {

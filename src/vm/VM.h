@@ -11,6 +11,7 @@
 // unwind with a C++ ScriptThrow; the interpreter loop catches it and jumps
 // to the innermost handler, so natives never check error codes.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -92,6 +93,9 @@ struct RuntimeConfig {
     // Keep all output in Isolate::out (server mode: it becomes the response
     // body) instead of flushing it to stdout.
     bool captureOutput = false;
+    // When set and it becomes true (the REPL's Ctrl-C handler), the running
+    // code raises InterruptError at its next safe point and it is reset.
+    std::atomic<bool>* interrupt = nullptr;
     // Whether time blocked in I/O, sleeps and waits counts against timeoutMs
     // (off for streaming requests: an idle WebSocket is not a busy script).
     bool timeoutCountsBlocking = true;

@@ -291,7 +291,7 @@ printed (strings quoted, nil not shown). Definitions (let, fn, class,
 import) persist for the whole session. Input continues on the next line
 while ( [ { are open or the entry is unfinished (`1 +`); an empty line
 ends an unfinished entry. Tab completes names and members after a dot;
-Ctrl-C abandons the entry being typed.
+Ctrl-C abandons the entry being typed, or interrupts a running one.
   :help   this text
   :quit   leave (also :q, Ctrl-D)
 """
@@ -399,6 +399,15 @@ def test_repl_editing(binary):
                 s.send("whi\t")
                 s.expect("le")
                 s.send("\x03")
+                s.expect("> ")
+                # Ctrl-C interrupts a running entry; the session and its state go on.
+                s.send("while true { counter += 1 }\r")
+                time.sleep(0.5)
+                s.send("\x03")
+                s.expect("InterruptError: interrupted (Ctrl-C)")
+                s.expect("> ")
+                s.send("counter > 42\r")
+                s.expect("true")
                 s.expect("> ")
                 # A multi-line entry is one history entry.
                 s.send("fn twice(x) {\r")

@@ -234,11 +234,16 @@ def repl(sh, work):
             s.send("half(84)\r")
             s.expect("42")
             s.expect("> ")
+            s.send("while true {}\r")
+            time.sleep(0.5)
+            s.send("\x03")
+            s.expect("InterruptError")
+            s.expect("> ")
             s.send(":quit\r")
             status = s.wait()
-        check(status == 0, "repl: continuation, Tab, Ctrl-C, :quit", f"status {status}")
+        check(status == 0, "repl: continuation, Tab, Ctrl-C (a line, a running loop), :quit", f"status {status}")
     except PtyTimeout as e:
-        check(False, "repl: continuation, Tab, Ctrl-C, :quit", str(e))
+        check(False, "repl: continuation, Tab, Ctrl-C (a line, a running loop), :quit", str(e))
     hist = home / ".langoost_history"
     text = hist.read_text(errors="replace") if hist.exists() else ""
     # libedit stores each entry on one line, with octal escapes (\040 a space, \012 a newline).
