@@ -6,7 +6,7 @@ _langoost() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
-    local commands="run disasm check test repl serve install compile build fmt version"
+    local commands="run disasm check test repl serve install compile build fmt version init help"
     local limits="--max-heap --max-depth --max-steps --timeout --max-output"
 
     if [[ $COMP_CWORD -eq 1 ]]; then
@@ -27,13 +27,17 @@ _langoost() {
         --host|--port|--workers|--core|--db-pool|--timeout-ms|--max-memory-mb|--max-body-bytes|\
         --max-output-bytes|--max-header-bytes|--header-timeout-ms|--body-timeout-ms|\
         --idle-timeout-ms|--grace-ms|--max-connections|--max-streams|--max-waiting|\
-        --max-heap|--max-depth|--max-steps|--timeout|--max-output|--filter)
+        --max-heap|--max-depth|--max-steps|--timeout|--max-output|--filter|-e|--eval)
             return ;;
     esac
+    if [[ $cmd == help && $COMP_CWORD -eq 2 ]]; then
+        COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        return
+    fi
 
     local flags=""
     case $cmd in
-        run) flags=$limits ;;
+        run) flags="$limits -e --eval" ;;
         test) flags="--filter --json" ;;
         serve) flags="--host --port --workers --core --db-pool --access-log --dev --timeout-ms
                       --max-memory-mb --max-body-bytes --max-output-bytes --max-header-bytes
@@ -48,7 +52,8 @@ _langoost() {
         return
     fi
     case $cmd in
-        repl|version|install) ;;
+        repl|version|install|help) ;;
+        init|build) COMPREPLY=($(compgen -d -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -X '!*.goost' -- "$cur") $(compgen -d -- "$cur")) ;;
     esac
 }

@@ -1,7 +1,7 @@
 # fish completion for langoost: subcommands, their flags, .goost files.
 # Installed to share/fish/vendor_completions.d/langoost.fish.
 
-set -l commands run disasm check test repl serve install compile build fmt version
+set -l commands run disasm check test repl serve install compile build fmt version init help
 complete -c langoost -f
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l help -d 'Print help'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l version -d 'Print version'
@@ -16,6 +16,8 @@ complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a compile -
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a build -d 'Build DIR/build/'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a fmt -d 'Reformat source files'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print version and build information'
+complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a init -d 'Start a project'
+complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a help -d 'Describe the commands, or one command'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -F
 
 complete -c langoost -n "__fish_seen_subcommand_from run disasm check test serve compile build fmt" -F
@@ -26,6 +28,9 @@ complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-depth -d 'Ca
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-steps -d 'Step budget'
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -l timeout -d 'Wall-clock limit in ms'
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-output -d 'Output limit in bytes'
+complete -c langoost -n "__fish_seen_subcommand_from run" -x -s e -l eval -d 'Run CODE instead of a file'
+complete -c langoost -n "__fish_seen_subcommand_from init" -x -a '(__fish_complete_directories)'
+complete -c langoost -n "__fish_seen_subcommand_from help" -x -a "$commands"
 
 complete -c langoost -n "__fish_seen_subcommand_from test" -x -l filter -d 'Only tests whose name contains SUBSTR'
 complete -c langoost -n "__fish_seen_subcommand_from test" -l json -d 'Machine-readable report'

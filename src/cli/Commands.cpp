@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -79,6 +80,31 @@ int runCommand(const std::string& path, const std::vector<std::string>& args, co
     return runProgram(module, loader, args, limits);
 }
 
+int runSourceCommand(const std::string& code, const std::string& name, const std::vector<std::string>& args,
+                     const RunLimits& limits) {
+    auto loader = makeModuleLoader();
+    std::error_code ec;
+    std::filesystem::path cwd = std::filesystem::current_path(ec);
+    Diagnostics diags;
+    auto module = loader->loadSource(SourceFile(name, code), ec ? std::filesystem::path(".") : cwd, diags, {});
+    if (!module) {
+        std::fputs(diags.format().c_str(), stderr);
+        return kExitCompileError;
+    }
+    return runProgram(module, loader, args, limits);
+}
+
+int runStdinCommand(const std::vector<std::string>& args, const RunLimits& limits) {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    if (std::cin.bad()) {
+        std::fputs("error: cannot read the program from stdin\n", stderr);
+        return kExitUsage;
+    }
+    // The script's own io.readLine()/io.stdin() then see end of input.
+    return runSourceCommand(text.str(), "<stdin>", args, limits);
+}
+
 int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<ModuleProvider> provider,
                const std::vector<std::string>& args, const RunLimits& limits) {
     RuntimeConfig config = makeRuntime(std::move(provider), args);
@@ -128,9 +154,15 @@ int disasmCommand(const std::string& path) {
 int checkCommand(const std::vector<std::string>& paths) {
     int worst = kExitOk;
     auto loader = makeModuleLoader();
-    for (const auto& path : paths) {
-        int status = kExitOk;
-        if (!compileFile(*loader, path, status)) worst = std::max(worst, status);
+    for (const auto& arg : paths) {
+        std::error_code ec;
+        std::vector<std::string> files = goostFiles(arg);
+        if (files.empty() && std::filesystem::is_directory(arg, ec))
+            std::fprintf(stderr, "warning: no .goost files under '%s'\n", arg.c_str());
+        for (const auto& path : files) {
+            int status = kExitOk;
+            if (!compileFile(*loader, path, status)) worst = std::max(worst, status);
+        }
     }
     return worst;
 }

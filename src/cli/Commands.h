@@ -33,6 +33,11 @@ struct RunLimits {
 };
 
 int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits = {});
+// `run -e CODE` and `run -`: program text that is not a file, shown in
+// diagnostics as `name`; relative imports resolve against the working directory.
+int runSourceCommand(const std::string& code, const std::string& name, const std::vector<std::string>& args,
+                     const RunLimits& limits);
+int runStdinCommand(const std::vector<std::string>& args, const RunLimits& limits);
 // Runs a compiled program whose imports `provider` serves (run, standalone binaries).
 int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<ModuleProvider> provider,
                const std::vector<std::string>& args, const RunLimits& limits = {});
@@ -46,11 +51,21 @@ int runRoundTrip(std::shared_ptr<const CompiledModule> module, ModuleLoader& loa
 std::optional<int> runEmbeddedProgram(int argc, char** argv);
 int compileCommand(const std::string& path, const std::string& output);
 int buildCommand(const std::string& dir);
+// A directory without an entry file is a site for `serve` when it holds a
+// .goost file (outside DIR/build); `build` then packages it (SiteBuild.cpp).
+bool isServedSite(const std::string& dir);
+int buildSiteCommand(const std::string& dir, const std::string& name);
 
 // `langoost install [--dir DIR]` (PackageCommands.cpp).
 int installCommand(const std::string& dir);
 int disasmCommand(const std::string& path);
+// Files and directories (every .goost file below, sorted).
 int checkCommand(const std::vector<std::string>& paths);
+// `langoost init [DIR]` (InitCommand.cpp).
+int initCommand(const std::string& dir);
+// The .goost files named by `path`: the file itself, or every one below a
+// directory (sorted; hidden directories and goost_modules/ are skipped).
+std::vector<std::string> goostFiles(const std::string& path);
 // `langoost serve TARGET [options]` (src/server).
 int serveCommand(const ServerOptions& options);
 

@@ -19,25 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The .goost files named by `path`: the file itself, or every one below a
-// directory (sorted; hidden directories and goost_modules/ are skipped).
-std::vector<std::string> goostFiles(const std::string& path) {
-    std::error_code ec;
-    if (!fs::is_directory(path, ec)) return {path};
-    std::vector<std::string> files;
-    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-        std::string name = it->path().filename().string();
-        if (it->is_directory(ec)) {
-            if (name.starts_with(".") || name == "goost_modules") it.disable_recursion_pending();
-            continue;
-        }
-        if (it->path().extension() == ".goost" && it->is_regular_file(ec)) files.push_back(it->path().string());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 // Through symbolic links, keeping hard links and the file's mode
 // (common/FileReplace.h).
 bool writeFile(const std::string& path, const std::string& text, std::string& error) {
@@ -77,6 +58,25 @@ int formatOne(const std::string& path, const std::string& text, const FormatOpti
 }
 
 } // namespace
+
+// The .goost files named by `path`: the file itself, or every one below a
+// directory (sorted; hidden directories and goost_modules/ are skipped).
+std::vector<std::string> goostFiles(const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) return {path};
+    std::vector<std::string> files;
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (it->is_directory(ec)) {
+            if (name.starts_with(".") || name == "goost_modules") it.disable_recursion_pending();
+            continue;
+        }
+        if (it->path().extension() == ".goost" && it->is_regular_file(ec)) files.push_back(it->path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
 
 int fmtCommand(const FormatOptions& options) {
     int worst = kExitOk;

@@ -273,7 +273,9 @@ std::optional<int> runEmbeddedProgram(int argc, char** argv) {
 }
 
 int compileCommand(const std::string& path, const std::string& output) {
-    return writeStandalone(path, output);
+    int status = writeStandalone(path, output);
+    if (status == kExitOk) std::printf("built %s\n", output.c_str());
+    return status;
 }
 
 int buildCommand(const std::string& dirArg) {
@@ -290,12 +292,16 @@ int buildCommand(const std::string& dirArg) {
         return kExitUsage;
     }
     fs::path entry = dir / (manifest->main.empty() ? "main.goost" : manifest->main);
+    std::string name = manifest->name.empty() ? dir.filename().string() : manifest->name;
+    if (manifest->main.empty() && !fs::exists(entry, ec) && isServedSite(dir.string()))
+        return buildSiteCommand(dir.string(), name);
     if (!fs::is_regular_file(entry, ec)) {
-        std::fprintf(stderr, "error: no entry file: '%s' does not exist (set \"main\" in langoost.json)\n",
+        std::fprintf(stderr,
+                     "error: no entry file: '%s' does not exist (set \"main\" in langoost.json; a directory of "
+                     "scripts for `serve` is packaged as a site)\n",
                      entry.string().c_str());
         return kExitUsage;
     }
-    std::string name = manifest->name.empty() ? dir.filename().string() : manifest->name;
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
         std::fprintf(stderr, "error: '%s' cannot name the binary; set \"name\" in langoost.json\n", name.c_str());
         return kExitUsage;

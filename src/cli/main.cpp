@@ -1,9 +1,12 @@
 // langoost: the command-line entry point. `langoost FILE` is `langoost run
 // FILE`; everything after the script name belongs to the script. `langoost`
-// alone starts the REPL.
+// alone starts the REPL. A first word close to a command is a usage error
+// with a suggestion.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <set>
 
 #include "cli/Commands.h"
@@ -32,15 +35,67 @@ constexpr uint64_t kMaxTimeLimitMs = INT32_MAX;
 uint64_t scriptTimeLimit(uint64_t ms) { return ms > kMaxTimeLimitMs ? 0 : ms; }
 uint64_t connectionTimeLimit(uint64_t ms) { return std::min(ms, kMaxTimeLimitMs); }
 
+const std::set<std::string> kCommands = {"run",   "disasm",  "check",   "fmt",     "test", "repl", "serve",
+                                         "version", "install", "compile", "build", "init", "help"};
+
+// Edit distance counting a swap of two neighbours as one edit (optimal
+// string alignment), for "did you mean".
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        for (size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+// The command `word` is most likely a misspelling of, or "" when none is
+// close (at most two edits, fewer than the word's length).
+std::string closestCommand(const std::string& word) {
+    std::string best;
+    size_t bestDistance = 3;
+    for (const std::string& command : kCommands) {
+        size_t d = editDistance(word, command);
+        if (d < bestDistance && d < word.size()) {
+            best = command;
+            bestDistance = d;
+        }
+    }
+    return best;
+}
+
+// A first argument that is neither a command nor a file, but a word close
+// to a command (`langoost tset`): a usage error with a suggestion, rather
+// than "cannot read 'tset'".
+bool looksLikeMistypedCommand(const std::string& word, std::string& suggestion) {
+    if (word.find_first_not_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos) return false;
+    std::error_code ec;
+    if (std::filesystem::exists(word, ec)) return false;
+    suggestion = closestCommand(word);
+    return !suggestion.empty();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (std::optional<int> status = runEmbeddedProgram(argc, argv)) return *status;
-    static const std::set<std::string> commands = {"run",     "disasm",  "check", "fmt", "test",  "repl",
-                                                   "serve",   "version", "install", "compile", "build"};
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !commands.count(args[0]))
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !kCommands.count(args[0])) {
+        if (std::string suggestion; looksLikeMistypedCommand(args[0], suggestion)) {
+            std::fprintf(stderr,
+                         "error: unknown command '%s' (did you mean '%s'?)\n"
+                         "  `langoost help` lists the commands; `langoost FILE` runs a script\n",
+                         args[0].c_str(), suggestion.c_str());
+            return kExitUsage;
+        }
         args.insert(args.begin(), "run");
+    }
+    if (!args.empty() && (args[0] == "-e" || args[0] == "--eval" || args[0] == "-")) args.insert(args.begin(), "run");
     if (args.empty()) args.push_back("repl");
     // The common case, `langoost [run] FILE [ARGS...]` without limit flags,
     // skips building the parser for every command (~0.1 ms of start-up).
@@ -53,9 +108,11 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     std::string runFile;
+    std::optional<std::string> runCode;
     RunLimits limits;
-    auto* run = app.add_subcommand("run", "Compile and run a script: langoost run [LIMITS] FILE [ARGS...]");
-    run->add_option("file", runFile, "Script to run")->required();
+    auto* run = app.add_subcommand("run", "Compile and run a script: langoost run [LIMITS] (FILE | - | -e CODE) [ARGS...]");
+    run->add_option("file", runFile, "Script to run ('-': read the program from stdin)");
+    run->add_option("-e,--eval", runCode, "Run CODE (the program text) instead of a file")->type_name("CODE");
     run->add_option("--max-heap", limits.maxHeapBytes, "Heap limit in bytes (MemoryError when exceeded)")
         ->check(kNonNegative);
     run->add_option("--max-depth", limits.maxFrames, "Call depth limit (StackOverflowError)")->check(kNonNegative);
@@ -72,7 +129,7 @@ int main(int argc, char** argv) {
 
     std::vector<std::string> checkFiles;
     auto* check = app.add_subcommand("check", "Compile only; report every diagnostic");
-    check->add_option("files", checkFiles, "Scripts to check")->required();
+    check->add_option("paths", checkFiles, "Scripts, or directories (every *.goost below)")->required();
 
     TestOptions testOptions;
     auto* test = app.add_subcommand("test", "Run every top-level fn test_*() in *_test.goost files under each PATH");
@@ -146,6 +203,14 @@ int main(int argc, char** argv) {
 
     app.add_subcommand("version", "Print version and build information");
 
+    std::string initDir = ".";
+    auto* init = app.add_subcommand("init", "Start a project in DIR: langoost.json, main.goost, a test, .gitignore");
+    init->add_option("dir", initDir, "Directory (created when missing; default: the current one)");
+
+    std::string helpTopic;
+    auto* help = app.add_subcommand("help", "Describe the commands, or one command: langoost help CMD");
+    help->add_option("command", helpTopic, "Command to describe");
+
     // Script arguments (everything after the script name) are passed
     // through untouched, flags included; limit flags come before the name.
     std::vector<std::string> scriptArgs;
@@ -153,13 +218,16 @@ int main(int argc, char** argv) {
         static const std::set<std::string> valued = {"--max-heap", "--max-depth", "--max-steps", "--timeout",
                                                      "--max-output"};
         size_t i = 1;
-        while (i < args.size() && args[i].starts_with("--") && args[i] != "--help") {
+        while (i < args.size() && args[i].starts_with("--") && args[i] != "--help" && !args[i].starts_with("--eval")) {
             bool inlineValue = args[i].find('=') != std::string::npos;
             i += (!inlineValue && valued.count(args[i])) ? 2 : 1;
         }
-        if (i < args.size() && args[i] != "--help" && args[i] != "-h") {
-            scriptArgs.assign(args.begin() + long(i) + 1, args.end());
-            args.resize(i + 1);
+        // `-e CODE` takes the place of the file name.
+        size_t program = i < args.size() && (args[i] == "-e" || args[i] == "--eval") ? i + 1 : i;
+        if (i < args.size() && args[i].starts_with("--eval=")) program = i;
+        if (program < args.size() && args[i] != "--help" && args[i] != "-h") {
+            scriptArgs.assign(args.begin() + long(program) + 1, args.end());
+            args.resize(program + 1);
         }
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -171,7 +239,37 @@ int main(int argc, char** argv) {
     }
 
     limits.timeoutMs = scriptTimeLimit(limits.timeoutMs);
-    if (*run) return runCommand(runFile, scriptArgs, limits);
+    if (*run) {
+        if (runCode && !runFile.empty()) {
+            std::fputs("error: run takes a FILE or -e CODE, not both\n", stderr);
+            return kExitUsage;
+        }
+        if (runCode) return runSourceCommand(*runCode, "<eval>", scriptArgs, limits);
+        if (runFile == "-") return runStdinCommand(scriptArgs, limits);
+        if (runFile.empty()) {
+            std::fputs("error: run needs a FILE, '-' (the program from stdin) or -e CODE\n"
+                       "  `langoost run --help` for details\n", stderr);
+            return kExitUsage;
+        }
+        return runCommand(runFile, scriptArgs, limits);
+    }
+    if (*help) {
+        if (helpTopic.empty()) { // app.help() would describe `help` itself, the parsed subcommand
+            std::fputs(app.get_formatter()->make_help(&app, "langoost", CLI::AppFormatMode::Normal).c_str(), stdout);
+            return kExitOk;
+        }
+        for (CLI::App* sub : app.get_subcommands({})) {
+            if (sub->get_name() == helpTopic) {
+                std::fputs(sub->help("langoost").c_str(), stdout);
+                return kExitOk;
+            }
+        }
+        std::string suggestion = closestCommand(helpTopic);
+        std::fprintf(stderr, "error: unknown command '%s'%s\n", helpTopic.c_str(),
+                     suggestion.empty() ? "" : (" (did you mean '" + suggestion + "'?)").c_str());
+        return kExitUsage;
+    }
+    if (*init) return initCommand(initDir);
     if (*disasm) return disasmCommand(disasmFile);
     if (*check) return checkCommand(checkFiles);
     if (*test) return testCommand(testOptions);

@@ -1,8 +1,9 @@
 // Builtins: the global functions of language.md §7 — len, append, typeof,
-// toString, toInt, toFloat, print, println, range, exit, error, assert.
+// toString, toInt, toFloat, print, println, eprint, eprintln, range, exit, error, assert.
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "stdlib/Stdlib.h"
@@ -127,6 +128,31 @@ Value builtin_println(VM& vm, Value, Value* args, int argc) {
     return Value();
 }
 
+// eprint/eprintln: stderr, unbuffered. What print wrote before is flushed
+// first, so a terminal shows both in program order (in server mode print
+// writes the response body, which stays where it is).
+void writeError(VM& vm, Value* args, int argc, bool newline) {
+    std::string out;
+    for (int i = 0; i < argc; ++i) {
+        if (i) out += ' ';
+        vm.appendString(out, args[i]);
+    }
+    if (newline) out += '\n';
+    vm.flush();
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fflush(stderr);
+}
+
+Value builtin_eprint(VM& vm, Value, Value* args, int argc) {
+    writeError(vm, args, argc, false);
+    return Value();
+}
+
+Value builtin_eprintln(VM& vm, Value, Value* args, int argc) {
+    writeError(vm, args, argc, true);
+    return Value();
+}
+
 Value builtin_range(VM& vm, Value, Value* args, int argc) {
     for (int i = 0; i < argc; ++i) vm.checkArgs("range", args, argc, i, ValueType::Int);
     int64_t start = argc == 1 ? 0 : args[0].asInt();
@@ -175,6 +201,8 @@ const std::vector<NativeDef>& builtinFunctions() {
         {"exit", builtin_exit, 0, 1},
         {"error", builtin_error, 1, 2},
         {"assert", builtin_assert, 1, 2},
+        {"eprint", builtin_eprint, 0, -1},
+        {"eprintln", builtin_eprintln, 0, -1},
     };
     return defs;
 }

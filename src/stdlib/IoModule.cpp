@@ -1,4 +1,5 @@
-// The `io` module (stdlib.md): files, directories and stdin.
+// The `io` module (stdlib.md): files, directories, stdin, file handles
+// (io.open) and the io.stdout / io.stderr writers.
 // Failures raise IOError with the path and the OS reason (strerror).
 // Writes are atomic where the OS allows: the data goes to a temporary file
 // in the target's directory, which is then renamed over the target.
@@ -10,8 +11,11 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -20,6 +24,7 @@
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
+#include "vm/ObjectMethods.h"
 
 namespace langoost {
 namespace {
@@ -362,6 +367,227 @@ Value io_flush(VM& vm, Value, Value*, int) {
     return Value();
 }
 
+Value io_lines(VM& vm, Value, Value* a, int n) {
+    std::string path = pathArg(vm, "lines", a, n, 0);
+    std::string data;
+    blockingIo(vm, "lines", path, [&] { return sysReadFile(path, data); });
+    ArrayObject* out = vm.heap().newArray(0);
+    TempRoot root(vm, Value::object(out));
+    for (size_t start = 0; start < data.size();) {
+        size_t nl = data.find('\n', start);
+        size_t end = nl == std::string::npos ? data.size() : nl;
+        size_t next = nl == std::string::npos ? data.size() : nl + 1;
+        if (nl != std::string::npos && end > start && data[end - 1] == '\r') --end;
+        arrayPush(vm, out, vm.stringValue(std::string_view(data).substr(start, end - start)));
+        start = next;
+    }
+    return Value::object(out);
+}
+
+// ---- file handles: io.open(path, mode) ----
+
+// An open file. Its mutex is taken only with the isolate lock released
+// (inside blockingIo), so threads sharing a handle never block the others.
+struct OpenFile {
+    std::mutex mutex;
+    int fd = -1;
+    bool writing = false;
+    std::string path;
+    std::string buffer; // read ahead; the unread part starts at `pos`
+    size_t pos = 0;
+    bool eof = false;
+    ~OpenFile() {
+        if (fd >= 0) ::close(fd);
+    }
+    // Reads more bytes into the buffer: 0, or an errno. Sets `eof`.
+    int fill() {
+        if (pos > 0) {
+            buffer.erase(0, pos);
+            pos = 0;
+        }
+        char chunk[65536];
+        for (;;) {
+            ssize_t got = ::read(fd, chunk, sizeof chunk);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return errno;
+            if (got == 0) eof = true;
+            buffer.append(chunk, size_t(got));
+            return 0;
+        }
+    }
+};
+
+struct FileTable : IsolateExtension {
+    std::unordered_map<int64_t, std::shared_ptr<OpenFile>> files;
+    int64_t nextHandle = 1;
+};
+
+const char kFileTableKey = 0;
+FileTable& fileTable(VM& vm) { return vm.isolate().extension<FileTable>(&kFileTableKey); }
+
+// The open file behind a handle's method, or an IOError when it was closed.
+std::shared_ptr<OpenFile> openFile(VM& vm, Value self, const char* method) {
+    FileTable& table = fileTable(vm);
+    auto it = self.isInt() ? table.files.find(self.asInt()) : table.files.end();
+    if (it == table.files.end()) vm.raise("IOError", std::string("file.") + method + ": the file is closed");
+    return it->second;
+}
+
+Value file_readLine(VM& vm, Value self, Value*, int) {
+    auto file = openFile(vm, self, "readLine");
+    if (file->writing) vm.raise("IOError", "file.readLine: " + file->path + " was opened for writing");
+    std::string line;
+    bool got = false, tooLong = false;
+    blockingIo(vm, "readLine", file->path, [&] {
+        std::lock_guard lock(file->mutex);
+        size_t scanned = file->pos;
+        for (;;) {
+            size_t nl = file->buffer.find('\n', scanned);
+            if (nl != std::string::npos) {
+                size_t end = nl > file->pos && file->buffer[nl - 1] == '\r' ? nl - 1 : nl;
+                line.assign(file->buffer, file->pos, end - file->pos);
+                file->pos = nl + 1;
+                got = true;
+                return 0;
+            }
+            if (file->buffer.size() - file->pos > kMaxStringLength) {
+                tooLong = true;
+                return 0;
+            }
+            if (file->eof) break;
+            size_t unread = file->buffer.size() - file->pos; // fill() moves it to the front
+            if (int e = file->fill()) return e;
+            scanned = file->pos + unread;
+        }
+        got = file->pos < file->buffer.size(); // a last line without a line break
+        if (got) line.assign(file->buffer, file->pos);
+        file->pos = file->buffer.size();
+        return 0;
+    });
+    if (tooLong) vm.raise("IOError", "file.readLine: " + file->path + ": line too long");
+    return got ? vm.stringValue(line) : Value();
+}
+
+Value file_read(VM& vm, Value self, Value* a, int n) {
+    auto file = openFile(vm, self, "read");
+    if (file->writing) vm.raise("IOError", "file.read: " + file->path + " was opened for writing");
+    int64_t want = int64_t(kMaxStringLength);
+    if (n > 0) {
+        vm.checkArgs("read", a, n, 0, ValueType::Int);
+        want = a[0].asInt();
+        if (want <= 0) vm.raise("ValueError", "file.read: the byte count must be positive, got " + std::to_string(want));
+        want = std::min<int64_t>(want, int64_t(kMaxStringLength));
+    }
+    std::string data;
+    bool tooLong = false;
+    blockingIo(vm, "read", file->path, [&] {
+        std::lock_guard lock(file->mutex);
+        // With a count: what is buffered, or one read when nothing is; without: everything left.
+        while (!file->eof && (file->pos == file->buffer.size() || n == 0)) {
+            if (file->buffer.size() - file->pos > kMaxStringLength) {
+                tooLong = true;
+                return 0;
+            }
+            if (int e = file->fill()) return e;
+        }
+        size_t take = std::min(size_t(want), file->buffer.size() - file->pos);
+        data.assign(file->buffer, file->pos, take);
+        file->pos += take;
+        return 0;
+    });
+    if (tooLong) vm.raise("IOError", "file.read: " + file->path + ": too long for a string");
+    if (data.empty() && n > 0) return Value(); // end of file
+    return vm.stringValue(data);
+}
+
+Value file_write(VM& vm, Value self, Value* a, int n) {
+    auto file = openFile(vm, self, "write");
+    if (!file->writing) vm.raise("IOError", "file.write: " + file->path + " was opened for reading");
+    if (!a[0].isString())
+        vm.raise("TypeError", std::string("file.write: argument 1 must be a string, got ") + vm.typeName(a[0]));
+    (void)n;
+    std::string_view data = a[0].as<StringObject>()->view();
+    blockingIo(vm, "write", file->path, [&] {
+        std::lock_guard lock(file->mutex);
+        return writeAll(file->fd, data);
+    });
+    return Value();
+}
+
+Value file_close(VM& vm, Value self, Value*, int) {
+    FileTable& table = fileTable(vm);
+    auto it = self.isInt() ? table.files.find(self.asInt()) : table.files.end();
+    if (it == table.files.end()) return Value(); // closing twice is harmless
+    std::shared_ptr<OpenFile> file = std::move(it->second);
+    table.files.erase(it);
+    blockingIo(vm, "close", file->path, [&] {
+        std::lock_guard lock(file->mutex);
+        int e = ::close(file->fd) == 0 || errno == EINTR ? 0 : errno;
+        file->fd = -1;
+        return e;
+    });
+    return Value();
+}
+
+Value io_open(VM& vm, Value, Value* a, int n) {
+    std::string path = pathArg(vm, "open", a, n, 0);
+    std::string_view mode = n > 1 ? strArg(vm, "open", a, n, 1) : "r";
+    int flags = mode == "r"   ? O_RDONLY
+                : mode == "w" ? O_WRONLY | O_CREAT | O_TRUNC
+                : mode == "a" ? O_WRONLY | O_CREAT | O_APPEND
+                              : -1;
+    if (flags < 0) vm.raise("ValueError", "io.open: mode must be \"r\", \"w\" or \"a\", got \"" + std::string(mode) + "\"");
+    auto file = std::make_shared<OpenFile>();
+    file->path = path;
+    file->writing = mode != "r";
+    blockingIo(vm, "open", path, [&] {
+        int fd;
+        do fd = ::open(path.c_str(), flags | O_CLOEXEC, 0666);
+        while (fd < 0 && errno == EINTR);
+        if (fd < 0) return errno;
+        file->fd = fd;
+        struct stat st;
+        if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) return EISDIR; // the destructor closes it
+        return 0;
+    });
+    static const NativeDef methods[] = {
+        {"readLine", file_readLine, 0, 0},
+        {"read", file_read, 0, 1},
+        {"write", file_write, 1, 1},
+        {"close", file_close, 0, 0},
+    };
+    FileTable& table = fileTable(vm);
+    int64_t handle = table.nextHandle++;
+    table.files.emplace(handle, std::move(file));
+    MapObject* object = vm.heap().newMap();
+    TempRoot root(vm, Value::object(object));
+    for (const NativeDef& method : methods) {
+        Value bound = Value::object(vm.heap().newBoundMethod(Value::integer(handle), Value::object(permanentNative(method))));
+        mapSet(vm.heap(), object, internConstant(method.name), bound);
+    }
+    mapSet(vm.heap(), object, internConstant("path"), vm.stringValue(path));
+    return Value::object(object);
+}
+
+// io.stdout.write / io.stderr.write: print's buffered stdout; stderr after
+// flushing it, like eprint.
+Value stdout_write(VM& vm, Value, Value* a, int) {
+    if (!a[0].isString())
+        vm.raise("TypeError", std::string("io.stdout.write: argument 1 must be a string, got ") + vm.typeName(a[0]));
+    vm.write(a[0].as<StringObject>()->view());
+    return Value();
+}
+
+Value stderr_write(VM& vm, Value, Value* a, int) {
+    if (!a[0].isString())
+        vm.raise("TypeError", std::string("io.stderr.write: argument 1 must be a string, got ") + vm.typeName(a[0]));
+    vm.flush();
+    std::string_view data = a[0].as<StringObject>()->view();
+    std::fwrite(data.data(), 1, data.size(), stderr);
+    std::fflush(stderr);
+    return Value();
+}
+
 } // namespace
 
 const NativeModuleDef& ioModule() {
@@ -380,8 +606,13 @@ const NativeModuleDef& ioModule() {
             {"readLine", io_readLine, 0, 0},
             {"stdin", io_stdin, 0, 0},
             {"flush", io_flush, 0, 0},
+            {"lines", io_lines, 1, 1},
+            {"open", io_open, 1, 2},
         },
-        {},
+        {
+            {"stdout", {{"write", stdout_write, 1, 1}}, {}, {}, nullptr},
+            {"stderr", {{"write", stderr_write, 1, 1}}, {}, {}, nullptr},
+        },
     };
     return def;
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "bytecode/ValueFormat.h"
+#include "stdlib/StringFormat.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 
@@ -319,78 +320,8 @@ Value s_runeLen(VM& vm, Value, Value* a, int n) {
     return Value::integer(count);
 }
 
-// format(fmt, args…): %s %d %f %.Nf %x %v %%
 Value s_format(VM& vm, Value, Value* a, int n) {
-    auto fmt = str(vm, "format", a, n, 0);
-    std::string out;
-    int next = 1;
-    auto arg = [&]() -> Value {
-        if (next >= n) vm.raise("ValueError", "strings.format: not enough arguments for the format");
-        return a[next++];
-    };
-    for (size_t i = 0; i < fmt.size(); ++i) {
-        char c = fmt[i];
-        if (c != '%' || i + 1 >= fmt.size()) {
-            out += c;
-            continue;
-        }
-        char spec = fmt[++i];
-        int precision = -1;
-        if (spec == '.') {
-            precision = 0;
-            while (i + 1 < fmt.size() && fmt[i + 1] >= '0' && fmt[i + 1] <= '9') precision = precision * 10 + (fmt[++i] - '0');
-            spec = i + 1 < fmt.size() ? fmt[++i] : 'f';
-        }
-        switch (spec) {
-        case '%': out += '%'; break;
-        case 's':
-        case 'v': vm.appendString(out, arg()); break;
-        case 'd': {
-            // As toInt: a float is truncated, NaN/inf/out of range is a ValueError.
-            Value v = arg();
-            if (v.isInt()) {
-                appendInt(out, v.asInt());
-            } else if (v.isFloat()) {
-                double d = v.asFloat();
-                if (std::isnan(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
-                    vm.raise("ValueError", "strings.format: " + vm.toString(v) + " is out of the int range for %d");
-                appendInt(out, int64_t(d));
-            } else {
-                vm.raise("TypeError", std::string("strings.format: %d needs a number, got ") + vm.typeName(v));
-            }
-            break;
-        }
-        case 'x': {
-            Value v = arg();
-            if (v.isInt()) {
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v.asInt()));
-                out += buf;
-            } else if (v.isString()) {
-                static const char* hex = "0123456789abcdef";
-                for (unsigned char ch : v.as<StringObject>()->view()) {
-                    out += hex[ch >> 4];
-                    out += hex[ch & 15];
-                }
-            } else {
-                vm.appendString(out, v);
-            }
-            break;
-        }
-        case 'f': {
-            Value v = arg();
-            if (!v.isNumber()) vm.raise("TypeError", std::string("strings.format: %f needs a number, got ") + vm.typeName(v));
-            char buf[512];
-            std::snprintf(buf, sizeof buf, "%.*f", precision < 0 ? 6 : std::min(precision, 100), v.asNumber());
-            out += buf;
-            break;
-        }
-        default:
-            out += '%';
-            out += spec;
-        }
-    }
-    return make(vm, out);
+    return stringsFormat(vm, str(vm, "format", a, n, 0), a + 1, n - 1);
 }
 
 } // namespace

@@ -50,6 +50,24 @@ bool VM::callNative(NativeObject* n, Value self, Value* slot, uint32_t argc) {
     return false;
 }
 
+// `s.split(",")`: the receiver is the native's first argument, and the
+// arity message counts what the caller wrote (the arguments after the dot).
+bool VM::callStringMethod(NativeObject* n, Value* slot, uint32_t argc) {
+    int given = int(argc) + 1;
+    if (given < n->minArgs || (n->maxArgs >= 0 && given > n->maxArgs)) {
+        int min = n->minArgs - 1, max = n->maxArgs - 1;
+        std::string expected = n->maxArgs < 0 ? "at least " + std::to_string(min)
+                               : min == max   ? std::to_string(min)
+                                              : std::to_string(min) + " to " + std::to_string(max);
+        raise("ArityError", "string method " + std::string(n->name) + " expects " + expected + " argument" +
+                                (max == 1 && min == 1 ? "" : "s") + ", got " + std::to_string(argc));
+    }
+    Value result = n->fn(*this, Value(), slot, given);
+    slot[0] = result;
+    sp_ = slot + 1;
+    return false;
+}
+
 bool VM::callValue(Value callee, Value* slot, uint32_t argc) {
     if (callee.isObj()) {
         switch (callee.asObj()->type) {
@@ -123,6 +141,9 @@ bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
         case ObjType::Array:
             if (NativeObject* method = arrayMethodObject(name)) return callNative(method, receiver, slot, argc);
             raise("TypeError", "array has no method '" + std::string(name->view()) + "'");
+        case ObjType::String:
+            if (NativeObject* method = stringMethod(config_.modules, name)) return callStringMethod(method, slot, argc);
+            raise("TypeError", "string has no method '" + std::string(name->view()) + "'");
         case ObjType::Module: { // `math.sqrt(x)`: an export found at its slot hint skips getField
             auto* module = receiver.as<ModuleObject>();
             Value* exported = module->exports ? mapFindAtHint(module->exports, name) : nullptr;

@@ -63,3 +63,23 @@ NativeObject* objectMethod(const StringObject* name) {
 }
 
 } // namespace langoost
+
+namespace langoost {
+
+NativeObject* stringMethod(const std::vector<const NativeModuleDef*>& modules, const StringObject* name) {
+    // Built once from the first runtime's "strings" module (one definition per process).
+    static const auto& table = [&]() -> const std::unordered_map<std::string_view, NativeObject*>& {
+        auto* methods = new std::unordered_map<std::string_view, NativeObject*>;
+        for (const NativeModuleDef* def : modules) {
+            if (def->name != "strings") continue;
+            for (const NativeDef& fn : def->functions)
+                if (std::string_view(fn.name) != "join" && std::string_view(fn.name) != "fromBytes")
+                    methods->emplace(fn.name, permanentNative(fn));
+        }
+        return *methods;
+    }();
+    auto it = table.find(name->view());
+    return it == table.end() ? nullptr : it->second;
+}
+
+} // namespace langoost

@@ -124,6 +124,8 @@ void VM::checkLimits() {
         parker->yield(); // other requests of this worker run meanwhile
     }
     if (iso_.ending.load(std::memory_order_relaxed) && ownedIsolate_ == nullptr) throw Terminated{"the program that started this thread has ended"};
+    if (config_.interrupt && config_.interrupt->load(std::memory_order_relaxed) && config_.interrupt->exchange(false))
+        raise("InterruptError", "interrupted (Ctrl-C)");
     if (config_.maxSteps && iso_.stepsUsed > config_.maxSteps) {
         iso_.stepsUsed = 0; // a catch may continue with a fresh budget of the same size
         raise("LimitError", "step budget of " + std::to_string(config_.maxSteps) + " exceeded");

@@ -11,6 +11,7 @@
 // unwind with a C++ ScriptThrow; the interpreter loop catches it and jumps
 // to the innermost handler, so natives never check error codes.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -92,6 +93,9 @@ struct RuntimeConfig {
     // Keep all output in Isolate::out (server mode: it becomes the response
     // body) instead of flushing it to stdout.
     bool captureOutput = false;
+    // When set and it becomes true (the REPL's Ctrl-C handler), the running
+    // code raises InterruptError at its next safe point and it is reset.
+    std::atomic<bool>* interrupt = nullptr;
     // Whether time blocked in I/O, sleeps and waits counts against timeoutMs
     // (off for streaming requests: an idle WebSocket is not a busy script).
     bool timeoutCountsBlocking = true;
@@ -289,6 +293,7 @@ class VM {
     bool stackFits(Value* top) { return top < stackLimit_ || raiseStackLimit(top); }
     bool raiseStackLimit(Value* top);
     bool callNative(NativeObject* n, Value self, Value* slot, uint32_t argc);
+    bool callStringMethod(NativeObject* n, Value* slot, uint32_t argc);
     bool invoke(Value* slot, uint32_t argc, StringObject* name);
     // Invoke's method cache. A hit means: a receiver of class `klass` at
     // `site` (the address after the instruction) calls `method`, whose arity

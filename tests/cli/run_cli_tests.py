@@ -289,7 +289,9 @@ printed goost
 Enter Langoost statements or expressions; the value of an expression is
 printed (strings quoted, nil not shown). Definitions (let, fn, class,
 import) persist for the whole session. Input continues on the next line
-while ( [ { are open.
+while ( [ { are open or the entry is unfinished (`1 +`); an empty line
+ends an unfinished entry. Tab completes names and members after a dot;
+Ctrl-C abandons the entry being typed, or interrupts a running one.
   :help   this text
   :quit   leave (also :q, Ctrl-D)
 """
@@ -346,6 +348,88 @@ def test_repl(binary):
         hist = pathlib.Path(home) / ".langoost_history"
         check(hist.exists() and "sq(7)" in hist.read_text(errors="replace"), "repl (tty): history file written",
               hist.read_text(errors="replace") if hist.exists() else "missing")
+
+
+def test_repl_editing(binary):
+    """Continuation after an operator, Ctrl-C, Tab completion and multi-line history, on a terminal."""
+    sys.path.insert(0, str(HERE))
+    from ptysession import PtySession, PtyTimeout
+
+    # Piped input continues an entry that stops at its end, as a file does.
+    code, out, err = run(binary, ["repl"], stdin=b"1 +\n2\nlet s = \"a\" +\n  \"b\"\ns\nlet t = [1,\n2].map(fn(x) {\nreturn x * 2 })\nt\n")
+    check((code, out) == (0, "3\n\"ab\"\n[2,4]\n"), "repl: an entry ending in an operator continues",
+          f"{code} {out!r} {err!r}")
+    # An empty line ends an unfinished entry and shows its error; the session goes on.
+    code, out, err = run(binary, ["repl"], stdin=b"1 +\n\n40 + 2\n")
+    check(code == 0 and out == "42\n" and "got end of file" in err, "repl: an empty line ends an unfinished entry",
+          f"{code} {out!r} {err!r}")
+
+    with tempfile.TemporaryDirectory() as home:
+        try:
+            with PtySession([binary], cwd=home, env={"HOME": home, "TERM": "xterm"}) as s:
+                s.expect("> ")
+                s.send("1 +\r")
+                s.expect("... ")
+                s.send("41\r")
+                s.expect("42")
+                # Ctrl-C on a half-typed entry (two lines in) abandons it; the session goes on.
+                s.expect("> ")
+                s.send("let lost = (1 +\r")
+                s.expect("... ")
+                s.send("2\x03")
+                s.expect("> ")
+                s.send("typeof(lost)\r")
+                s.expect("undefined name 'lost'")
+                # Tab completes module members, globals and keywords.
+                s.expect("> ")
+                s.send("import strings\r")
+                s.expect("> ")
+                s.send("strings.upp\t")
+                s.expect("er")
+                s.send("(\"tab\")\r")
+                s.expect('"TAB"')
+                s.expect("> ")
+                s.send("let counter = 41\r")
+                s.expect("> ")
+                s.send("coun\t")
+                s.expect("ter")
+                s.send(" + 1\r")
+                s.expect("42")
+                s.expect("> ")
+                s.send("whi\t")
+                s.expect("le")
+                s.send("\x03")
+                s.expect("> ")
+                # Ctrl-C interrupts a running entry; the session and its state go on.
+                s.send("while true { counter += 1 }\r")
+                time.sleep(0.5)
+                s.send("\x03")
+                s.expect("InterruptError: interrupted (Ctrl-C)")
+                s.expect("> ")
+                s.send("counter > 42\r")
+                s.expect("true")
+                s.expect("> ")
+                # A multi-line entry is one history entry.
+                s.send("fn twice(x) {\r")
+                s.expect("... ")
+                s.send("return x * 2\r")
+                s.expect("... ")
+                s.send("}\r")
+                s.expect("> ")
+                s.send("twice(21)\r")
+                s.expect("42")
+                s.expect("> ")
+                s.send(":quit\r")
+                status = s.wait()
+            check(status == 0, "repl (tty): :quit after Ctrl-C exits 0", f"status {status}")
+        except PtyTimeout as e:
+            check(False, "repl (tty): editing session", str(e))
+        hist = pathlib.Path(home) / ".langoost_history"
+        text = hist.read_text(errors="replace") if hist.exists() else ""
+        # libedit stores each entry on one line, with octal escapes (\040 a space, \012 a newline).
+        lines = [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line) for line in text.splitlines()]
+        check("fn twice(x) {\nreturn x * 2\n}" in lines and "return x * 2" not in lines,
+              "repl (tty): a multi-line entry is one history entry", text)
 
 
 def run_in_pty(binary, args, cwd, env=None, input_lines=None, timeout=20):
@@ -409,6 +493,7 @@ def main():
         test_threads(binary)
     if args.only in (None, "repl"):
         test_repl(binary)
+        test_repl_editing(binary)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

@@ -242,6 +242,36 @@ def test_build(tmp):
     code, out, err = run(["build", "linked"], cwd=tmp)
     check(code == 2 and "not a regular file" in err, "build refuses to replace a directory with the binary", err)
 
+    # A directory of scripts without an entry file is packaged as a site.
+    site = tmp / "site"
+    write(site / "index.goost", 'println("home")\n')
+    write(site / "users" / "list.goost", 'import { names } from "../_lib"\nprintln(names())\n')
+    write(site / "_lib.goost", 'fn names() { return ["ann"] }\n')
+    write(site / ".secret", "never copied\n")
+    write(site / "page.html", "<p>hi</p>\n")
+    write(tmp / "outside.txt", "outside\n")
+    os.symlink(tmp / "outside.txt", site / "leak.txt")
+    os.symlink(site / "page.html", site / "alias.html")
+    code, out, err = run(["build", "site"], cwd=tmp)
+    packaged = site / "build" / "site"
+    check(code == 0 and "a site of 3 scripts" in out, "build packages a site", out + err)
+    check(sorted(p.relative_to(packaged).as_posix() for p in packaged.rglob("*")) ==
+          ["_lib.goost", "alias.html", "index.goost", "page.html", "users", "users/list.goost"],
+          "the site copy: no dot files, no build/, no link leading outside",
+          sorted(str(p) for p in packaged.rglob("*")))
+    check("leak.txt" in err and "outside the site" in err, "a link leading outside is reported", err)
+    check(os.access(site / "build" / "langoost", os.X_OK) and "serve" in (site / "build" / "run.sh").read_text(),
+          "the site package has the runtime and a run.sh that serves it")
+    write(site / "index.goost", 'println("home"\n')
+    write(site / "users" / "list.goost", "let = 1\n")
+    code, out, err = run(["build", "site"], cwd=tmp)
+    check(code == 65 and "index.goost" in err and "list.goost" in err
+          and (packaged / "index.goost").read_text() == 'println("home")\n',
+          "a site with compile errors: every one reported, the old package kept", f"{code} {err}")
+    write(site / "langoost.json", '{"name": "x",}')
+    code, out, err = run(["build", "site"], cwd=tmp)
+    check(code == 2 and "langoost.json:1:14: invalid JSON" in err, "a trailing comma in langoost.json: line:col", err)
+
 
 def git(args, cwd):
     r = subprocess.run(["git"] + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
