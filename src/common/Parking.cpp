@@ -20,6 +20,7 @@ Parker* currentParker() { return tlsParker; }
 void setCurrentParker(Parker* parker) { tlsParker = parker; }
 
 WaitEnd lastWaitEnd() { return tlsLastWaitEnd; }
+void noteWaitEnd(WaitEnd end) { tlsLastWaitEnd = end; }
 
 WaitEnd waitForFd(int fd, short pollEvents, int64_t timeoutMs) {
     if (Parker* parker = tlsParker) {

@@ -57,6 +57,16 @@ class Parker {
     virtual bool sliceExpired() = 0;
     // Lets the other ready tasks of this loop run, then continues.
     virtual void yield() = 0;
+
+    // One task waking another of the same loop (a connection shared by
+    // the loop's tasks: whoever reads a reply hands it to its owner).
+    // A handle on the running task, for wakeUp.
+    virtual void* runningTask() = 0;
+    // Parks until a task of this loop passes this one to wakeUp, or `deadline`.
+    virtual WaitEnd waitForWakeUp(WaitClock::time_point deadline) = 0;
+    // Makes `task` ready if it is parked in waitForWakeUp; otherwise nothing.
+    // Only on the loop's own thread.
+    virtual void wakeUp(void* task) = 0;
 };
 
 // The Parker of the task running on this thread, or null.
@@ -71,6 +81,8 @@ WaitEnd waitForFd(int fd, short pollEvents, int64_t timeoutMs);
 // How the last waitForFd on this thread ended (natives that wait deep inside
 // their I/O report it after the fact: VM::afterIo).
 WaitEnd lastWaitEnd();
+// Records how a wait made straight through a Parker ended, for lastWaitEnd.
+void noteWaitEnd(WaitEnd end);
 
 // Runs `work`: on a helper thread while the current task is parked, or
 // right here when there is no task (work that may need a big stack, such

@@ -114,7 +114,8 @@ struct HttpWorker::Connection {
     bool writing = false;
     bool closeAfterWrite = false;
     bool lingering = false; // answered and shut down; draining input until closed
-    bool handedOff = false; // now owned by a stream thread
+    bool handedOff = false; // now owned by a long-lived request's task
+    std::function<void()> startStream; // starts that task once the worker has let go of the socket
     bool peerClosed = false;
     bool prefacePending = false; // --h2c: the first bytes may be the HTTP/2 client preface
     bool h2cUpgradable = false;  // --h2c: an HTTP/1.1 request may upgrade to HTTP/2
@@ -173,7 +174,7 @@ void HttpWorker::run() {
     epoll_event events[256];
     uint64_t lastSweep = nowMs();
     for (;;) {
-        if (stopping_ && connections_.empty()) break;
+        if (stopping_ && connections_.empty() && tasks_->liveTasks() == 0) break;
         int n = ::epoll_wait(epollFd_, events, 256, tasks_->pollTimeoutMs(kSweepIntervalMs));
         if (n < 0 && errno != EINTR) break;
         for (int i = 0; i < n; ++i) {
@@ -350,7 +351,9 @@ void HttpWorker::serveBuffered(Connection& c) {
             c.prefacePending = false;
             handle(c, request);
             if (c.handedOff) {
+                std::function<void()> start = std::move(c.startStream);
                 detach(c);
+                start();
                 return;
             }
             if (c.h2) return serveHttp2(c); // upgraded: the rest of the input is HTTP/2
@@ -544,47 +547,48 @@ void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::strin
     bool upgradable = request.upgrade;
     std::string pending = c.out.substr(c.outPos);
     std::string leftover = c.in.substr(c.inPos);
-    c.handedOff = true; // serveBuffered detaches it once it is done with it
-    // The script does blocking I/O on this socket from now on.
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    timeval sendTimeout{time_t(shared_.options.idleTimeoutMs / 1000), suseconds_t(shared_.options.idleTimeoutMs % 1000 * 1000)};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, sizeof sendTimeout);
-    std::thread([&shared = shared_, fd, script, data = std::move(data), target = request.target, http10, head,
-                 upgradable, pending = std::move(pending), leftover = std::move(leftover),
-                 version = std::make_pair(request.versionMajor, request.versionMinor)]() mutable {
+    c.handedOff = true; // serveBuffered detaches it, then starts the task
+    struct StreamCall {
+        std::string script, target;
+        HttpRequestData data;
+        std::optional<ResponseStream> stream;
         uint64_t startUs = nowUs();
-        ResponseStream stream(fd, http10, head, upgradable, shared.options.idleTimeoutMs,
-                              [&pending] { return std::move(pending); }, std::move(leftover));
-        stream.ownThread = true;
-        std::string failure;
-        HttpResponseData response = shared.runner.run(script, data, failure, &stream);
-        shared.logScriptFailure(data.method, target, response.status, failure);
-        if (!stream.upgraded()) {
-            if (stream.headersSent()) {
-                if (failure.empty()) stream.finish(response.body);
-            } else {
-                std::string out;
-                writeResponse(out, response, head, false, http10);
-                stream.send(out);
-            }
-        }
-        if (shared.accessLog)
-            shared.logAccess(accessLine(data.remoteAddr, data.method, target, version.first, version.second,
-                                       stream.upgraded() ? 101 : response.status, 0, startUs));
-        // The script may have used OpenSSL (the WebSocket handshake's SHA-1,
-        // crypto): free this thread's OpenSSL state now, because once the
-        // count below reaches zero the process may exit before a detached
-        // thread's own exit handlers have run.
-        if (openSslLoaded()) openSsl().OPENSSL_thread_stop();
-        {
-            std::lock_guard lock(shared.streamsMutex);
-            shared.streamSockets.erase(fd);
-            ::close(fd);
-            --shared.activeStreams;
-            // Under the lock: once it is released the server may be gone.
-            shared.streamsDone.notify_all();
-        }
-    }).detach();
+        int versionMajor, versionMinor;
+    };
+    auto call = std::make_shared<StreamCall>(StreamCall{script, request.target, std::move(data), std::nullopt, nowUs(),
+                                                        request.versionMajor, request.versionMinor});
+    call->stream.emplace(fd, http10, head, upgradable, shared_.options.idleTimeoutMs,
+                         [pending = std::move(pending)]() mutable { return std::move(pending); }, std::move(leftover));
+    call->stream->longLived = true;
+    c.startStream = [this, call, fd, head, http10] {
+        tasks_->start(
+            [this, call, head, http10] {
+                ResponseStream& stream = *call->stream;
+                std::string failure;
+                HttpResponseData response = shared_.runner.run(call->script, call->data, failure, &stream);
+                shared_.logScriptFailure(call->data.method, call->target, response.status, failure);
+                if (!stream.upgraded()) {
+                    if (stream.headersSent()) {
+                        if (failure.empty()) stream.finish(response.body);
+                    } else {
+                        std::string out;
+                        writeResponse(out, response, head, false, http10);
+                        stream.send(out);
+                    }
+                }
+                if (shared_.accessLog)
+                    logBuffer_ += (accessLine(call->data.remoteAddr, call->data.method, call->target, call->versionMajor,
+                                             call->versionMinor, stream.upgraded() ? 101 : response.status, 0,
+                                             call->startUs));
+            },
+            [this, fd] {
+                std::lock_guard lock(shared_.streamsMutex);
+                shared_.streamSockets.erase(fd);
+                ::close(fd);
+                --shared_.activeStreams;
+                shared_.streamsDone.notify_all();
+            });
+    };
 }
 
 void HttpWorker::detach(Connection& c) {

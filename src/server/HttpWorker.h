@@ -117,7 +117,8 @@ class HttpWorker {
     // The request as a script sees it; moves the headers and body out of `request`.
     HttpRequestData scriptRequest(const Connection& c, ParsedRequest& request, std::string_view rawPath,
                                   std::string_view rawQuery);
-    // Hands a long-lived request's connection to a thread of its own.
+    // Hands a long-lived request's connection (SSE, WebSocket) to a task of
+    // its own, started once the worker has let go of the socket.
     void handOff(Connection& c, ParsedRequest& request, const std::string& script, HttpRequestData data);
     void respondAndClose(Connection& c, int status);
     // What answers a request when it cannot stream (HTTP/2, TLS, the

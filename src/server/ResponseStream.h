@@ -5,8 +5,8 @@
 // the socket itself to the script (a WebSocket), after which the server
 // writes nothing more on it.
 //
-// Sends block (poll on a non-blocking socket) for at most the idle
-// timeout: a client that stops reading ends the stream, not the server.
+// Sends wait (the request's task parks on the non-blocking socket) for at
+// most the idle timeout: a client that stops reading ends the stream.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -43,9 +43,9 @@ class ResponseStream {
     bool send(std::string_view bytes);
     bool sendPending() { return send({}); }
 
-    // The request runs on a thread of its own (SSE, WebSocket): only the
-    // script's busy time counts against its time limit.
-    bool ownThread = false;
+    // A long-lived request (SSE, WebSocket): only the script's busy time
+    // counts against its time limit, its waits do not.
+    bool longLived = false;
 
   private:
     int fd_;

@@ -59,7 +59,7 @@ HttpResponseData ScriptRunner::run(const std::string& scriptPath, const HttpRequ
     }
     HttpResponseData response;
     // Kept (never freed) when a thread it started will not stop: see below.
-    auto owned = std::make_unique<VM>(stream && stream->ownThread ? streamRuntime_ : runtime_);
+    auto owned = std::make_unique<VM>(stream && stream->longLived ? streamRuntime_ : runtime_);
     VM& vm = *owned;
     RequestContext& context = RequestContext::of(vm);
     context.request = &request;

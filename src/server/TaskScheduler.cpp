@@ -93,7 +93,7 @@ struct PooledStack {
 } // namespace
 
 struct TaskScheduler::Task {
-    enum class Waiting { None, Fd, Timer, Offload, Ready };
+    enum class Waiting { None, Fd, Timer, WakeUp, Offload, Ready };
 
     ctx::fiber fiber; // the task while it is suspended
     ctx::fiber loop;  // the loop while the task runs
@@ -310,6 +310,20 @@ WaitEnd TaskScheduler::sleepUntil(WaitClock::time_point deadline) {
     return suspend(task);
 }
 
+WaitEnd TaskScheduler::waitForWakeUp(WaitClock::time_point deadline) {
+    Task& task = *current_;
+    if (task.cancelled) return WaitEnd::Cancelled;
+    if (std::min(deadline, task.deadline) <= WaitClock::now()) return WaitEnd::TimedOut;
+    armTimer(task, deadline);
+    task.waiting = Task::Waiting::WakeUp;
+    return suspend(task);
+}
+
+void TaskScheduler::wakeUp(void* handle) {
+    Task& task = *static_cast<Task*>(handle);
+    if (task.waiting == Task::Waiting::WakeUp) wake(task, WaitEnd::Ready);
+}
+
 WaitEnd TaskScheduler::offload(const std::function<void()>& work, const std::function<void()>& cancel,
                                WaitClock::time_point deadline) {
     Task& task = *current_;
@@ -360,7 +374,8 @@ void TaskScheduler::cancel(Task* task) {
     task->cancelled = true;
     switch (task->waiting) {
     case Task::Waiting::Fd:
-    case Task::Waiting::Timer: wake(*task, WaitEnd::Cancelled); break;
+    case Task::Waiting::Timer:
+    case Task::Waiting::WakeUp: wake(*task, WaitEnd::Cancelled); break;
     case Task::Waiting::Offload:
         task->offloadEnd = WaitEnd::Cancelled;
         if (task->cancelWork) task->cancelWork();

@@ -77,6 +77,9 @@ class TaskScheduler final : public Parker {
     void setDeadline(WaitClock::time_point deadline) override;
     bool sliceExpired() override;
     void yield() override;
+    void* runningTask() override { return current_; }
+    WaitEnd waitForWakeUp(WaitClock::time_point deadline) override;
+    void wakeUp(void* task) override;
 
   private:
     // Runs the task until it parks or ends; true when it ended (and is gone).

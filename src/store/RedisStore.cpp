@@ -10,18 +10,24 @@
 // float ("1.0") or a string makes Redis answer "not an integer", which
 // becomes the embedded backend's TypeError.
 //
-// Connections: a small pool; a call borrows one (connecting, AUTH, SELECT
-// on demand) and returns it when the reply was read. A connection that
-// fails is dropped; idempotent commands are retried once on a fresh one
-// (a pooled connection may have been closed by a server restart).
+// Connections: a request task (server mode) sends its commands through
+// its worker's pipeline (RedisPipeline.h): one connection per worker that
+// the worker's concurrent requests share, their commands back to back.
+// Anything else (a script's threads, `langoost run`) borrows a connection
+// from a small pool (connecting, AUTH, SELECT on demand) and blocks on it.
+// A connection that fails is dropped; idempotent commands are retried once
+// on a fresh one (a server restart closes every open connection).
 #include <hiredis/hiredis.h>
-#include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 
 #include "common/Parking.h"
 #include "store/Backends.h"
+#include "store/RedisPipeline.h"
 #include "store/StripedMap.h"
 
 namespace langoost::store {
@@ -50,11 +56,6 @@ if cur ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
 return 1
 )lua";
-
-struct ReplyDeleter {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 // SCAN's MATCH treats * ? [ ] \ specially.
 std::string globEscape(std::string_view s) {
@@ -206,49 +207,68 @@ class RedisStore final : public CoreStore {
         redisFree(c);
     }
 
-    // One round trip. A broken connection is dropped; `idempotent` commands
-    // are retried once on a new one.
+    // One command and its reply. A broken connection is dropped;
+    // `idempotent` commands are retried once on a new one.
     Reply command(std::initializer_list<std::string_view> args, bool idempotent) {
         std::vector<const char*> argv;
         std::vector<size_t> lens;
         for (std::string_view s : args) argv.push_back(s.data()), lens.push_back(s.size());
+        if (Parker* parker = currentParker()) return pipelined(*parker, int(argv.size()), argv.data(), lens.data(), idempotent);
         for (int attempt = 0;; ++attempt) {
             redisContext* c = acquire();
-            Reply r = roundTrip(c, int(argv.size()), argv.data(), lens.data());
+            Reply r(static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data())));
             if (r) {
                 release(c);
                 return r;
             }
             std::string why = c->errstr;
             redisFree(c);
-            if (lastWaitEnd() != WaitEnd::Ready) fail("the request ended while waiting for Redis");
             if (!idempotent || attempt > 0) fail(why.empty() ? "connection lost" : why);
         }
     }
 
-    // Sends a command and reads its reply, waiting through Parking.h (a
-    // request parks; a thread polls): the connection's socket is only read
-    // once it is readable. Null on a broken connection, or when the wait
-    // was cut short (lastWaitEnd() says so).
-    static Reply roundTrip(redisContext* c, int argc, const char** argv, const size_t* lens) {
-        if (!currentParker()) return Reply(static_cast<redisReply*>(redisCommandArgv(c, argc, argv, lens)));
-        if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK) return nullptr;
-        for (int done = 0; !done;) {
-            if (redisBufferWrite(c, &done) != REDIS_OK) return nullptr;
-            if (!done && waitForFd(c->fd, POLLOUT, kCommandTimeoutMs) != WaitEnd::Ready) return nullptr;
+    Reply pipelined(Parker& parker, int argc, const char** argv, const size_t* lens, bool idempotent) {
+        for (int attempt = 0;; ++attempt) {
+            std::shared_ptr<RedisPipeline> pipeline = workerPipeline();
+            RedisPipeline::Outcome out = pipeline->command(parker, argc, argv, lens, kCommandTimeoutMs);
+            noteWaitEnd(out.end); // withCore's afterIo reports a deadline or a cancel
+            if (out.reply) return std::move(out.reply);
+            if (out.end != WaitEnd::Ready) fail("the request ended while waiting for Redis");
+            if (!idempotent || attempt > 0) fail(out.error);
         }
-        for (;;) {
-            void* reply = nullptr;
-            if (redisGetReplyFromReader(c, &reply) != REDIS_OK) return nullptr;
-            if (reply) return Reply(static_cast<redisReply*>(reply));
-            if (waitForFd(c->fd, POLLIN, kCommandTimeoutMs) != WaitEnd::Ready) return nullptr;
-            if (redisBufferRead(c) != REDIS_OK) return nullptr;
+    }
+
+    // This worker thread's pipeline; a new one when there is none or it broke
+    // (connecting runs off the loop: the worker goes on serving meanwhile).
+    std::shared_ptr<RedisPipeline> workerPipeline() {
+        std::thread::id self = std::this_thread::get_id();
+        {
+            std::lock_guard lock(poolMutex_);
+            auto it = pipelines_.find(self);
+            if (it != pipelines_.end() && !it->second->broken()) return it->second;
         }
+        redisContext* c = nullptr;
+        std::optional<CoreError> error;
+        runOffLoop([&] {
+            try {
+                c = connect();
+            } catch (const CoreError& e) {
+                error.emplace(e);
+            }
+        });
+        if (error) throw *error;
+        auto fresh = std::make_shared<RedisPipeline>(c);
+        std::lock_guard lock(poolMutex_);
+        auto& slot = pipelines_[self];
+        // Another task of this worker may have connected meanwhile: keep its pipeline.
+        if (!slot || slot->broken()) slot = fresh;
+        return slot;
     }
 
     const RedisAddress a_;
     std::mutex poolMutex_;
     std::vector<redisContext*> idle_;
+    std::unordered_map<std::thread::id, std::shared_ptr<RedisPipeline>> pipelines_; // one per worker thread
 };
 
 } // namespace

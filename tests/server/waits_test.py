@@ -102,6 +102,26 @@ import runtime
 import server
 println(runtime.core.incr(server.request.query.key, 1))
 """,
+    "pipe.goost": """\
+import runtime
+import server
+let id = server.request.query.id
+runtime.core.set("p:" + id, id)
+let a = runtime.core.get("p:" + id)
+let n = runtime.core.incr("pc:" + id, 1)
+println(a + "," + toString(n) + "," + runtime.core.get("p:" + id))
+""",
+    "events.goost": """\
+import server
+import time
+server.sse()
+for i in range(0, 20) {
+    println("data: " + toString(i))
+    println()
+    if !server.flush() { return }
+    time.sleep(100)
+}
+""",
     "fifo.goost": """\
 import io
 import server
@@ -745,6 +765,111 @@ def test_max_waiting(binary: str):
               f"three sleeping requests under --max-waiting 2: {statuses}")
         check(got[2][1] < 0.5 * SLACK, f"the refused one is refused at once ({got[2][1]:.3f}s)")
         healthy(srv, "after --max-waiting refused one")
+
+
+def thread_count(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+
+def test_streams(binary: str):
+    """Long-lived requests (SSE) are tasks too: 40 open streams on a one-worker
+    server add no thread, a hello beside them answers at once, and each
+    stream's events keep coming; a client leaving ends its stream."""
+    site = make_site()
+    with WaitServer(binary, site, "--workers", "1", "--max-streams", "100") as srv:
+        warm(srv.port, "/hello")
+        first = connect(srv.port)  # compiles the script (on a helper thread)
+        first.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        first.settimeout(5)
+        first.recv(4096)
+        before = thread_count(srv.proc.pid)
+        streams = [first]
+        for _ in range(39):
+            s = connect(srv.port)
+            s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+            streams.append(s)
+        time.sleep(0.5)
+        during = thread_count(srv.proc.pid)
+        check(during <= before, f"40 open streams add no thread ({before} threads before, {during} with them)")
+        fast, fast_dt = timed(srv.port, "/hello")
+        check(fast is not None and fast.text == "hello\n" and fast_dt < fast_s(),
+              f"a hello beside 40 streams answers at once ({describe(fast)} in {fast_dt:.3f}s)")
+        # Every stream has sent its head and its first events by now.
+        got = []
+        for s in streams:
+            s.settimeout(5)
+            data = b""
+            try:
+                while data.count(b"data: ") < 3:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            got.append(data.count(b"data: "))
+        check(min(got) >= 3, f"each stream's events keep coming (fewest events seen: {min(got)})")
+        for s in streams[:20]:
+            s.close()
+        time.sleep(0.5)
+        r = request(srv.port, path="/hello")
+        check(r is not None and r.text == "hello\n", f"after 20 clients left: {describe(r)}")
+        for s in streams[20:]:
+            s.close()
+        healthy(srv, "after the streams")
+
+
+def test_redis_pipeline(binary: str):
+    """A worker's concurrent requests share one pipelined Redis connection: every
+    request gets its own replies, also when the connection is killed mid-flight
+    and after requests that timed out left replies behind."""
+    if not redis_available():
+        print("note: redis-server not found, skipped")
+        return "skip"
+    site = make_site()
+    redis = Redis(site.parent)
+    flags = ["--workers", "1", "--timeout-ms", str(LIMIT_MS), "--core", f"redis://{HOST}:{redis.port}/0"]
+
+    def burst(pool, start: int, count: int, kill_at: int | None = None) -> tuple[int, int, list[str]]:
+        def one(i: int):
+            if i == kill_at:
+                redis.command("CLIENT", "KILL", "TYPE", "normal")
+            return i, request(srv.port, path=f"/pipe?id=r{i}")
+        ok = failed = 0
+        wrong = []
+        for i, r in pool.map(one, range(start, start + count)):
+            if r is not None and r.status == 200 and r.text == f"r{i},1,r{i}\n":
+                ok += 1
+            elif r is not None and r.status in (500, 503):
+                failed += 1
+            else:
+                wrong.append(f"r{i}: {describe(r)}")
+        return ok, failed, wrong
+
+    try:
+        with WaitServer(binary, site, *flags) as srv, concurrent.futures.ThreadPoolExecutor(64) as pool:
+            warm(srv.port, "/hello")
+            ok, failed, wrong = burst(pool, 0, 600)
+            check(ok == 600 and not wrong, f"600 requests, 64 at once on one worker: each gets its own replies "
+                                           f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            ok, failed, wrong = burst(pool, 1000, 400, kill_at=1100)
+            check(not wrong and ok >= 100, f"connection killed mid-flight: no request gets another's reply "
+                                           f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            ok, failed, wrong = burst(pool, 2000, 200)
+            check(ok == 200 and not wrong, f"after the kill every request is right again ({ok} right, {failed} failed)")
+            # Requests that time out leave their replies in flight; later ones must not get them.
+            redis.command("CLIENT", "PAUSE", str(LONG_MS), "WRITE")
+            ok, failed, wrong = burst(pool, 3000, 64)
+            redis.command("CLIENT", "UNPAUSE")
+            check(not wrong and failed > 0, f"paused Redis: requests time out, none gets a wrong reply "
+                                            f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            ok, failed, wrong = burst(pool, 4000, 300)
+            check(ok == 300 and not wrong, f"after the timeouts every request is right again "
+                                           f"({ok} right, {failed} failed, wrong: {wrong[:3]})")
+            healthy(srv, "after the pipeline bursts")
+    finally:
+        redis.close()
 
 
 GROUPS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
