@@ -24,6 +24,9 @@ type item struct {
 func main() {
 	url, port := os.Args[1], os.Args[2]
 	driver, dsn, query := "postgres", url, "SELECT id, name, score FROM items WHERE grp = $1 ORDER BY id"
+	if !strings.HasPrefix(url, "sqlite:") && !strings.Contains(url, "sslmode=") {
+		dsn += "?sslmode=disable" // lib/pq defaults to requiring TLS; libpq and pg try it first
+	}
 	if strings.HasPrefix(url, "sqlite:") {
 		driver, dsn = "sqlite3", strings.TrimPrefix(url, "sqlite:")+"?_journal_mode=WAL"
 		query = strings.Replace(query, "$1", "?", 1)
