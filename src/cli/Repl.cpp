@@ -135,7 +135,7 @@ int replCommand() {
         options.replMode = true;
         auto empty = loader->loadSource(SourceFile("<repl>", ""), baseDir, diags, options);
         if (!empty) {
-            std::fputs(diags.format().c_str(), stderr);
+            std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
             return kExitRuntimeError;
         }
         module = vm.runMain(empty);
@@ -194,7 +194,7 @@ int replCommand() {
         auto code = loader->loadSource(SourceFile("<repl>", entry), baseDir, diags, options);
         if (!code) {
             std::fflush(stdout);
-            std::fputs(diags.format().c_str(), stderr);
+            std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
             std::fflush(stderr);
         } else {
             globals = code->globalNames;
@@ -211,7 +211,7 @@ int replCommand() {
                 }
             } catch (ScriptThrow&) {
                 vm.flush();
-                std::fputs(vm.describeUncaught().c_str(), stderr);
+                std::fputs(vm.describeUncaught(useColour(stderr)).c_str(), stderr);
                 std::fflush(stderr);
             } catch (ExitRequest& e) {
                 vm.flush();
