@@ -34,7 +34,7 @@ bool equalIgnoringCase(std::string_view a, std::string_view b) {
 } // namespace
 
 std::string closestName(std::string_view word, const std::vector<std::string>& candidates) {
-    size_t reach = word.size() <= 3 ? 1 : word.size() <= 8 ? 2 : 3;
+    size_t reach = std::clamp<size_t>(word.size() / 3, 1, 3);
     const std::string* best = nullptr;
     size_t bestDistance = reach + 1;
     for (const auto& c : candidates) {

@@ -11,8 +11,8 @@ namespace langoost {
 // Edit distance with adjacent transpositions (optimal string alignment).
 size_t editDistance(std::string_view a, std::string_view b);
 
-// The closest candidate within a typo's reach of `word` (1 edit for short
-// words, up to 3 for long ones; a difference in case only always counts),
+// The closest candidate within a typo's reach of `word` (one edit per three
+// letters, at least 1 and at most 3; a difference in case only always counts),
 // or "" when none is. Ties go to the earlier candidate, so callers list the
 // likeliest first (locals before globals before builtins).
 std::string closestName(std::string_view word, const std::vector<std::string>& candidates);
