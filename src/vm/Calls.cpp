@@ -158,7 +158,14 @@ bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
         default: break;
         }
     }
-    raise("TypeError", "cannot call method '" + std::string(name->view()) + "' on a value of type " + typeName(receiver));
+    // `cfg.db.connect()` with cfg.db missing: name the receiver, `cfg.db`.
+    std::string receiverName;
+    const OperandNames* site = siteOperandNames(OperandNames::Call);
+    std::string suffix = "." + std::string(name->view());
+    if (site && site->first.size() > suffix.size() && site->first.ends_with(suffix))
+        receiverName = " ('" + site->first.substr(0, site->first.size() - suffix.size()) + "' is " + typeName(receiver) + ")";
+    raise("TypeError", "cannot call method '" + std::string(name->view()) + "' on a value of type " + typeName(receiver) +
+                           receiverName);
 }
 
 bool VM::superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner) {
