@@ -296,7 +296,7 @@ size_t CompilerImpl::condition(const Expr& e) {
         default: break;
         }
         if (jump != Opcode::Nop) {
-            noteOperands(b.location, b.left.get(), b.right.get());
+            if (b.op != TokenKind::Eq && b.op != TokenKind::NotEq) noteOperands(b.location, b.left.get(), b.right.get());
             Value k;
             if (foldConstant(*b.right, k) && k.isInt() && k.asInt() >= INT32_MIN && k.asInt() <= INT32_MAX &&
                 !foldConstant(*b.left, k)) {
@@ -434,7 +434,8 @@ void CompilerImpl::binary(const BinaryExpr& e) {
         else fs_->emit(Opcode::Const, fs_->addConstant(folded), e.location);
         return;
     }
-    noteOperands(e.location, e.left.get(), e.right.get());
+    if (e.op != TokenKind::Eq && e.op != TokenKind::NotEq) // never raise
+        noteOperands(e.location, e.left.get(), e.right.get());
     if (e.op == TokenKind::Plus && e.left->kind == ExprKind::String && e.right->kind == ExprKind::String) {
         std::string s = static_cast<const LiteralExpr&>(*e.left).stringValue +
                         static_cast<const LiteralExpr&>(*e.right).stringValue;
@@ -534,7 +535,12 @@ void CompilerImpl::call(const CallExpr& e) {
         error(e.location, "too many arguments in one call (" + std::to_string(argc) + "; at most " +
                               std::to_string(kMaxCallArguments) + ")");
     }
-    noteOperands(e.location, e.callee.get(), nullptr, OperandNames::Call);
+    // A builtin is always callable (it cannot be assigned): nothing to name.
+    bool builtinCallee = e.callee->kind == ExprKind::Identifier &&
+                         builtins_.count(static_cast<const IdentifierExpr&>(*e.callee).name) &&
+                         fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.callee).name) < 0 &&
+                         !globals_.count(static_cast<const IdentifierExpr&>(*e.callee).name);
+    if (!builtinCallee) noteOperands(e.location, e.callee.get(), nullptr, OperandNames::Call);
     if (e.callee->kind == ExprKind::Member) {
         auto& m = static_cast<const MemberExpr&>(*e.callee);
         checkModuleMember(m);

@@ -645,7 +645,8 @@ class Parser {
             bool minusAtEnd = op == TokenKind::Minus && (peek(2).newlineBefore || peek(2).kind == TokenKind::Semicolon ||
                                                          peek(2).kind == TokenKind::RBrace ||
                                                          peek(2).kind == TokenKind::RParen || peek(2).kind == TokenKind::Eof);
-            if (op != TokenKind::Minus || minusAtEnd)
+            bool glued = peek().offset + peek().length == peek(1).offset; // checked first: it is rare
+            if (glued && (op != TokenKind::Minus || minusAtEnd))
                 if (auto h = foreignOperator(peek(), peek(1), textSince(leftStart))) fail(*h);
             chain.link();
             SourceLocation at = advance().location;
