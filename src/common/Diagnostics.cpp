@@ -35,18 +35,18 @@ bool useColour(FILE* stream) {
 std::string sourceExcerpt(std::string_view line, uint32_t column, bool colour) {
     std::string out = "    " + std::string(line) + "\n    ";
     for (uint32_t i = 1; i < column && i <= line.size(); ++i) out += line[i - 1] == '\t' ? '\t' : ' ';
-    out += colour ? std::string(colour::kCaret) + "^" + colour::kReset + "\n" : "^\n";
+    out += colour ? std::string(ansi::kCaret) + "^" + ansi::kReset + "\n" : "^\n";
     return out;
 }
 
 std::string formatDiagnostic(const Diagnostic& d, bool colour) {
     std::string where = d.path + ":" + std::to_string(d.location.line) + ":" + std::to_string(d.location.column) + ":";
-    std::string out = colour ? std::string(colour::kBold) + where + colour::kReset + " " + colour::kError + "error:" +
-                                   colour::kReset + " " + colour::kBold + d.message + colour::kReset + "\n"
+    std::string out = colour ? std::string(ansi::kBold) + where + ansi::kReset + " " + ansi::kError + "error:" +
+                                   ansi::kReset + " " + ansi::kBold + d.message + ansi::kReset + "\n"
                              : where + " error: " + d.message + "\n";
     if (d.location.line > 0) out += sourceExcerpt(d.sourceLine, d.location.column, colour);
     if (!d.hint.empty())
-        out += colour ? std::string("    ") + colour::kHint + "hint:" + colour::kReset + " " + d.hint + "\n"
+        out += colour ? std::string("    ") + ansi::kHint + "hint:" + ansi::kReset + " " + d.hint + "\n"
                       : "    hint: " + d.hint + "\n";
     return out;
 }

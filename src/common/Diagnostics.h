@@ -47,16 +47,16 @@ bool useColour(FILE* stream);
 
 // ANSI colour codes of diagnostics and runtime error reports (kept in one
 // place so both look alike).
-namespace colour {
+namespace ansi {
 inline constexpr const char* kError = "\x1b[1;31m";
 inline constexpr const char* kHint = "\x1b[1;36m";
 inline constexpr const char* kCaret = "\x1b[1;32m";
 inline constexpr const char* kBold = "\x1b[1m";
 inline constexpr const char* kReset = "\x1b[0m";
-} // namespace colour
+} // namespace ansi
 
 // The source line and a caret under `column` (tabs kept so it lines up),
-// each indented by four spaces and ending in a newline; "" for line 0.
+// each indented by four spaces and ending in a newline.
 std::string sourceExcerpt(std::string_view line, uint32_t column, bool colour);
 
 } // namespace langoost

@@ -493,7 +493,7 @@ std::string VM::describeUncaught(bool colour) {
     try {
         std::string head = kind && kind->isString() ? std::string(kind->as<StringObject>()->view()) + ":"
                                                     : std::string("uncaught exception:");
-        if (colour) head = colour::kError + head + colour::kReset;
+        if (colour) head = ansi::kError + head + ansi::kReset;
         out += head + " " + (kind && kind->isString() ? (message ? toString(*message) : "") : toString(e));
     } catch (ScriptThrow&) {
         out += "uncaught exception: <unprintable value>";
