@@ -17,4 +17,10 @@ const char* typeKindName(TypeKind kind) {
     return "?";
 }
 
+const OperandNames* FunctionProto::operandNamesAt(SourceLocation at, OperandNames::Kind kind) const {
+    for (const auto& n : operandNames)
+        if (n.at.line == at.line && n.at.column == at.column && n.kind == kind) return &n;
+    return nullptr;
+}
+
 } // namespace langoost

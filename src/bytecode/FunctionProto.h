@@ -33,6 +33,17 @@ const char* typeKindName(TypeKind kind);
 // enclosing frame's local slot; clear = reuse the enclosing closure's upvalue.
 constexpr uint32_t kCaptureLocalBit = 1u << 23;
 
+// The source names of an operation's operands (`cfg.port` of a call,
+// `cfg.prot` and `1`... of an addition: empty when the operand is not a
+// name or field chain), keyed by the operation's location. Read only when
+// the operation raises a TypeError, to say which value was wrong.
+struct OperandNames {
+    enum Kind : uint8_t { Call, Operator }; // a call's callee; an operator's operands
+    SourceLocation at;
+    Kind kind = Operator;
+    std::string first, second;
+};
+
 struct FunctionProto {
     std::string name;   // "<main>" for a module's top-level code
     std::string path;   // source file, for traces
@@ -50,6 +61,10 @@ struct FunctionProto {
     std::vector<std::string> paramNames;
     std::vector<TypeCheck> paramTypes;
     TypeCheck returnType;
+    std::vector<OperandNames> operandNames; // in code order
+
+    // The names recorded for the operation of `kind` at `at`, or null.
+    const OperandNames* operandNamesAt(SourceLocation at, OperandNames::Kind kind) const;
 };
 
 // The compiled form of one source file.

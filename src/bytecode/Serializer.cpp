@@ -108,6 +108,14 @@ class Writer {
         varint(p.paramTypes.size());
         for (const auto& t : p.paramTypes) typeCheck(t);
         typeCheck(p.returnType);
+        varint(p.operandNames.size());
+        for (const auto& n : p.operandNames) {
+            varint(n.at.line);
+            varint(n.at.column);
+            u8(n.kind);
+            bytes(n.first);
+            bytes(n.second);
+        }
     }
 
     std::string& out() { return out_; }
@@ -235,6 +243,16 @@ class Reader {
         p->paramTypes.resize(count(2));
         for (auto& t : p->paramTypes) t = typeCheck();
         p->returnType = typeCheck();
+        p->operandNames.resize(count(4));
+        for (auto& n : p->operandNames) {
+            n.at.line = u32();
+            n.at.column = u32();
+            uint8_t kind = u8();
+            if (kind > OperandNames::Operator) fail("bad operand-names kind");
+            n.kind = OperandNames::Kind(kind);
+            n.first = std::string(bytes());
+            n.second = std::string(bytes());
+        }
         verify(*p, module);
         return p;
     }

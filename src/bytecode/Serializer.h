@@ -26,7 +26,7 @@ namespace langoost {
 // "LGSTPROG": the first eight bytes of every blob.
 constexpr char kProgramMagic[8] = {'L', 'G', 'S', 'T', 'P', 'R', 'O', 'G'};
 // Bumped whenever the encoding below changes.
-constexpr uint32_t kProgramFormatVersion = 1;
+constexpr uint32_t kProgramFormatVersion = 2; // 2: operand names
 // magic, format version, payload length, payload CRC-32.
 constexpr size_t kProgramHeaderSize = 20;
 

@@ -32,7 +32,7 @@ std::shared_ptr<const CompiledModule> compileFile(ModuleLoader& loader, const st
     Diagnostics diags;
     auto module = loader.loadEntry(path, diags);
     if (!module) {
-        std::fputs(diags.format().c_str(), stderr);
+        std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
         status = kExitCompileError;
     }
     return module;
@@ -119,7 +119,7 @@ int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<Mod
         vm.runMain(module);
     } catch (ScriptThrow&) {
         vm.flush();
-        std::fputs(vm.describeUncaught().c_str(), stderr);
+        std::fputs(vm.describeUncaught(useColour(stderr)).c_str(), stderr);
         result = kExitRuntimeError;
     } catch (ExitRequest& e) {
         result = e.code;

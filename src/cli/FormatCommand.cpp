@@ -37,7 +37,7 @@ int formatOne(const std::string& path, const std::string& text, const FormatOpti
         return kExitRuntimeError;
     }
     if (!formatted) {
-        std::fputs(diags.format().c_str(), stderr);
+        std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
         return kExitCompileError;
     }
     bool changed = *formatted != text;

@@ -304,7 +304,7 @@ int replCommand() {
         options.replMode = true;
         auto empty = loader->loadSource(SourceFile("<repl>", ""), baseDir, diags, options);
         if (!empty) {
-            std::fputs(diags.format().c_str(), stderr);
+            std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
             return kExitRuntimeError;
         }
         module = vm.runMain(empty);
@@ -394,7 +394,7 @@ int replCommand() {
 
         if (!code) {
             std::fflush(stdout);
-            std::fputs(diags.format().c_str(), stderr);
+            std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
             std::fflush(stderr);
         } else {
             globals = code->globalNames;
@@ -414,7 +414,7 @@ int replCommand() {
                 }
             } catch (ScriptThrow&) {
                 vm.flush();
-                std::fputs(vm.describeUncaught().c_str(), stderr);
+                std::fputs(vm.describeUncaught(useColour(stderr)).c_str(), stderr);
                 std::fflush(stderr);
             } catch (ExitRequest& e) {
                 vm.flush();

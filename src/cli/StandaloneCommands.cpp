@@ -72,7 +72,7 @@ std::shared_ptr<ProgramImage> compileProgram(const std::string& path, int& statu
     Diagnostics diags;
     auto module = loader->loadEntry(path, diags);
     if (!module) {
-        std::fputs(diags.format().c_str(), stderr);
+        std::fputs(diags.format(useColour(stderr)).c_str(), stderr);
         status = kExitCompileError;
         return nullptr;
     }

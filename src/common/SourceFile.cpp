@@ -1,5 +1,7 @@
 #include "common/SourceFile.h"
 
+#include <fstream>
+
 namespace langoost {
 
 namespace {
@@ -31,6 +33,19 @@ std::string_view SourceFile::lineText(uint32_t line) const {
     uint32_t end = line < lineStarts_.size() ? lineStarts_[line] - 1 : uint32_t(text_.size());
     if (end > start && text_[end - 1] == '\r') --end;
     return std::string_view(text_).substr(start, end - start);
+}
+
+std::optional<std::string> readSourceLine(const std::string& path, uint32_t line) {
+    if (line == 0) return std::nullopt;
+    std::ifstream in(path, std::ios::binary);
+    std::string text;
+    for (uint32_t n = 1; std::getline(in, text); ++n) {
+        if (n < line) continue;
+        if (n == 1 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+        if (!text.empty() && text.back() == '\r') text.pop_back();
+        return text;
+    }
+    return std::nullopt;
 }
 
 } // namespace langoost

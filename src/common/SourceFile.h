@@ -2,6 +2,7 @@
 // byte offset can be turned into a 1-based line and column for diagnostics.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +28,10 @@ class SourceFile {
     std::string text_;
     std::vector<uint32_t> lineStarts_;
 };
+
+// Line `line` (1-based) of the file at `path` as a SourceFile would show it
+// (no BOM, no '\r'), read now: runtime traces show the innermost frame's
+// line. Empty when the file cannot be read or is shorter.
+std::optional<std::string> readSourceLine(const std::string& path, uint32_t line);
 
 } // namespace langoost

@@ -1,10 +1,12 @@
 // Expression compilation: every expression leaves exactly one value on the
 // stack. Literal arithmetic is folded; `x + k` with a small int literal uses
 // the AddInt fast path; `a < b` in a condition fuses into LtJump.
+#include <algorithm>
 #include <limits>
 
 #include "bytecode/StringObject.h"
 #include "compiler/CompilerImpl.h"
+#include "common/Suggest.h"
 
 namespace langoost {
 namespace {
@@ -130,8 +132,65 @@ void CompilerImpl::loadName(const std::string& name, SourceLocation at) {
         fs_->emit(Opcode::LoadBuiltin, b->second, at);
         return;
     }
-    error(at, "undefined name '" + name + "'");
+    error(at, "undefined name '" + name + "'", nameHint(name));
     fs_->emit(Opcode::Nil, 0, at);
+}
+
+namespace {
+
+// `x`, `self`, `a.b.c`, `a.b[...]`, `f()` as written, or "" for anything
+// else (a literal needs no name: its type says what it is).
+std::string operandName(const Expr& e) {
+    constexpr size_t kMaxLength = 40;
+    std::string name;
+    switch (e.kind) {
+    case ExprKind::Identifier: name = static_cast<const IdentifierExpr&>(e).name; break;
+    case ExprKind::Self: name = "self"; break;
+    case ExprKind::Member: {
+        auto& m = static_cast<const MemberExpr&>(e);
+        std::string object = operandName(*m.object);
+        if (!object.empty()) name = object + "." + m.name;
+        break;
+    }
+    case ExprKind::Index: {
+        std::string object = operandName(*static_cast<const IndexExpr&>(e).object);
+        if (!object.empty()) name = object + "[...]";
+        break;
+    }
+    case ExprKind::Call: {
+        std::string callee = operandName(*static_cast<const CallExpr&>(e).callee);
+        if (!callee.empty()) name = callee + "()";
+        break;
+    }
+    default: break;
+    }
+    return name.size() <= kMaxLength ? name : std::string();
+}
+
+} // namespace
+
+void CompilerImpl::noteOperands(SourceLocation at, const Expr* first, const Expr* second, OperandNames::Kind kind) {
+    std::string a = first ? operandName(*first) : std::string();
+    std::string b = second ? operandName(*second) : std::string();
+    if (a.empty() && b.empty()) return;
+    auto& names = fs_->proto()->operandNames;
+    if (!names.empty() && names.back().at.line == at.line && names.back().at.column == at.column &&
+        names.back().kind == kind)
+        return;
+    names.push_back({at, kind, std::move(a), std::move(b)});
+}
+
+void CompilerImpl::checkModuleMember(const MemberExpr& m) {
+    if (m.object->kind != ExprKind::Identifier) return;
+    const std::string& name = static_cast<const IdentifierExpr&>(*m.object).name;
+    auto module = moduleExports_.find(name);
+    if (module == moduleExports_.end() || fs_->resolveLocal(name) >= 0 || fs_->resolveUpvalue(name) >= 0) return;
+    const auto& exports = module->second.exports;
+    if (std::find(exports.begin(), exports.end(), m.name) != exports.end()) return;
+    std::string match = closestName(m.name, exports);
+    SourceLocation at{m.location.line, m.location.column + 1}; // the name after the '.'
+    error(at, "module \"" + module->second.spec + "\" has no member '" + m.name + "'",
+          match.empty() ? std::string() : "did you mean '" + name + "." + match + "'?");
 }
 
 void CompilerImpl::storeName(const std::string& name, SourceLocation at) {
@@ -146,11 +205,17 @@ void CompilerImpl::storeName(const std::string& name, SourceLocation at) {
         return;
     }
     if (auto g = globals_.find(name); g != globals_.end()) {
+        moduleExports_.erase(name); // no longer (surely) the module
         fs_->emit(Opcode::StoreGlobal, g->second, at);
         return;
     }
-    if (builtins_.count(name)) error(at, "cannot assign to builtin '" + name + "'");
-    else error(at, "cannot assign to undeclared name '" + name + "' (declare it with 'let')");
+    if (builtins_.count(name)) {
+        error(at, "cannot assign to builtin '" + name + "'");
+    } else {
+        std::string hint = nameHint(name);
+        error(at, "cannot assign to undeclared name '" + name + "'",
+              hint.empty() ? "declare it first: let " + name + " = ..." : hint + " (or declare it with 'let')");
+    }
     fs_->emit(Opcode::Pop, 0, at);
 }
 
@@ -231,6 +296,7 @@ size_t CompilerImpl::condition(const Expr& e) {
         default: break;
         }
         if (jump != Opcode::Nop) {
+            if (b.op != TokenKind::Eq && b.op != TokenKind::NotEq) noteOperands(b.location, b.left.get(), b.right.get());
             Value k;
             if (foldConstant(*b.right, k) && k.isInt() && k.asInt() >= INT32_MIN && k.asInt() <= INT32_MAX &&
                 !foldConstant(*b.left, k)) {
@@ -286,6 +352,7 @@ void CompilerImpl::expression(const Expr& e) {
             break;
         }
         auto& u = static_cast<const UnaryExpr&>(e);
+        if (u.op != TokenKind::Bang) noteOperands(u.location, u.operand.get(), nullptr);
         expression(*u.operand);
         Opcode op = u.op == TokenKind::Minus ? Opcode::Neg : u.op == TokenKind::Bang ? Opcode::Not : Opcode::BitNot;
         fs_->emit(op, 0, u.location);
@@ -303,6 +370,7 @@ void CompilerImpl::expression(const Expr& e) {
     case ExprKind::Call: call(static_cast<const CallExpr&>(e)); break;
     case ExprKind::Member: {
         auto& m = static_cast<const MemberExpr&>(e);
+        checkModuleMember(m);
         expression(*m.object);
         fs_->emitField(Opcode::GetField, fs_->stringConstant(m.name), m.location);
         break;
@@ -366,6 +434,8 @@ void CompilerImpl::binary(const BinaryExpr& e) {
         else fs_->emit(Opcode::Const, fs_->addConstant(folded), e.location);
         return;
     }
+    if (e.op != TokenKind::Eq && e.op != TokenKind::NotEq) // never raise
+        noteOperands(e.location, e.left.get(), e.right.get());
     if (e.op == TokenKind::Plus && e.left->kind == ExprKind::String && e.right->kind == ExprKind::String) {
         std::string s = static_cast<const LiteralExpr&>(*e.left).stringValue +
                         static_cast<const LiteralExpr&>(*e.right).stringValue;
@@ -465,8 +535,15 @@ void CompilerImpl::call(const CallExpr& e) {
         error(e.location, "too many arguments in one call (" + std::to_string(argc) + "; at most " +
                               std::to_string(kMaxCallArguments) + ")");
     }
+    // A builtin is always callable (it cannot be assigned): nothing to name.
+    bool builtinCallee = e.callee->kind == ExprKind::Identifier &&
+                         builtins_.count(static_cast<const IdentifierExpr&>(*e.callee).name) &&
+                         fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.callee).name) < 0 &&
+                         !globals_.count(static_cast<const IdentifierExpr&>(*e.callee).name);
+    if (!builtinCallee) noteOperands(e.location, e.callee.get(), nullptr, OperandNames::Call);
     if (e.callee->kind == ExprKind::Member) {
         auto& m = static_cast<const MemberExpr&>(*e.callee);
+        checkModuleMember(m);
         expression(*m.object);
         for (const auto& a : e.args) expression(*a);
         fs_->emit(Opcode::Invoke, encodePair(uint32_t(argc), int32_t(nextInvokeSlot_++)), e.location);

@@ -2,9 +2,11 @@
 // Invariant: between statements the modelled stack depth equals the number
 // of live local slots, so a `let` finds its value exactly in its slot.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "compiler/CompilerImpl.h"
+#include "common/Suggest.h"
 
 namespace langoost {
 
@@ -226,6 +228,7 @@ void CompilerImpl::assignStatement(const AssignStmt& s) {
     default: break;
     }
     const Expr& target = *s.target;
+    if (op != Opcode::Nop) noteOperands(s.location, &target, s.value.get());
     if (incrementLocal(s)) return;
     if (target.kind == ExprKind::Identifier) {
         const std::string& name = static_cast<const IdentifierExpr&>(target).name;
@@ -704,22 +707,28 @@ void CompilerImpl::interfaceStatement(const InterfaceStmt& s) {
 
 void CompilerImpl::importStatement(const ImportStmt& s) {
     std::string key = s.spec;
+    std::optional<ImportedModule> imported;
     if (options_.resolveImport) {
         ImportResolution r = options_.resolveImport(s.spec, s.location);
         if (!r.ok && r.reported) {
             importFailed_ = true;
         } else if (!r.ok) {
-            error(s.location, r.error);
+            error(s.location, r.error, r.hint);
         } else {
             key = r.key;
-            for (const auto& [name, at] : s.names)
-                if (std::find(r.exports.begin(), r.exports.end(), name) == r.exports.end())
-                    error(at, "module \"" + s.spec + "\" has no top-level '" + name + "'");
+            for (const auto& [name, at] : s.names) {
+                if (std::find(r.exports.begin(), r.exports.end(), name) != r.exports.end()) continue;
+                std::string match = closestName(name, r.exports);
+                error(at, "module \"" + s.spec + "\" has no top-level '" + name + "'",
+                      match.empty() ? std::string() : "did you mean '" + match + "'?");
+            }
+            if (s.names.empty()) imported = ImportedModule{s.spec, std::move(r.exports)};
         }
     }
     fs_->emit(Opcode::Import, fs_->stringConstant(key), s.location);
     if (s.names.empty()) {
         defineVariable(s.binding, s.location);
+        if (imported) moduleExports_[s.binding] = std::move(*imported);
         return;
     }
     for (const auto& [name, at] : s.names) {

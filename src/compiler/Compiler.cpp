@@ -1,6 +1,7 @@
 #include "compiler/Compiler.h"
 
 #include "compiler/CompilerImpl.h"
+#include "common/Suggest.h"
 #include "syntax/Parser.h"
 
 namespace langoost {
@@ -13,7 +14,32 @@ CompilerImpl::CompilerImpl(const SourceFile& file, Diagnostics& diags, const Com
     nextInvokeSlot_ = fnv;
 }
 
-void CompilerImpl::error(SourceLocation at, const std::string& message) { diags_.error(file_, at, message); }
+void CompilerImpl::error(SourceLocation at, const std::string& message, std::string hint) {
+    diags_.error(file_, at, message, std::move(hint));
+}
+
+std::vector<std::string> CompilerImpl::namesInScope() {
+    std::vector<std::string> names;
+    for (FunctionState* f = fs_; f; f = f->enclosing()) {
+        for (auto it = f->locals().rbegin(); it != f->locals().rend(); ++it) names.push_back(it->name);
+        for (const auto& u : f->upvalues) names.push_back(u.name);
+    }
+    names.insert(names.end(), module_->globalNames.begin(), module_->globalNames.end());
+    names.insert(names.end(), options_.builtinNames.begin(), options_.builtinNames.end());
+    return names;
+}
+
+std::string CompilerImpl::nameHint(const std::string& name) {
+    // Other languages' spellings of Langoost's keywords.
+    static const std::pair<const char*, const char*> foreign[] = {
+        {"null", "nil"}, {"None", "nil"}, {"undefined", "nil"}, {"nullptr", "nil"}, {"NULL", "nil"},
+        {"True", "true"}, {"False", "false"}, {"this", "self"},
+    };
+    for (const auto& [word, langoost] : foreign)
+        if (name == word) return "Langoost writes '" + std::string(langoost) + "'";
+    std::string match = closestName(name, namesInScope());
+    return match.empty() ? std::string() : "did you mean '" + match + "'?";
+}
 
 std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
     module_ = std::make_unique<CompiledModule>();

@@ -20,7 +20,8 @@ struct ImportResolution {
     bool ok = false;
     std::string key;                  // the Import opcode's constant: a stdlib name or a canonical path
     std::vector<std::string> exports; // the module's top-level names, to check `import { a } from ...`
-    std::string error;                // when !ok: the whole message (paths tried, cycle, ...)
+    std::string error;                // when !ok: the message (module not found, cycle, ...)
+    std::string hint;                 // when !ok: a likely fix or the paths tried, if any
     bool reported = false;            // when !ok: the module's own errors were reported; add none here
 };
 

@@ -26,6 +26,13 @@ class CompilerImpl {
     bool importFailed_ = false;
     std::unordered_map<std::string, uint32_t> globals_;
     std::unordered_map<std::string, uint32_t> builtins_;
+    // `import name` bindings: the specifier and the module's exports, so a
+    // misspelt `strings.uper` is a compile error, not a run-time one.
+    struct ImportedModule {
+        std::string spec;
+        std::vector<std::string> exports;
+    };
+    std::unordered_map<std::string, ImportedModule> moduleExports_;
     std::string currentClass_;
     // Module-level lets that read as constants (ConstantGlobals.cpp).
     std::unordered_map<std::string, Value> constantGlobals_;
@@ -33,7 +40,12 @@ class CompilerImpl {
     // so sites of different modules seldom share a slot.
     uint32_t nextInvokeSlot_ = 0;
 
-    void error(SourceLocation at, const std::string& message);
+    void error(SourceLocation at, const std::string& message, std::string hint = {});
+    // Every name `at` this point could mean: locals and captured names
+    // innermost first, then globals, then builtins (for "did you mean").
+    std::vector<std::string> namesInScope();
+    // "did you mean 'x'?" for a misspelt name, or "".
+    std::string nameHint(const std::string& name);
 
     // ---- declarations (CompileStatements.cpp) ----
     void declareGlobals(const Program& program);
@@ -92,6 +104,12 @@ class CompilerImpl {
     static const Expr* nilTested(const BinaryExpr& b);
     void loopWhile(const Expr& e, size_t target);
     void loadName(const std::string& name, SourceLocation at);
+    // Records the source names of an operation's operands (FunctionProto::
+    // operandNames) when at least one is a name or a field chain.
+    void noteOperands(SourceLocation at, const Expr* first, const Expr* second,
+                      OperandNames::Kind kind = OperandNames::Operator);
+    // `m.x` where `m` is an `import m` binding: `x` must be one of its exports.
+    void checkModuleMember(const MemberExpr& m);
     void storeName(const std::string& name, SourceLocation at);
     void emitInt(int64_t value, SourceLocation at);
     void binary(const BinaryExpr& e);

@@ -350,19 +350,23 @@ class Formatter {
         case TK::KwInterface: interfaceStatement(); return;
         case TK::KwImport: importStatement(); break;
         case TK::KwIf: ifStatement(); return;
-        case TK::KwWhile:
+        case TK::KwWhile: {
             emit(true);
+            int outer = lineIndent_;
             headerExpression();
-            block();
+            block(outer);
             return;
-        case TK::KwFor:
+        }
+        case TK::KwFor: {
             emit(true);
+            int outer = lineIndent_;
             emit(true);
             expectKind(TK::KwIn);
             emit(true);
             headerExpression();
-            block();
+            block(outer);
             return;
+        }
         case TK::KwTry: tryStatement(); return;
         case TK::KwThrow:
             emit(true);
@@ -374,7 +378,7 @@ class Formatter {
             break;
         case TK::KwBreak:
         case TK::KwContinue: emit(true); break;
-        case TK::LBrace: block(); return;
+        case TK::LBrace: block(pendingBreaks_ ? pendingIndent_ : lineIndent_); return;
         default: simpleStatement(); break;
         }
         if (kind() == TK::Semicolon) skip();
@@ -410,32 +414,37 @@ class Formatter {
 
     void ifStatement() {
         emit(true);
+        int outer = lineIndent_;
         headerExpression();
-        block();
+        block(outer);
         if (kind() == TK::KwElse) {
             emitJoined(true);
             if (kind() == TK::KwIf) ifStatement();
-            else block();
+            else block(outer);
         }
     }
 
     void tryStatement() {
         emit(true);
-        block();
+        int outer = lineIndent_;
+        block(outer);
         if (kind() == TK::KwCatch) {
             emitJoined(true);
             if (kind() == TK::Identifier) emit(true);
-            block();
+            block(outer);
         }
         if (kind() == TK::Identifier && peek().text == "finally") {
             emitJoined(true);
-            block();
+            block(outer);
         }
     }
 
     // A `{ }` body of statements (or class/interface members). It stays on
     // one line when the source has it on one line with at most one member.
-    void body(const std::function<void()>& member) {
+    // Its members go one level deeper than `outer` and its `}` at `outer`:
+    // the indent of the line its statement (or `fn`) starts on, not of the
+    // line the `{` ends up on after a header split over lines.
+    void body(int outer, const std::function<void()>& member) {
         size_t open = pos_, close = closer_[open];
         expectKind(TK::LBrace);
         emitJoined(true);
@@ -454,7 +463,7 @@ class Formatter {
             contBase_ = savedBase;
             return;
         }
-        int outer = lineIndent_, inner = outer + 1;
+        int inner = outer + 1;
         atOpen_ = true;
         while (kind() != TK::RBrace) {
             if (kind() == TK::Semicolon) {
@@ -485,19 +494,23 @@ class Formatter {
         return true;
     }
 
-    void block() {
-        body([this] { statement(); });
+    // `outer`: see body(); the block statement `{ }` has its own line's.
+    void block(int outer) {
+        body(outer, [this] { statement(); });
     }
 
     // '(' params ')' (':' type)? block
+    // Called just after `fn` (and its name) were written: the body's indent
+    // is the one of their line.
     void functionRest(bool isMethod) {
+        int outer = lineIndent_;
         parameters();
         if (kind() == TK::Colon) {
             emit(false);
             typeRef(true);
         }
         if (isMethod) ++methodDepth_;
-        block();
+        block(outer);
         if (isMethod) --methodDepth_;
     }
 
@@ -539,12 +552,13 @@ class Formatter {
 
     void classStatement() {
         emit(true);
+        int outer = lineIndent_;
         emit(true);
         if (kind() == TK::KwExtends) {
             emit(true);
             typePath(true);
         }
-        body([this] {
+        body(outer, [this] {
             expectKind(TK::KwFn);
             emit(true);
             emit(true);
@@ -554,8 +568,9 @@ class Formatter {
 
     void interfaceStatement() {
         emit(true);
+        int outer = lineIndent_;
         emit(true);
-        body([this] {
+        body(outer, [this] {
             expectKind(TK::KwFn);
             emit(true);
             emit(true);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/Suggest.h"
 #include "modules/ModuleResolver.h"
 
 namespace fs = std::filesystem;
@@ -20,10 +21,6 @@ std::string displayPath(const fs::path& canonical) {
     return rel.string();
 }
 
-std::string locationText(const std::string& path, SourceLocation at) {
-    return path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-}
-
 } // namespace
 
 ModuleLoader::ModuleLoader(std::vector<std::string> builtinNames, std::vector<NativeModuleInfo> nativeModules)
@@ -35,17 +32,51 @@ CompileOptions ModuleLoader::baseOptions() const {
     return options;
 }
 
-CompileOptions ModuleLoader::optionsFor(const fs::path& dir, const std::string& shownPath, Diagnostics& diagnostics,
+CompileOptions ModuleLoader::optionsFor(const fs::path& dir, Diagnostics& diagnostics,
                                         LoadContext& context) {
     CompileOptions options = baseOptions();
-    options.resolveImport = [this, dir, shownPath, &diagnostics, &context](const std::string& spec, SourceLocation at) {
-        return resolve(spec, dir, shownPath, at, diagnostics, context);
+    options.resolveImport = [this, dir, &diagnostics, &context](const std::string& spec, SourceLocation) {
+        return resolve(spec, dir, diagnostics, context);
     };
     return options;
 }
 
-ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& importerDir,
-                                       const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics,
+// What to say about a module that was not found: a standard-library
+// module or a file next to the importer with a similar name; otherwise
+// where it was looked for (every path for a relative import, which tries
+// a few; the places, not the paths, for a bare name, which tries dozens).
+std::string ModuleLoader::notFoundHint(const std::string& spec, const fs::path& importerDir,
+                                       const std::vector<std::string>& tried) const {
+    bool relative = spec.starts_with("./") || spec.starts_with("../") || spec.starts_with("/");
+    if (!relative) {
+        std::vector<std::string> names;
+        for (const auto& native : nativeModules_) names.push_back(native.name);
+        std::string match = closestName(spec, names);
+        if (!match.empty()) return "did you mean the standard-library module '" + match + "'?";
+        return "'" + spec + "' is not a standard-library module, and no package of that name was found in this "
+               "directory or a parent (as " + spec + ".goost, " + spec + "/ or goost_modules/" + spec +
+               "), in the working directory or in LANGOOST_PATH";
+    }
+    fs::path wanted = (importerDir / spec).lexically_normal();
+    std::vector<std::string> siblings;
+    std::error_code ec;
+    for (fs::directory_iterator it(wanted.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        fs::path p = it->path();
+        if (p.extension() == ".goost") siblings.push_back(p.stem().string());
+        else if (it->is_directory(ec)) siblings.push_back(p.filename().string());
+    }
+    std::sort(siblings.begin(), siblings.end());
+    std::string match = closestName(wanted.filename().string(), siblings);
+    if (!match.empty()) {
+        std::string suggestion = spec.substr(0, spec.size() - wanted.filename().string().size()) + match;
+        return "did you mean \"" + suggestion + "\"?";
+    }
+    std::string hint = "tried";
+    for (size_t i = 0; i < tried.size(); ++i) hint += (i ? ", " : " ") + tried[i];
+    return hint;
+}
+
+ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& importerDir, Diagnostics& diagnostics,
                                        LoadContext& context) {
     ImportResolution r;
     for (const auto& native : nativeModules_) {
@@ -58,8 +89,8 @@ ImportResolution ModuleLoader::resolve(const std::string& spec, const fs::path& 
     }
     ResolvedPath found = resolveModulePath(spec, importerDir);
     if (!found.file) {
-        r.error = "cannot find module \"" + spec + "\" imported from " + locationText(importerPath, at) + "; tried:";
-        for (const auto& t : found.tried) r.error += "\n        " + t;
+        r.error = "cannot find module \"" + spec + "\"";
+        r.hint = notFoundHint(spec, importerDir, found.tried);
         return r;
     }
     std::string key = found.file->string();
@@ -121,7 +152,7 @@ std::shared_ptr<const CompiledModule> ModuleLoader::compileFile(const fs::path& 
         text << in.rdbuf();
         SourceFile file(shownPath, text.str());
         if (compileHook_) compileHook_(key);
-        module = compileSource(file, own, optionsFor(canonical.parent_path(), shownPath, own, context));
+        module = compileSource(file, own, optionsFor(canonical.parent_path(), own, context));
     });
     if (!readable) {
         context.importsOfLoading.pop_back();
@@ -177,7 +208,7 @@ bool ModuleLoader::isFresh(const std::string& key) const {
 std::shared_ptr<const CompiledModule> ModuleLoader::loadSource(const SourceFile& file, const fs::path& baseDir,
                                                                Diagnostics& diagnostics, CompileOptions options) {
     LoadContext context;
-    CompileOptions withImports = optionsFor(baseDir, file.path(), diagnostics, context);
+    CompileOptions withImports = optionsFor(baseDir, diagnostics, context);
     options.builtinNames = withImports.builtinNames;
     options.resolveImport = withImports.resolveImport;
     return compileSource(file, diagnostics, options);

@@ -72,13 +72,14 @@ class ModuleLoader : public ModuleProvider {
     bool isFresh(const std::string& key) const;
 
     ImportResolution resolve(const std::string& spec, const std::filesystem::path& importerDir,
-                             const std::string& importerPath, SourceLocation at, Diagnostics& diagnostics,
-                             LoadContext& context);
+                             Diagnostics& diagnostics, LoadContext& context);
+    std::string notFoundHint(const std::string& spec, const std::filesystem::path& importerDir,
+                             const std::vector<std::string>& tried) const;
     // Null when the file cannot be read (`reported` false) or has errors
     // (`reported` true: they are in `diagnostics`).
     std::shared_ptr<const CompiledModule> compileFile(const std::filesystem::path& canonical, const std::string& shownPath,
                                                       Diagnostics& diagnostics, LoadContext& context, bool& reported);
-    CompileOptions optionsFor(const std::filesystem::path& dir, const std::string& shownPath, Diagnostics& diagnostics,
+    CompileOptions optionsFor(const std::filesystem::path& dir, Diagnostics& diagnostics,
                               LoadContext& context);
 
     std::vector<std::string> builtinNames_;

@@ -1,6 +1,7 @@
 #include "syntax/Lexer.h"
 
 #include "common/Utf8.h"
+#include "syntax/SyntaxHints.h"
 
 #include <cerrno>
 #include <cmath>
@@ -218,6 +219,8 @@ class Lexer {
                 return one(TokenKind::Shr);
             }
             return two('=', TokenKind::GreaterEq, TokenKind::Greater);
+        case '\'':
+        case '`': return foreignQuote(c, start, at);
         default: break;
         }
         std::string shown;
@@ -240,6 +243,24 @@ class Lexer {
             shown = std::string("byte 0x") + hex[uc >> 4] + hex[uc & 15];
         }
         return error(start, at, "unexpected character " + shown);
+    }
+
+    // 'text' or `text` (another language's string): one error token up to
+    // the closing quote on the same line, with the Langoost spelling as hint.
+    Token foreignQuote(char quote, size_t start, SourceLocation at) {
+        size_t end = pos_;
+        while (end < src_.size() && src_[end] != quote && src_[end] != '\n') ++end;
+        bool closed = end < src_.size() && src_[end] == quote;
+        std::string body(src_.substr(pos_, closed ? end - pos_ : 0));
+        if (closed) pos_ = end + 1;
+        std::string why = quote == '\'' ? "Langoost strings are double-quoted"
+                                        : "Langoost strings are double-quoted, with no interpolation: join values with +";
+        std::string hint = closed && body.size() <= 30 && body.find('"') == std::string::npos
+                               ? "write \"" + body + "\" (" + why + ")"
+                               : why;
+        std::string message = quote == '\'' ? (closed ? "single quotes do not make a string" : "unexpected character '''")
+                                             : (closed ? "backquotes do not make a string" : "unexpected character '`'");
+        return error(start, at, message + kLexHintSeparator + hint);
     }
 
     Token identifier(size_t start, SourceLocation at) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "syntax/Lexer.h"
+#include "syntax/SyntaxHints.h"
 
 namespace langoost {
 namespace {
@@ -102,21 +103,34 @@ class Parser {
             const Token& t = *lexErrors_[lexErrorsReported_];
             if (t.location.line > at.line || (t.location.line == at.line && t.location.column > at.column))
                 break;
-            diags_.error(file_, t.location, t.text);
+            size_t split = t.text.find(kLexHintSeparator);
+            if (split == std::string::npos) diags_.error(file_, t.location, t.text);
+            else diags_.error(file_, t.location, t.text.substr(0, split), t.text.substr(split + 1));
             ++lexErrorsReported_;
         }
     }
 
     // A parse error on a line with a lexer error, or right after a bad token,
     // is almost always a consequence of it: report only the lexer's.
-    [[noreturn]] void fail(SourceLocation at, const std::string& message) {
+    [[noreturn]] void fail(SourceLocation at, const std::string& message, const std::string& hint = {}) {
         reportLexErrorsBefore(at);
         bool afterBadToken = pos_ > 0 && tokens_[pos_ - 1].kind == TokenKind::Error;
-        if (!lexErrorLines_.count(at.line) && !afterBadToken) diags_.error(file_, at, message);
+        if (!lexErrorLines_.count(at.line) && !afterBadToken) diags_.error(file_, at, message, hint);
         throw ParseError{};
     }
-    [[noreturn]] void failExpected(const std::string& what) {
-        fail(peek().location, "expected " + what + ", got " + describe(peek()));
+    [[noreturn]] void fail(const SyntaxHint& h) { fail(peek().location, h.message, h.hint); }
+    [[noreturn]] void failExpected(const std::string& what, bool afterCondition = false) {
+        fail(peek().location, "expected " + what + ", got " + describe(peek()), foreignWordHint(peek(), afterCondition));
+    }
+    // The source text from token `from` up to the current token (an operand
+    // quoted in a hint), or "" when it spans lines or is long.
+    std::string textSince(size_t from) const {
+        if (from >= pos_) return "";
+        const Token& first = tokens_[from];
+        const Token& last = tokens_[pos_ - 1];
+        std::string_view text = std::string_view(file_.text()).substr(first.offset, last.offset + last.length - first.offset);
+        if (text.size() > 40 || text.find('\n') != std::string_view::npos) return "";
+        return std::string(text);
     }
     const Token& expect(TokenKind k, const std::string& what) {
         if (!check(k)) failExpected(what);
@@ -227,6 +241,8 @@ class Parser {
     void endStatement() {
         if (match(TokenKind::Semicolon)) return;
         if (check(TokenKind::RBrace) || check(TokenKind::Eof) || peek().newlineBefore) return;
+        if (pos_ > 0 && isNameToken(tokens_[pos_ - 1]))
+            if (auto h = foreignOperator(peek(), peek(1), tokens_[pos_ - 1].text)) fail(*h); // `x := 1`
         failExpected("end of statement (newline or ';')");
     }
 
@@ -270,7 +286,10 @@ class Parser {
             break;
         }
         case TokenKind::LBrace: return block();
-        default: s = simpleStatement(); break;
+        default:
+            if (auto h = foreignDeclaration(t, peek(1), peek(2))) fail(*h);
+            s = simpleStatement();
+            break;
         }
         endStatement();
         return s;
@@ -286,6 +305,7 @@ class Parser {
         auto s = std::make_unique<LetStmt>(advance().location);
         s->location = peek().location;
         s->name = expectName("a variable name");
+        if (auto h = foreignOperator(peek(), peek(1), s->name)) fail(*h); // `let x := 1`
         if (match(TokenKind::Colon)) s->type = typeRef();
         if (match(TokenKind::Assign)) s->init = expression();
         return s;
@@ -336,11 +356,21 @@ class Parser {
         return expression();
     }
 
+    // The block after an if/while/for header, with a hint when the header
+    // is another language's (`if x = 1`, `if a and b`, `if x:`).
+    std::unique_ptr<BlockStmt> headerBlock(const std::string& after = "the condition") {
+        if (check(TokenKind::Assign))
+            fail(peek().location, "expected '{' after " + after + ", got '='",
+                 "to compare, write '=='; an assignment is a statement, not an expression");
+        if (!check(TokenKind::LBrace)) failExpected("'{' after " + after, true);
+        return block();
+    }
+
     // if := 'if' expr block ('else' (if | block))?
     StmtPtr ifStatement() {
         auto s = std::make_unique<IfStmt>(advance().location);
         s->condition = headerExpression();
-        s->thenBlock = block();
+        s->thenBlock = headerBlock();
         if (match(TokenKind::KwElse)) {
             if (check(TokenKind::KwIf)) {
                 ChainGuard chain(*this); // a long else-if chain is not deep nesting
@@ -358,7 +388,7 @@ class Parser {
         auto s = std::make_unique<WhileStmt>(advance().location);
         s->condition = headerExpression();
         ++loopDepth_;
-        s->body = block();
+        s->body = headerBlock();
         --loopDepth_;
         return s;
     }
@@ -371,7 +401,7 @@ class Parser {
         expect(TokenKind::KwIn, "'in'");
         s->iterable = headerExpression();
         ++loopDepth_;
-        s->body = block();
+        s->body = headerBlock("the loop's iterable");
         --loopDepth_;
         return s;
     }
@@ -604,12 +634,20 @@ class Parser {
     ExprPtr binary(int minPrec) {
         NestGuard guard(*this);
         ChainGuard chain(*this);
+        size_t leftStart = pos_;
         ExprPtr left = unary();
         for (;;) {
             if (atLineBreak()) return left;
             TokenKind op = peek().kind;
             int prec = precedence(op);
             if (prec == 0 || prec < minPrec) return left;
+            // `i++`, `a === b`; `a--b` is a valid `a - (-b)`, `i--` at the end is not.
+            bool minusAtEnd = op == TokenKind::Minus && (peek(2).newlineBefore || peek(2).kind == TokenKind::Semicolon ||
+                                                         peek(2).kind == TokenKind::RBrace ||
+                                                         peek(2).kind == TokenKind::RParen || peek(2).kind == TokenKind::Eof);
+            bool glued = peek().offset + peek().length == peek(1).offset; // checked first: it is rare
+            if (glued && (op != TokenKind::Minus || minusAtEnd))
+                if (auto h = foreignOperator(peek(), peek(1), textSince(leftStart))) fail(*h);
             chain.link();
             SourceLocation at = advance().location;
             if (op == TokenKind::KwIs) {
@@ -769,6 +807,8 @@ class Parser {
         default:
             if (isKeyword(t.kind))
                 fail(at, "unexpected keyword '" + t.text + "' in an expression");
+            if (t.kind == TokenKind::Plus && isNameToken(peek(2))) // `++i`
+                if (auto h = foreignOperator(t, peek(1), peek(2).text)) fail(*h);
             failExpected("an expression");
         }
     }

@@ -45,7 +45,8 @@ struct Token {
     uint32_t offset = 0;
     uint32_t length = 0;
     // Decoded payload: identifier/keyword spelling, string literal bytes, or
-    // the error message for TokenKind::Error.
+    // the error message for TokenKind::Error (then, optionally, a hint after
+    // kLexHintSeparator: see SyntaxHints.h).
     std::string text;
     int64_t intValue = 0;
     double floatValue = 0;

@@ -4,6 +4,7 @@
 // class chain, then the built-in methods of arrays and objects.
 #include <cstring>
 
+#include "common/Suggest.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
 #include "vm/ObjectMethods.h"
@@ -87,6 +88,10 @@ bool VM::callValue(Value callee, Value* slot, uint32_t argc) {
         default: break;
         }
     }
+    // Named after the call site when the compiler recorded its callee (`cfg.port()`).
+    const OperandNames* site = siteOperandNames(OperandNames::Call);
+    if (site && !site->first.empty())
+        raise("TypeError", "cannot call '" + site->first + "', a value of type " + typeName(callee));
     raise("TypeError", std::string("cannot call a value of type ") + typeName(callee));
 }
 
@@ -96,6 +101,17 @@ ClosureObject* VM::findMethod(ClassObject* c, StringObject* name) {
         if (Value* m = mapFind(c->methods, name)) return m->as<ClosureObject>();
     return nullptr;
 }
+
+namespace {
+
+// The keys of a map (fields, methods), as "did you mean" candidates.
+std::vector<std::string> keyNames(MapObject* map) {
+    std::vector<std::string> names;
+    for (const StringObject* key : mapSortedKeys(map)) names.emplace_back(key->view());
+    return names;
+}
+
+} // namespace
 
 ClosureObject* VM::directMethod(Value* slot, uint32_t argc, StringObject* name, const Instruction* site,
                                 uint32_t slotHint) {
@@ -132,11 +148,19 @@ bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
             }
             if (m->klass) {
                 if (ClosureObject* method = findMethod(m->klass, name)) return callClosure(method, slot, argc);
+                std::vector<std::string> members = keyNames(m);
+                for (ClassObject* c = m->klass; c; c = c->parent) {
+                    std::vector<std::string> methods = keyNames(c->methods);
+                    members.insert(members.end(), methods.begin(), methods.end());
+                }
                 raise("TypeError", std::string(m->klass->name->view()) + " has no field or method '" +
-                                       std::string(name->view()) + "'");
+                                       std::string(name->view()) + "'" + didYouMean(name->view(), members));
             }
             if (NativeObject* method = objectMethod(name)) return callNative(method, receiver, slot, argc);
-            raise("TypeError", "cannot call '" + std::string(name->view()) + "': the object has no such field");
+            std::vector<std::string> members = keyNames(m);
+            for (const char* method : {"keys", "values", "has"}) members.push_back(method);
+            raise("TypeError", "cannot call '" + std::string(name->view()) + "': the object has no such field" +
+                                   didYouMean(name->view(), members));
         }
         case ObjType::Array:
             if (NativeObject* method = arrayMethodObject(name)) return callNative(method, receiver, slot, argc);
@@ -155,7 +179,14 @@ bool VM::invoke(Value* slot, uint32_t argc, StringObject* name) {
         default: break;
         }
     }
-    raise("TypeError", "cannot call method '" + std::string(name->view()) + "' on a value of type " + typeName(receiver));
+    // `cfg.db.connect()` with cfg.db missing: name the receiver, `cfg.db`.
+    std::string receiverName;
+    const OperandNames* site = siteOperandNames(OperandNames::Call);
+    std::string suffix = "." + std::string(name->view());
+    if (site && site->first.size() > suffix.size() && site->first.ends_with(suffix))
+        receiverName = " ('" + site->first.substr(0, site->first.size() - suffix.size()) + "' is " + typeName(receiver) + ")";
+    raise("TypeError", "cannot call method '" + std::string(name->view()) + "' on a value of type " + typeName(receiver) +
+                           receiverName);
 }
 
 bool VM::superInvoke(Value* slot, uint32_t argc, StringObject* name, ClassObject* owner) {
@@ -173,6 +204,13 @@ Value VM::call(Value callee, std::span<const Value> args) {
     if (!stackFits(slot + args.size() + 2)) stackOverflow();
     *sp_++ = callee;
     for (const Value& a : args) *sp_++ = a;
+    // Not callable: said here, before callValue would name the native's call site.
+    bool callable = callee.isObjType(ObjType::Closure) || callee.isObjType(ObjType::Native) ||
+                    callee.isObjType(ObjType::BoundMethod) || callee.isObjType(ObjType::Class);
+    if (!callable) {
+        sp_ = slot;
+        raise("TypeError", std::string("cannot call a value of type ") + typeName(callee));
+    }
     ++nativeDepth_;
     size_t stop = frames_.size();
     try {

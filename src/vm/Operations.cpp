@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/Suggest.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
 #include "vm/ObjectMethods.h"
@@ -92,7 +93,7 @@ Value VM::arithmetic(Opcode op, Value a, Value b) {
         }
     }
     raise("TypeError", std::string("unsupported operand types for ") + opSymbol(op) + ": " + typeName(a) + " and " +
-                           typeName(b));
+                           typeName(b) + operandClause(a, &b));
 }
 
 Value VM::unary(Opcode op, Value a) {
@@ -102,7 +103,8 @@ Value VM::unary(Opcode op, Value a) {
     } else if (op == Opcode::BitNot && a.isInt()) {
         return Value::integer(~a.asInt());
     }
-    raise("TypeError", std::string("unsupported operand type for unary ") + opSymbol(op) + ": " + typeName(a));
+    raise("TypeError", std::string("unsupported operand type for unary ") + opSymbol(op) + ": " + typeName(a) +
+                           operandClause(a, nullptr));
 }
 
 Value VM::methodAsField(Value obj, StringObject* name) {
@@ -132,8 +134,13 @@ Value VM::getField(Value obj, StringObject* name) {
                 if (module == m)
                     for (const auto& [member, value] : def->values)
                         if (member == name->view()) return Value();
+            std::vector<std::string> members;
+            if (m->exports)
+                for (const StringObject* key : mapSortedKeys(m->exports)) members.emplace_back(key->view());
+            else if (m->compiled)
+                members = m->compiled->globalNames;
             raise("ImportError", "module '" + std::string(m->name->view()) + "' has no member '" +
-                                     std::string(name->view()) + "'");
+                                     std::string(name->view()) + "'" + didYouMean(name->view(), members));
         }
         case ObjType::Array:
             if (NativeObject* method = arrayMethodObject(name))

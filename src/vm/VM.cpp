@@ -10,6 +10,7 @@
 #include <new>
 #include <thread>
 
+#include "common/Diagnostics.h"
 #include "common/Parking.h"
 
 #include "bytecode/ValueFormat.h"
@@ -397,7 +398,7 @@ int VM::compare(Value a, Value b, const char* op) {
         int c = a.as<StringObject>()->view().compare(b.as<StringObject>()->view());
         return c < 0 ? -1 : c > 0;
     }
-    raise("TypeError", std::string("cannot compare ") + typeName(a) + " " + op + " " + typeName(b));
+    raise("TypeError", std::string("cannot compare ") + typeName(a) + " " + op + " " + typeName(b) + operandClause(a, &b));
 }
 
 void VM::checkArgs(const char* fn, Value* args, int argc, int index, ValueType expect) {
@@ -420,6 +421,28 @@ void VM::captureTrace(std::vector<TraceFrame>& out, size_t limit) const {
         SourceLocation at = pc > 0 && pc - 1 < p->locations.size() ? p->locations[pc - 1] : p->location;
         out.push_back({p->name, p->path, at});
     }
+}
+
+const OperandNames* VM::siteOperandNames(OperandNames::Kind kind) const {
+    if (frames_.size() == 0) return nullptr;
+    const CallFrame& f = frames_[frames_.size() - 1];
+    const FunctionProto* p = f.closure->proto;
+    size_t pc = f.ip ? size_t(f.ip - p->code.data()) : 0;
+    if (pc == 0 || pc - 1 >= p->locations.size()) return nullptr;
+    return p->operandNamesAt(p->locations[pc - 1], kind);
+}
+
+std::string VM::operandClause(Value a, const Value* b) const {
+    const OperandNames* names = siteOperandNames(OperandNames::Operator);
+    if (!names) return "";
+    std::string clause;
+    auto add = [&](const std::string& name, Value v) {
+        if (name.empty()) return;
+        clause += (clause.empty() ? " ('" : ", '") + name + "' is " + typeName(v);
+    };
+    add(names->first, a);
+    if (b) add(names->second, *b);
+    return clause.empty() ? clause : clause + ")";
 }
 
 void VM::captureExceptionTrace() {
@@ -464,17 +487,16 @@ void VM::rethrow(Value v) {
     throw ScriptThrow{};
 }
 
-std::string VM::describeUncaught() {
+std::string VM::describeUncaught(bool colour) {
     std::string out;
     Value e = exception_;
     Value* kind = e.isObjType(ObjType::Map) ? mapFind(e.as<MapObject>(), "kind") : nullptr;
     Value* message = e.isObjType(ObjType::Map) ? mapFind(e.as<MapObject>(), "message") : nullptr;
     try {
-        if (kind && kind->isString()) {
-            out += std::string(kind->as<StringObject>()->view()) + ": " + (message ? toString(*message) : "");
-        } else {
-            out += "uncaught exception: " + toString(e);
-        }
+        std::string head = kind && kind->isString() ? std::string(kind->as<StringObject>()->view()) + ":"
+                                                    : std::string("uncaught exception:");
+        if (colour) head = ansi::kError + head + ansi::kReset;
+        out += head + " " + (kind && kind->isString() ? (message ? toString(*message) : "") : toString(e));
     } catch (ScriptThrow&) {
         out += "uncaught exception: <unprintable value>";
     }
@@ -496,6 +518,9 @@ std::string VM::describeUncaught() {
         }
         out += "  at " + t[i].function + " (" + t[i].path + ":" + std::to_string(t[i].location.line) + ":" +
                std::to_string(t[i].location.column) + ")\n";
+        if (i == 0)
+            if (auto line = readSourceLine(t[i].path, t[i].location.line))
+                out += sourceExcerpt(*line, t[i].location.column, colour);
         if (j - i > 1) out += "  ... repeated " + std::to_string(j - i - 1) + " more times\n";
         i = j;
     }

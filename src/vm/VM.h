@@ -199,8 +199,10 @@ class VM {
     [[noreturn]] void rethrow(Value v);
     Value exception() const { return exception_; }
     const std::vector<TraceFrame>& exceptionTrace() const { return exceptionTrace_; }
-    // "Kind: message" for error objects, "uncaught exception: ..." otherwise, then the trace.
-    std::string describeUncaught();
+    // "Kind: message" for error objects, "uncaught exception: ..." otherwise,
+    // then the trace, with the innermost frame's source line and a caret
+    // when its file can be read; `colour` for a terminal (useColour).
+    std::string describeUncaught(bool colour = false);
 
     Heap& heap() { return heap_; }
     // Raises MemoryError when an allocation of `bytes` cannot fit the heap limit.
@@ -377,6 +379,12 @@ class VM {
     // The innermost `limit` frames, innermost first.
     void captureTrace(std::vector<TraceFrame>& out, size_t limit) const;
     void captureExceptionTrace();
+    // What the compiler recorded about the operation now raising in the
+    // innermost frame (FunctionProto::operandNames), or null.
+    const OperandNames* siteOperandNames(OperandNames::Kind kind) const;
+    // " ('cfg.prot' is void)": the named operands of the operator raising
+    // now and their types, or "" (`b` null for a unary operator).
+    std::string operandClause(Value a, const Value* b) const;
     [[gnu::noinline]] void checkBuildingSlowly(const std::string& out, const char* who);
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);

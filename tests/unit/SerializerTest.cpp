@@ -84,6 +84,14 @@ void expectSameProto(const FunctionProto& a, const FunctionProto& b) {
         EXPECT_EQ(a.paramTypes[i].isArray, b.paramTypes[i].isArray);
     }
     EXPECT_EQ(a.returnType.name, b.returnType.name);
+    ASSERT_EQ(a.operandNames.size(), b.operandNames.size());
+    for (size_t i = 0; i < a.operandNames.size(); ++i) {
+        EXPECT_EQ(a.operandNames[i].at.line, b.operandNames[i].at.line);
+        EXPECT_EQ(a.operandNames[i].at.column, b.operandNames[i].at.column);
+        EXPECT_EQ(a.operandNames[i].kind, b.operandNames[i].kind);
+        EXPECT_EQ(a.operandNames[i].first, b.operandNames[i].first);
+        EXPECT_EQ(a.operandNames[i].second, b.operandNames[i].second);
+    }
     ASSERT_EQ(a.protos.size(), b.protos.size());
     for (size_t i = 0; i < a.protos.size(); ++i) expectSameProto(*a.protos[i], *b.protos[i]);
 }
@@ -105,6 +113,7 @@ TEST(Serializer, RoundTripKeepsEveryField) {
     ASSERT_EQ(loaded.image->modules.size(), 1u);
     const CompiledModule& a = *image.modules[0];
     const CompiledModule& b = *loaded.image->modules[0];
+    EXPECT_FALSE(a.main->operandNames.empty()); // `counter += i`, `add(1, 2.0)`: names to keep
     EXPECT_EQ(a.path, b.path);
     EXPECT_EQ(a.key, b.key);
     EXPECT_EQ(a.globalNames, b.globalNames);
