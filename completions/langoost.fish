@@ -1,7 +1,7 @@
 # fish completion for langoost: subcommands, their flags, .goost files.
 # Installed to share/fish/vendor_completions.d/langoost.fish.
 
-set -l commands run disasm check test repl serve install compile build fmt version
+set -l commands run disasm check test repl serve install compile build fmt version lsp
 complete -c langoost -f
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l help -d 'Print help'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l version -d 'Print version'
@@ -16,6 +16,7 @@ complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a compile -
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a build -d 'Build DIR/build/'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a fmt -d 'Reformat source files'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print version and build information'
+complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a lsp -d 'Language server for editors'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -F
 
 complete -c langoost -n "__fish_seen_subcommand_from run disasm check test serve compile build fmt" -F
@@ -26,9 +27,12 @@ complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-depth -d 'Ca
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-steps -d 'Step budget'
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -l timeout -d 'Wall-clock limit in ms'
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-output -d 'Output limit in bytes'
+complete -c langoost -n "__fish_seen_subcommand_from run" -r -l profile -d 'Sample the run, write folded stacks'
 
 complete -c langoost -n "__fish_seen_subcommand_from test" -x -l filter -d 'Only tests whose name contains SUBSTR'
 complete -c langoost -n "__fish_seen_subcommand_from test" -l json -d 'Machine-readable report'
+complete -c langoost -n "__fish_seen_subcommand_from test" -l coverage -d 'Line coverage (lcov)'
+complete -c langoost -n "__fish_seen_subcommand_from test" -r -l coverage-out -d 'lcov file to write'
 
 complete -c langoost -n "__fish_seen_subcommand_from fmt" -l check -d 'List the files that would change'
 complete -c langoost -n "__fish_seen_subcommand_from fmt" -l stdout -d 'Print instead of rewriting'

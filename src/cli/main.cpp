@@ -8,6 +8,7 @@
 
 #include "cli/Commands.h"
 #include "cli/FormatCommand.h"
+#include "tools/lsp/LanguageServer.h"
 
 using namespace langoost;
 
@@ -37,7 +38,8 @@ uint64_t connectionTimeLimit(uint64_t ms) { return std::min(ms, kMaxTimeLimitMs)
 int main(int argc, char** argv) {
     if (std::optional<int> status = runEmbeddedProgram(argc, argv)) return *status;
     static const std::set<std::string> commands = {"run",     "disasm",  "check", "fmt", "test",  "repl",
-                                                   "serve",   "version", "install", "compile", "build"};
+                                                   "serve",   "version", "install", "compile", "build",
+                                                   "lsp"};
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !commands.count(args[0]))
         args.insert(args.begin(), "run");
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
     run->add_option("--timeout", limits.timeoutMs, "Wall-clock limit in milliseconds (TimeoutError)")
         ->check(kNonNegative);
     run->add_option("--max-output", limits.maxOutputBytes, "Output limit in bytes (LimitError)")->check(kNonNegative);
+    run->add_option("--profile", limits.profileOut, "Sample the run; write folded stacks (flame graphs) to OUT, top functions to stderr")
+        ->type_name("OUT");
     run->allow_extras();
 
     std::string disasmFile;
@@ -79,6 +83,9 @@ int main(int argc, char** argv) {
     test->add_option("paths", testOptions.paths, "Files or directories to search (default: .)");
     test->add_option("--filter", testOptions.filter, "Only run tests whose name contains SUBSTR")->type_name("SUBSTR");
     test->add_flag("--json", testOptions.json, "Print a machine-readable JSON report instead");
+    test->add_flag("--coverage", testOptions.coverage, "Line coverage of the files the tests load (lcov; not *_test.goost)");
+    test->add_option("--coverage-out", testOptions.coverageOut, "Where --coverage writes its lcov file")
+        ->capture_default_str()->type_name("FILE");
 
     auto* repl = app.add_subcommand("repl", "Interactive REPL (also: langoost with no arguments)");
 
@@ -142,6 +149,8 @@ int main(int argc, char** argv) {
     fmt->add_flag("--check", formatOptions.check, "Write nothing; list the files that would change, exit 1 if any");
     fmt->add_flag("--stdout", formatOptions.toStdout, "Print the formatted text instead of rewriting the files");
 
+    auto* lsp = app.add_subcommand("lsp", "Language Server Protocol server on stdin/stdout (for editors)");
+
     app.add_subcommand("version", "Print version and build information");
 
     // Script arguments (everything after the script name) are passed
@@ -149,7 +158,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> scriptArgs;
     if (args.size() >= 2 && args[0] == "run") {
         static const std::set<std::string> valued = {"--max-heap", "--max-depth", "--max-steps", "--timeout",
-                                                     "--max-output"};
+                                                     "--max-output", "--profile"};
         size_t i = 1;
         while (i < args.size() && args[i].starts_with("--") && args[i] != "--help") {
             bool inlineValue = args[i].find('=') != std::string::npos;
@@ -172,12 +181,16 @@ int main(int argc, char** argv) {
     if (*run) return runCommand(runFile, scriptArgs, limits);
     if (*disasm) return disasmCommand(disasmFile);
     if (*check) return checkCommand(checkFiles);
-    if (*test) return testCommand(testOptions);
+    if (*test) {
+        if (test->count("--coverage-out")) testOptions.coverage = true;
+        return testCommand(testOptions);
+    }
     if (*repl) return replCommand();
     if (*fmt) return fmtCommand(formatOptions);
     if (*install) return installCommand(installDir);
     if (*compile) return compileCommand(compileFile, compileOutput);
     if (*build) return buildCommand(buildDir);
+    if (*lsp) return lsp::runLanguageServer(makeModuleLoader(), stdin, stdout);
     if (*serveCmd) {
         // Megabytes past 2^44 do not fit in bytes: as large as "no limit" (0).
         serve.limits.maxMemoryBytes = maxMemoryMb > (UINT64_MAX >> 20) ? 0 : maxMemoryMb << 20;

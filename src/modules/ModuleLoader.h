@@ -47,6 +47,8 @@ class ModuleLoader : public ModuleProvider {
 
     std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) override;
     CompileOptions baseOptions() const;
+    const std::vector<std::string>& builtinNames() const { return builtinNames_; }
+    const std::vector<NativeModuleInfo>& nativeModules() const { return nativeModules_; }
 
     // Tests: called with the canonical path before each file is compiled,
     // outside every lock (a slow compile can be simulated). Set it before
