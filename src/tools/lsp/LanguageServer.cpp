@@ -44,7 +44,7 @@ std::string uriToPath(const std::string& uri) {
     std::string out;
     for (size_t i = 0; i < path.size(); ++i) {
         if (path[i] == '%' && i + 2 < path.size() && std::isxdigit(static_cast<unsigned char>(path[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(path[i + 2]))) {
+            std::isxdigit(static_cast<unsigned char>(path[i + 2])) && path.compare(i, 3, "%00") != 0) {
             out += char(std::stoi(path.substr(i + 1, 2), nullptr, 16));
             i += 2;
         } else {
