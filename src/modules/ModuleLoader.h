@@ -44,6 +44,9 @@ class ModuleLoader : public ModuleProvider {
     // its imports against `baseDir`.
     std::shared_ptr<const CompiledModule> loadSource(const SourceFile& file, const std::filesystem::path& baseDir,
                                                      Diagnostics& diagnostics, CompileOptions options);
+    // The same for a file already parsed (the language server keeps the tree).
+    std::shared_ptr<const CompiledModule> loadParsed(const SourceFile& file, const Program& program,
+                                                     const std::filesystem::path& baseDir, Diagnostics& diagnostics);
 
     std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) override;
     CompileOptions baseOptions() const;

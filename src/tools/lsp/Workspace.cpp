@@ -13,9 +13,9 @@ namespace langoost::lsp {
 
 void Workspace::analyse(Document& doc, std::string text) {
     doc.file = std::make_unique<SourceFile>(doc.path.string(), std::move(text));
-    Diagnostics ignored; // diagnose() reports them, from the compiler
     doc.analysis.reset();
-    doc.program = parseProgram(*doc.file, ignored);
+    doc.syntaxErrors = Diagnostics();
+    doc.program = parseProgram(*doc.file, doc.syntaxErrors);
     doc.analysis = std::make_unique<Analysis>(*doc.file, doc.program);
 }
 
@@ -64,8 +64,9 @@ ImportTarget Workspace::resolve(const Document& from, const std::string& spec) {
 }
 
 std::vector<Diagnostic> Workspace::diagnose(const Document& doc) {
-    Diagnostics diags;
-    loader_->loadSource(*doc.file, doc.path.parent_path(), diags, loader_->baseOptions());
+    // A tree with syntax errors is only good for the analysis, as compileSource does.
+    Diagnostics diags = doc.syntaxErrors;
+    if (!diags.hasErrors()) loader_->loadParsed(*doc.file, doc.program, doc.path.parent_path(), diags);
     std::vector<Diagnostic> own;
     for (const auto& d : diags.errors())
         if (d.path == doc.file->path()) own.push_back(d);

@@ -19,6 +19,7 @@ struct Document {
     std::filesystem::path path; // absolute, normalised
     std::unique_ptr<SourceFile> file;
     Program program;
+    Diagnostics syntaxErrors; // the parser's
     std::unique_ptr<Analysis> analysis;
     bool open = false;
     std::filesystem::file_time_type mtime{}; // files read from disk
