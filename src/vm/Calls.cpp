@@ -185,6 +185,8 @@ ModuleObject* VM::instantiate(std::shared_ptr<const CompiledModule> compiled) {
 void VM::trapHit(const Instruction* at) {
     if (!config_.traps) raise("InternalError", "a Trap instruction with no code traps installed");
     config_.traps->hit(*frames_.back().closure->proto, at);
+    // Running the Trap again would loop for ever.
+    if (decodeOpcode(*at) == Opcode::Trap) raise("InternalError", "a Trap instruction its code traps did not restore");
 }
 
 Value VM::runTopLevel(ModuleObject* module, const FunctionProto* mainProto) {
