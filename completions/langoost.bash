@@ -6,8 +6,8 @@ _langoost() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
-    local commands="run disasm check test repl serve install compile build fmt version init help"
-    local limits="--max-heap --max-depth --max-steps --timeout --max-output"
+    local commands="run disasm check test repl serve install compile build fmt version init help lsp"
+    local limits="--max-heap --max-depth --max-steps --timeout --max-output --profile"
 
     if [[ $COMP_CWORD -eq 1 ]]; then
         if [[ $cur == -* ]]; then
@@ -20,7 +20,7 @@ _langoost() {
     fi
 
     case $prev in
-        --tls-cert|--tls-key|--access-log|-o|--output)
+        --tls-cert|--tls-key|--access-log|-o|--output|--profile|--coverage-out)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --dir)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -38,7 +38,7 @@ _langoost() {
     local flags=""
     case $cmd in
         run) flags="$limits -e --eval" ;;
-        test) flags="--filter --json" ;;
+        test) flags="--filter --json --coverage --coverage-out" ;;
         serve) flags="--host --port --workers --core --db-pool --access-log --dev --timeout-ms
                       --max-memory-mb --max-body-bytes --max-output-bytes --max-header-bytes
                       --header-timeout-ms --body-timeout-ms --idle-timeout-ms --grace-ms
@@ -52,7 +52,7 @@ _langoost() {
         return
     fi
     case $cmd in
-        repl|version|install|help) ;;
+        repl|version|install|help|lsp) ;;
         init|build) COMPREPLY=($(compgen -d -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -X '!*.goost' -- "$cur") $(compgen -d -- "$cur")) ;;
     esac

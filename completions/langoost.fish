@@ -1,7 +1,7 @@
 # fish completion for langoost: subcommands, their flags, .goost files.
 # Installed to share/fish/vendor_completions.d/langoost.fish.
 
-set -l commands run disasm check test repl serve install compile build fmt version init help
+set -l commands run disasm check test repl serve install compile build fmt version init help lsp
 complete -c langoost -f
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l help -d 'Print help'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l version -d 'Print version'
@@ -18,6 +18,7 @@ complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a fmt -d 'R
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print version and build information'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a init -d 'Start a project'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a help -d 'Describe the commands, or one command'
+complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a lsp -d 'Language server for editors'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -F
 
 complete -c langoost -n "__fish_seen_subcommand_from run disasm check test serve compile build fmt" -F
@@ -31,9 +32,12 @@ complete -c langoost -n "__fish_seen_subcommand_from run" -x -l max-output -d 'O
 complete -c langoost -n "__fish_seen_subcommand_from run" -x -s e -l eval -d 'Run CODE instead of a file'
 complete -c langoost -n "__fish_seen_subcommand_from init" -x -a '(__fish_complete_directories)'
 complete -c langoost -n "__fish_seen_subcommand_from help" -x -a "$commands"
+complete -c langoost -n "__fish_seen_subcommand_from run" -r -l profile -d 'Sample the run, write folded stacks'
 
 complete -c langoost -n "__fish_seen_subcommand_from test" -x -l filter -d 'Only tests whose name contains SUBSTR'
 complete -c langoost -n "__fish_seen_subcommand_from test" -l json -d 'Machine-readable report'
+complete -c langoost -n "__fish_seen_subcommand_from test" -l coverage -d 'Line coverage (lcov)'
+complete -c langoost -n "__fish_seen_subcommand_from test" -r -l coverage-out -d 'lcov file to write'
 
 complete -c langoost -n "__fish_seen_subcommand_from fmt" -l check -d 'List the files that would change'
 complete -c langoost -n "__fish_seen_subcommand_from fmt" -l stdout -d 'Print instead of rewriting'

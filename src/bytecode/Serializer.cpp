@@ -282,6 +282,7 @@ class Reader {
             Instruction ins = p.code[pc];
             if (ins >> 24 >= uint32_t(kOpcodeCount)) bad(pc, "unknown opcode");
             Opcode op = decodeOpcode(ins);
+            if (op == Opcode::Trap) bad(pc, "Trap is placed at run time only");
             size_t length = 1 + (opcodeHasExtraWord(op) ? 1 : 0);
             if (op == Opcode::Closure) {
                 if (decodeA(ins) >= p.protos.size()) bad(pc, "no such function");

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "bytecode/Disassembler.h"
+#include "common/FileReplace.h"
 #include "compiler/Compiler.h"
 #include "modules/ModuleLoader.h"
 #include "server/Http2Module.h"
@@ -16,6 +17,7 @@
 
 #include <filesystem>
 #include "stdlib/Stdlib.h"
+#include "tools/Profiler.h"
 
 namespace langoost {
 namespace {
@@ -36,6 +38,19 @@ std::shared_ptr<const CompiledModule> compileFile(ModuleLoader& loader, const st
         status = kExitCompileError;
     }
     return module;
+}
+
+// `run --profile OUT`: the folded stacks into OUT, the top functions on stderr.
+bool writeProfile(Profiler& profiler, const std::string& out) {
+    profiler.stop();
+    std::string error;
+    if (!replaceFile(out, profiler.folded(), std::nullopt, error)) {
+        std::fprintf(stderr, "error: cannot write the profile to '%s': %s\n", out.c_str(), error.c_str());
+        return false;
+    }
+    std::fputs(profiler.topTable().c_str(), stderr);
+    std::fprintf(stderr, "folded stacks written to %s\n", out.c_str());
+    return true;
 }
 
 } // namespace
@@ -115,6 +130,14 @@ int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<Mod
     config.maxOutputBytes = limits.maxOutputBytes;
     VM vm(config);
     int result = kExitOk;
+    std::optional<Profiler> profiler;
+    if (!limits.profileOut.empty()) {
+        std::string error;
+        if (!profiler.emplace(vm).start(error)) {
+            std::fprintf(stderr, "error: --profile: %s\n", error.c_str());
+            return kExitUsage;
+        }
+    }
     try {
         vm.runMain(module);
     } catch (ScriptThrow&) {
@@ -133,6 +156,7 @@ int runProgram(std::shared_ptr<const CompiledModule> module, std::shared_ptr<Mod
         result = kExitRuntimeError;
     }
     vm.flush();
+    if (profiler && !writeProfile(*profiler, limits.profileOut) && result == kExitOk) result = kExitRuntimeError;
     // The main thread decides the exit status; threads still running end
     // with the process (as in Go), without tearing the isolate down under them.
     if (vm.isolate().busy()) {

@@ -30,6 +30,8 @@ struct RunLimits {
     uint64_t maxSteps = 0;
     uint64_t timeoutMs = 0;
     uint64_t maxOutputBytes = 0;
+    // Not a limit: `run --profile OUT` samples the run into OUT (folded stacks).
+    std::string profileOut;
 };
 
 int runCommand(const std::string& path, const std::vector<std::string>& args, const RunLimits& limits = {});
@@ -74,6 +76,8 @@ struct TestOptions {
     std::vector<std::string> paths; // empty: "."
     std::string filter;             // only tests whose name contains this
     bool json = false;
+    bool coverage = false;                          // line coverage of the files the tests load
+    std::string coverageOut = "coverage/lcov.info"; // where its lcov tracefile goes
 };
 int testCommand(const TestOptions& options);
 

@@ -15,6 +15,8 @@
 
 #include "common/JsonText.h"
 #include "cli/Commands.h"
+#include "common/FileReplace.h"
+#include "tools/Coverage.h"
 #include "vm/MapOps.h"
 #include "vm/Objects.h"
 
@@ -181,6 +183,7 @@ struct Runner {
     bool json = false;
     Style style;
     std::vector<TestResult> results;
+    std::shared_ptr<Coverage> coverage; // --coverage
 
     void report(const TestResult& r) {
         results.push_back(r);
@@ -244,6 +247,7 @@ struct Runner {
 
         RuntimeConfig config = makeRuntime(loader, {});
         config.threadExitEndsProcess = false; // a thread's exit() fails its file, not the whole run
+        config.traps = coverage;
         auto owned = std::make_unique<VM>(config);
         runLoaded(file, *owned, compiled, t0);
         // Threads the file started stop before its isolate is freed.
@@ -355,6 +359,32 @@ struct Runner {
     }
 };
 
+// --coverage: writes the lcov file and prints a line per file to `summary`.
+bool writeCoverage(const Coverage& coverage, const std::string& outPath, FILE* summary) {
+    std::vector<Coverage::FileReport> files = coverage.report();
+    std::error_code ec;
+    fs::path out(outPath);
+    if (out.has_parent_path()) fs::create_directories(out.parent_path(), ec);
+    std::string error;
+    if (!replaceFile(outPath, formatLcov(files), std::nullopt, error)) {
+        std::fprintf(stderr, "error: cannot write coverage to '%s': %s\n", outPath.c_str(), error.c_str());
+        return false;
+    }
+    std::fprintf(summary, "\ncoverage (lines hit / executable lines):\n");
+    size_t hit = 0, total = 0;
+    for (const auto& f : files) {
+        fs::path shown = fs::path(f.path).lexically_relative(fs::current_path(ec));
+        if (shown.empty() || shown.string().starts_with("..")) shown = f.path;
+        size_t h = f.hitLines(), n = f.lines.size();
+        std::fprintf(summary, "  %6.1f%%  %zu/%zu  %s\n", n ? 100.0 * double(h) / double(n) : 100.0, h, n, shown.c_str());
+        hit += h;
+        total += n;
+    }
+    std::fprintf(summary, "  %6.1f%%  %zu/%zu  total; lcov written to %s\n", total ? 100.0 * double(hit) / double(total) : 100.0,
+                 hit, total, outPath.c_str());
+    return true;
+}
+
 } // namespace
 
 int testCommand(const TestOptions& options) {
@@ -377,6 +407,8 @@ int testCommand(const TestOptions& options) {
         if (reportFd >= 0) dup2(STDERR_FILENO, STDOUT_FILENO);
     }
 
+    if (options.coverage)
+        runner.coverage = std::make_shared<Coverage>([](const std::string& path) { return !isTestFile(path); });
     if (files->empty()) std::fputs("no *_test.goost files found\n", stderr);
     for (const auto& file : *files) runner.runFile(file);
 
@@ -409,9 +441,11 @@ int testCommand(const TestOptions& options) {
             out += "}";
         }
         out += first ? "]}\n" : "\n]}\n";
+        if (runner.coverage && !writeCoverage(*runner.coverage, options.coverageOut, stderr)) failed++;
         std::fputs(out.c_str(), stdout);
     } else {
         const Style& s = runner.style;
+        if (runner.coverage && !writeCoverage(*runner.coverage, options.coverageOut, stdout)) failed++;
         std::printf("\n%s%zu passed, %s%zu failed%s", s.bold(), passed, failed ? s.red() : "", failed, s.reset());
         if (skipped) std::printf(", %s%zu skipped%s", s.yellow(), skipped, s.reset());
         std::printf("\n");

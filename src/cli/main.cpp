@@ -11,6 +11,7 @@
 
 #include "cli/Commands.h"
 #include "cli/FormatCommand.h"
+#include "tools/lsp/LanguageServer.h"
 
 using namespace langoost;
 
@@ -36,7 +37,7 @@ uint64_t scriptTimeLimit(uint64_t ms) { return ms > kMaxTimeLimitMs ? 0 : ms; }
 uint64_t connectionTimeLimit(uint64_t ms) { return std::min(ms, kMaxTimeLimitMs); }
 
 const std::set<std::string> kCommands = {"run",   "disasm",  "check",   "fmt",     "test", "repl", "serve",
-                                         "version", "install", "compile", "build", "init", "help"};
+                                         "version", "install", "compile", "build", "init", "help", "lsp"};
 
 // Edit distance counting a swap of two neighbours as one edit (optimal
 // string alignment), for "did you mean".
@@ -121,6 +122,8 @@ int main(int argc, char** argv) {
     run->add_option("--timeout", limits.timeoutMs, "Wall-clock limit in milliseconds (TimeoutError)")
         ->check(kNonNegative);
     run->add_option("--max-output", limits.maxOutputBytes, "Output limit in bytes (LimitError)")->check(kNonNegative);
+    run->add_option("--profile", limits.profileOut, "Sample the run; write folded stacks (flame graphs) to OUT, top functions to stderr")
+        ->type_name("OUT");
     run->allow_extras();
 
     std::string disasmFile;
@@ -136,6 +139,9 @@ int main(int argc, char** argv) {
     test->add_option("paths", testOptions.paths, "Files or directories to search (default: .)");
     test->add_option("--filter", testOptions.filter, "Only run tests whose name contains SUBSTR")->type_name("SUBSTR");
     test->add_flag("--json", testOptions.json, "Print a machine-readable JSON report instead");
+    test->add_flag("--coverage", testOptions.coverage, "Line coverage of the files the tests load (lcov; not *_test.goost)");
+    test->add_option("--coverage-out", testOptions.coverageOut, "Where --coverage writes its lcov file")
+        ->capture_default_str()->type_name("FILE");
 
     auto* repl = app.add_subcommand("repl", "Interactive REPL (also: langoost with no arguments)");
 
@@ -201,6 +207,8 @@ int main(int argc, char** argv) {
     fmt->add_flag("--check", formatOptions.check, "Write nothing; list the files that would change, exit 1 if any");
     fmt->add_flag("--stdout", formatOptions.toStdout, "Print the formatted text instead of rewriting the files");
 
+    auto* lsp = app.add_subcommand("lsp", "Language Server Protocol server on stdin/stdout (for editors)");
+
     app.add_subcommand("version", "Print version and build information");
 
     std::string initDir = ".";
@@ -216,7 +224,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> scriptArgs;
     if (args.size() >= 2 && args[0] == "run") {
         static const std::set<std::string> valued = {"--max-heap", "--max-depth", "--max-steps", "--timeout",
-                                                     "--max-output"};
+                                                     "--max-output", "--profile"};
         size_t i = 1;
         while (i < args.size() && args[i].starts_with("--") && args[i] != "--help" && !args[i].starts_with("--eval")) {
             bool inlineValue = args[i].find('=') != std::string::npos;
@@ -272,12 +280,16 @@ int main(int argc, char** argv) {
     if (*init) return initCommand(initDir);
     if (*disasm) return disasmCommand(disasmFile);
     if (*check) return checkCommand(checkFiles);
-    if (*test) return testCommand(testOptions);
+    if (*test) {
+        if (test->count("--coverage-out")) testOptions.coverage = true;
+        return testCommand(testOptions);
+    }
     if (*repl) return replCommand();
     if (*fmt) return fmtCommand(formatOptions);
     if (*install) return installCommand(installDir);
     if (*compile) return compileCommand(compileFile, compileOutput);
     if (*build) return buildCommand(buildDir);
+    if (*lsp) return lsp::runLanguageServer(makeModuleLoader(), stdin, stdout);
     if (*serveCmd) {
         // Megabytes past 2^44 do not fit in bytes: as large as "no limit" (0).
         serve.limits.maxMemoryBytes = maxMemoryMb > (UINT64_MAX >> 20) ? 0 : maxMemoryMb << 20;

@@ -214,6 +214,12 @@ std::shared_ptr<const CompiledModule> ModuleLoader::loadSource(const SourceFile&
     return compileSource(file, diagnostics, options);
 }
 
+std::shared_ptr<const CompiledModule> ModuleLoader::loadParsed(const SourceFile& file, const Program& program,
+                                                               const fs::path& baseDir, Diagnostics& diagnostics) {
+    LoadContext context;
+    return compileProgram(file, program, diagnostics, optionsFor(baseDir, file.path(), diagnostics, context));
+}
+
 std::shared_ptr<const CompiledModule> ModuleLoader::compiledModule(std::string_view canonicalPath) {
     std::shared_lock lock(cacheMutex_);
     auto it = cache_.find(std::string(canonicalPath));

@@ -44,9 +44,14 @@ class ModuleLoader : public ModuleProvider {
     // its imports against `baseDir`.
     std::shared_ptr<const CompiledModule> loadSource(const SourceFile& file, const std::filesystem::path& baseDir,
                                                      Diagnostics& diagnostics, CompileOptions options);
+    // The same for a file already parsed (the language server keeps the tree).
+    std::shared_ptr<const CompiledModule> loadParsed(const SourceFile& file, const Program& program,
+                                                     const std::filesystem::path& baseDir, Diagnostics& diagnostics);
 
     std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) override;
     CompileOptions baseOptions() const;
+    const std::vector<std::string>& builtinNames() const { return builtinNames_; }
+    const std::vector<NativeModuleInfo>& nativeModules() const { return nativeModules_; }
 
     // Tests: called with the canonical path before each file is compiled,
     // outside every lock (a slow compile can be simulated). Set it before

@@ -237,7 +237,15 @@ ModuleObject* VM::instantiate(std::shared_ptr<const CompiledModule> compiled) {
     module->compiled = std::move(compiled);
     module->globals.resize(module->compiled->globalNames.size());
     modules_.push_back(module);
+    if (config_.traps) config_.traps->instantiated(module->compiled);
     return module;
+}
+
+void VM::trapHit(const Instruction* at) {
+    if (!config_.traps) raise("InternalError", "a Trap instruction with no code traps installed");
+    config_.traps->hit(*frames_.back().closure->proto, at);
+    // Running the Trap again would loop for ever.
+    if (decodeOpcode(*at) == Opcode::Trap) raise("InternalError", "a Trap instruction its code traps did not restore");
 }
 
 Value VM::runTopLevel(ModuleObject* module, const FunctionProto* mainProto) {

@@ -905,6 +905,12 @@ Value VM::run(size_t stopFrames) {
                 checkType(sp[-1], uint32_t(TypeKind::Class), type, frame->closure->proto, -1);
                 DISPATCH();
             }
+            CASE(Trap) {
+                SYNC();
+                trapHit(ip - 1);
+                --ip;
+                DISPATCH();
+            }
 #if !USE_COMPUTED_GOTO
             case Opcode::Count_: break;
             }

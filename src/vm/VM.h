@@ -67,6 +67,18 @@ class ModuleProvider {
     virtual std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) = 0;
 };
 
+// Run-time code patches (the Trap opcode): a tool such as line coverage
+// (src/tools) sees every file module as it is instantiated and may write
+// Trap over the opcode byte of its instructions; executing one calls hit(),
+// which must put the original word back (the VM then runs it). Nothing is
+// checked per instruction, so code without traps runs at full speed.
+class CodeTraps {
+  public:
+    virtual ~CodeTraps() = default;
+    virtual void instantiated(const std::shared_ptr<const CompiledModule>& module) = 0;
+    virtual void hit(const FunctionProto& proto, const Instruction* at) = 0;
+};
+
 struct RuntimeConfig {
     std::vector<NativeDef> builtins; // the global builtin table, in compiler order
     std::vector<const NativeModuleDef*> modules;
@@ -103,6 +115,8 @@ struct RuntimeConfig {
     // process (`langoost run`, as in Go). Off in server mode and in the test
     // runner: the thread ends and Isolate::threadExitCode records the code.
     bool threadExitEndsProcess = true;
+    // Code patches of a tool (coverage); null: none.
+    std::shared_ptr<CodeTraps> traps;
 };
 
 class Isolate;
@@ -144,6 +158,7 @@ class FrameStack {
     void resize(size_t n) { top_ = data_.get() + n; }
     CallFrame& operator[](size_t i) { return data_[i]; }
     const CallFrame& operator[](size_t i) const { return data_[i]; }
+    // For a sampling profiler's signal handler too: two plain loads.
     const CallFrame* begin() const { return data_.get(); }
     const CallFrame* end() const { return top_; }
 
@@ -205,6 +220,8 @@ class VM {
     std::string describeUncaught(bool colour = false);
 
     Heap& heap() { return heap_; }
+    // The call frames (a sampling profiler reads them from a signal handler).
+    const FrameStack& frames() const { return frames_; }
     // Raises MemoryError when an allocation of `bytes` cannot fit the heap limit.
     void checkAllocation(uint64_t bytes);
     // No safe point runs inside a native: one whose work grows with an
@@ -388,6 +405,9 @@ class VM {
     [[gnu::noinline]] void checkBuildingSlowly(const std::string& out, const char* who);
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);
+    // The Trap handler's out-of-line part: tells the traps (or raises when
+    // there are none) and leaves the original word at `at`.
+    [[gnu::noinline]] void trapHit(const Instruction* at);
 
     std::unique_ptr<Isolate> ownedIsolate_;
     Isolate& iso_;
