@@ -217,7 +217,7 @@ std::shared_ptr<const CompiledModule> ModuleLoader::loadSource(const SourceFile&
 std::shared_ptr<const CompiledModule> ModuleLoader::loadParsed(const SourceFile& file, const Program& program,
                                                                const fs::path& baseDir, Diagnostics& diagnostics) {
     LoadContext context;
-    return compileProgram(file, program, diagnostics, optionsFor(baseDir, file.path(), diagnostics, context));
+    return compileProgram(file, program, diagnostics, optionsFor(baseDir, diagnostics, context));
 }
 
 std::shared_ptr<const CompiledModule> ModuleLoader::compiledModule(std::string_view canonicalPath) {
