@@ -1,8 +1,10 @@
 // Builtins: the global functions of language.md §7 — len, append, typeof,
-// toString, toInt, toFloat, print, println, range, exit, error, assert.
+// toString, toInt, toFloat, print, println, range, exit, error, assert,
+// makeArray.
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <cstdlib>
 
 #include "stdlib/Stdlib.h"
@@ -159,6 +161,20 @@ Value builtin_assert(VM& vm, Value, Value* args, int argc) {
     vm.raise("AssertionError", message);
 }
 
+// makeArray(n, fill): n copies of fill (nil by default) in one allocation.
+Value builtin_makeArray(VM& vm, Value, Value* args, int argc) {
+    vm.checkArgs("makeArray", args, argc, 0, ValueType::Int);
+    int64_t n = args[0].asInt();
+    if (n < 0) vm.raise("ValueError", "makeArray: length must not be negative, got " + std::to_string(n));
+    if (n > int64_t(kMaxArrayLength))
+        vm.raise("ValueError", "makeArray: length " + std::to_string(n) + " exceeds the maximum array length of " +
+                                   std::to_string(kMaxArrayLength));
+    vm.checkAllocation(uint64_t(n) * sizeof(Value));
+    ArrayObject* a = vm.heap().newArray(uint32_t(n));
+    if (argc > 1 && !args[1].isNil()) std::fill_n(a->data(), size_t(n), args[1]);
+    return Value::object(a);
+}
+
 } // namespace
 
 const std::vector<NativeDef>& builtinFunctions() {
@@ -175,6 +191,7 @@ const std::vector<NativeDef>& builtinFunctions() {
         {"exit", builtin_exit, 0, 1},
         {"error", builtin_error, 1, 2},
         {"assert", builtin_assert, 1, 2},
+        {"makeArray", builtin_makeArray, 1, 2},
     };
     return defs;
 }
