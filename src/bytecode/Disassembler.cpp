@@ -137,6 +137,10 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
                 operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecondSigned(ins));
                 note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::IncLocal ? " += " : " -= ") +
                        std::to_string(pairSecondSigned(ins));
+            } else if (op == Opcode::AddLocalToLocal || op == Opcode::SubLocalFromLocal) {
+                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins));
+                note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::AddLocalToLocal ? " += " : " -= ") +
+                       "slot " + std::to_string(pairSecond(ins));
             } else if (op == Opcode::AddLocalInt || op == Opcode::SubLocalInt) {
                 operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecondSigned(ins));
                 note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::AddLocalInt ? " + " : " - ") +

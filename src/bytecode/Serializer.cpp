@@ -366,7 +366,8 @@ class Reader {
             case OperandFormat::PAIR:
                 slot(pc, pairFirst(ins));
                 if (op == Opcode::LoadLocal2 || op == Opcode::IndexLocals || op == Opcode::SetIndexLocals ||
-                    op == Opcode::AddLocals || op == Opcode::SubLocals || op == Opcode::MulLocals)
+                    op == Opcode::AddLocals || op == Opcode::SubLocals || op == Opcode::MulLocals ||
+                    op == Opcode::AddLocalToLocal || op == Opcode::SubLocalFromLocal)
                     slot(pc, pairSecond(ins));
                 if (op == Opcode::CheckParam && (pairSecond(ins) & kTypeKindMask) > uint32_t(TypeKind::Class))
                     bad(pc, "bad type code");

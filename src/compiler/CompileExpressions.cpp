@@ -311,6 +311,10 @@ size_t CompilerImpl::condition(const Expr& e) {
             return fs_->emitJump(jump, b.location);
         }
     }
+    if (e.kind == ExprKind::Unary && static_cast<const UnaryExpr&>(e).op == TokenKind::Bang) {
+        expression(*static_cast<const UnaryExpr&>(e).operand); // `if !x`: no Not, the branch inverted
+        return fs_->emitJump(Opcode::JumpIfTrue, e.location);
+    }
     expression(e);
     return fs_->emitJump(Opcode::JumpIfFalse, e.location);
 }

@@ -199,6 +199,7 @@ void CompilerImpl::statement(const Stmt& s) {
 void CompilerImpl::letStatement(const LetStmt& s) {
     if (s.init) expression(*s.init);
     else fs_->emit(Opcode::Nil, 0, s.location);
+    if (isTopLevel() && declareTopLevelLocal(s.name, s.location)) return;
     defineVariable(s.name, s.location);
 }
 

@@ -57,6 +57,7 @@ std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
 
     declareGlobals(program);
     findConstantGlobals(program);
+    findTopLevelLocals(program);
     hoistDeclarations(program);
     const Stmt* last = nullptr;
     for (const auto& s : program.body) {
@@ -77,6 +78,7 @@ std::unique_ptr<CompiledModule> CompilerImpl::compile(const Program& program) {
         }
         statement(*s);
     }
+    writeBackTopLevelLocals();
     state.emit(Opcode::ReturnNil, 0, {0, 0});
     if (state.overflowed()) error({1, 1}, "the top-level code of this file is too large to compile");
     state.threadJumpsToReturns();

@@ -36,6 +36,11 @@ class CompilerImpl {
     std::string currentClass_;
     // Module-level lets that read as constants (ConstantGlobals.cpp).
     std::unordered_map<std::string, Value> constantGlobals_;
+    // Module-level lets kept in top-level frame slots (TopLevelLocals.cpp),
+    // and each one's (slot, global) once declared.
+    static constexpr size_t kMaxTopLevelLocals = 200;
+    std::unordered_set<std::string> topLevelLocals_;
+    std::vector<std::pair<uint32_t, uint32_t>> topLevelLocalSlots_;
     // The next Invoke's cache slot hint: numbered from a hash of the path,
     // so sites of different modules seldom share a slot.
     uint32_t nextInvokeSlot_ = 0;
@@ -54,6 +59,13 @@ class CompilerImpl {
     // The value of constant global `name` when no local or parameter shadows it here.
     bool constantGlobal(const std::string& name, Value& out);
     bool isTopLevel() const;
+    // ---- top-level locals (TopLevelLocals.cpp) ----
+    void findTopLevelLocals(const Program& program);
+    // Declares top-level `let name` as a slot of the top-level frame when
+    // it qualifies (its value is on the stack); false leaves it a global.
+    bool declareTopLevelLocal(const std::string& name, SourceLocation at);
+    // Copies every such slot to its global (before the top-level code returns).
+    void writeBackTopLevelLocals();
     // Declares `name` as a local (inside functions and blocks) or binds the
     // value on top of the stack to its global; the value must be on the stack.
     void defineVariable(const std::string& name, SourceLocation at);

@@ -80,6 +80,31 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
             return index - 1;
         }
     }
+    // Peephole: LoadLocal x; Add | Sub | Mul  =>  AddLocal | SubLocal |
+    // MulLocal x (the value under x is the left operand), and LoadLocal y;
+    // AddToLocal x | SubFromLocal x  =>  AddLocalToLocal | SubLocalFromLocal
+    // x y; located at the operator
+    if (lastInstruction_ + 1 == index && lastLabel_ != index &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal) {
+        uint32_t loaded = decodeA(proto_->code[lastInstruction_]);
+        Opcode fused = op == Opcode::Add   ? Opcode::AddLocal
+                       : op == Opcode::Sub ? Opcode::SubLocal
+                       : op == Opcode::Mul ? Opcode::MulLocal
+                                           : Opcode::Nop;
+        uint32_t operand = loaded;
+        if ((op == Opcode::AddToLocal || op == Opcode::SubFromLocal) && a <= kMaxPairField &&
+            loaded <= kMaxPairField) {
+            fused = op == Opcode::AddToLocal ? Opcode::AddLocalToLocal : Opcode::SubLocalFromLocal;
+            operand = encodePair(a, int32_t(loaded));
+        }
+        if (fused != Opcode::Nop) {
+            proto_->code[lastInstruction_] = encode(fused, operand);
+            proto_->locations[lastInstruction_] = at;
+            lastInstruction_ = SIZE_MAX;
+            adjustStack(-1);
+            return index - 1;
+        }
+    }
     // Peephole: LoadLocal a; Return  =>  ReturnLocal a (the caller's emitReturn
     // still drops the value from the compile-time stack depth)
     if (op == Opcode::Return && lastInstruction_ + 1 == index && lastLabel_ != index &&

@@ -1,5 +1,7 @@
 // Builtins: the global functions of language.md §7 — len, append, typeof,
-// toString, toInt, toFloat, print, println, eprint, eprintln, range, exit, error, assert.
+// toString, toInt, toFloat, print, println, eprint, eprintln, range, exit,
+// error, assert, makeArray.
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -185,6 +187,20 @@ Value builtin_assert(VM& vm, Value, Value* args, int argc) {
     vm.raise("AssertionError", message);
 }
 
+// makeArray(n, fill): n copies of fill (nil by default) in one allocation.
+Value builtin_makeArray(VM& vm, Value, Value* args, int argc) {
+    vm.checkArgs("makeArray", args, argc, 0, ValueType::Int);
+    int64_t n = args[0].asInt();
+    if (n < 0) vm.raise("ValueError", "makeArray: length must not be negative, got " + std::to_string(n));
+    if (n > int64_t(kMaxArrayLength))
+        vm.raise("ValueError", "makeArray: length " + std::to_string(n) + " exceeds the maximum array length of " +
+                                   std::to_string(kMaxArrayLength));
+    vm.checkAllocation(uint64_t(n) * sizeof(Value));
+    ArrayObject* a = vm.heap().newArray(uint32_t(n));
+    if (argc > 1 && !args[1].isNil()) std::fill_n(a->data(), size_t(n), args[1]);
+    return Value::object(a);
+}
+
 } // namespace
 
 const std::vector<NativeDef>& builtinFunctions() {
@@ -203,6 +219,7 @@ const std::vector<NativeDef>& builtinFunctions() {
         {"assert", builtin_assert, 1, 2},
         {"eprint", builtin_eprint, 0, -1},
         {"eprintln", builtin_eprintln, 0, -1},
+        {"makeArray", builtin_makeArray, 1, 2},
     };
     return defs;
 }

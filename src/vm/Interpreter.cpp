@@ -424,6 +424,41 @@ Value VM::run(size_t stopFrames) {
         }                                                                                                         \
         DISPATCH();                                                                                               \
     }
+// The value on top with a local as the right operand, in place.
+#define ARITH_WITH_LOCAL(name, generic, op)                                                                       \
+    CASE(name) {                                                                                                  \
+        Value& a = sp[-1];                                                                                        \
+        const Value& b = base[A];                                                                                 \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
+        } else if (a.isFloat() && b.isFloat()) {                                                                  \
+            a = Value::number(a.asFloat() op b.asFloat());                                                        \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            a = arithmetic(Opcode::generic, a, b);                                                                \
+        }                                                                                                         \
+        DISPATCH();                                                                                               \
+    }
+// One local updated by another (`x += y`).
+#define ARITH_LOCAL_TO_LOCAL(name, generic, op)                                                                   \
+    CASE(name) {                                                                                                  \
+        Value& a = base[pairFirst(ins)];                                                                          \
+        const Value& b = base[pairSecond(ins)];                                                                   \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
+        } else if (a.isFloat() && b.isFloat()) {                                                                  \
+            a = Value::number(a.asFloat() op b.asFloat());                                                        \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            a = arithmetic(Opcode::generic, a, b);                                                                \
+        }                                                                                                         \
+        DISPATCH();                                                                                               \
+    }
+            ARITH_WITH_LOCAL(AddLocal, Add, +)
+            ARITH_WITH_LOCAL(SubLocal, Sub, -)
+            ARITH_WITH_LOCAL(MulLocal, Mul, *)
+            ARITH_LOCAL_TO_LOCAL(AddLocalToLocal, Add, +)
+            ARITH_LOCAL_TO_LOCAL(SubLocalFromLocal, Sub, -)
             ARITH_LOCALS(AddLocals, Add, +)
             ARITH_LOCALS(SubLocals, Sub, -)
             ARITH_LOCALS(MulLocals, Mul, *)
@@ -463,6 +498,8 @@ Value VM::run(size_t stopFrames) {
         const Value &a = sp[-2], &b = sp[-1];                                                                     \
         if (a.isInt() && b.isInt()) {                                                                             \
             sp[-2] = Value::boolean(a.asInt() op b.asInt());                                                      \
+        } else if (a.isFloat() && b.isFloat()) {                                                                  \
+            sp[-2] = Value::boolean(a.asFloat() op b.asFloat());                                                  \
         } else {                                                                                                  \
             SYNC();                                                                                               \
             int c = compare(a, b, text);                                                                          \
@@ -493,7 +530,7 @@ Value VM::run(size_t stopFrames) {
 // Fused compare-and-branch handlers, three macros for all 36: COMPARE_TWO
 // pops two values, COMPARE_CONSTANT one plus the int constant in the next
 // word (made a Value only on the slow path), COMPARE_LOCALS reads two
-// locals and takes its jump offset from the next word; the int case is inline,
+// locals and takes its jump offset from the next word; the int and float cases are inline,
 // everything else goes through compare()/equals(), and BRANCH is either
 // "jump unless true" (a condition) or "jump back while true, a safe point"
 // (the bottom test of a rotated loop).
@@ -512,6 +549,10 @@ Value VM::run(size_t stopFrames) {
             BRANCH(a.asInt() op b.asInt(), SA)                                                                    \
             DISPATCH();                                                                                           \
         }                                                                                                         \
+        if (a.isFloat() && b.isFloat()) { /* IEEE: nan is unordered, unequal to all */                           \
+            BRANCH(a.asFloat() op b.asFloat(), SA)                                                                \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
         SYNC();                                                                                                   \
         bool yes = test;                                                                                          \
         BRANCH(yes, SA)                                                                                           \
@@ -523,6 +564,10 @@ Value VM::run(size_t stopFrames) {
         int32_t offset = int32_t(*ip++);                                                                          \
         if (a.isInt() && b.isInt()) {                                                                             \
             BRANCH(a.asInt() op b.asInt(), offset)                                                                \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
+        if (a.isFloat() && b.isFloat()) {                                                                         \
+            BRANCH(a.asFloat() op b.asFloat(), offset)                                                            \
             DISPATCH();                                                                                           \
         }                                                                                                         \
         SYNC();                                                                                                   \

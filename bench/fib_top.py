@@ -1,0 +1,12 @@
+# fib_top: the fib benchmark written at top level (no main function):
+# naive recursive Fibonacci of 36 (function-call overhead).
+import sys
+
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+sys.setrecursionlimit(10000)
+n = 36  # @size 15
+print(fib(n))
