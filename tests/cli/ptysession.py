@@ -28,6 +28,8 @@ class PtySession:
         e = dict(os.environ)
         e.pop("NO_COLOR", None)
         e.setdefault("TERM", "xterm")
+        # Diagnostics are coloured on a terminal: the sessions match plain text.
+        e.setdefault("NO_COLOR", "1")
         if env:
             e.update(env)
         self.master, slave = pty.openpty()

@@ -223,7 +223,10 @@ def repl(sh, work):
             s.expect("> ")
             s.send("fn half(x) {\r")
             s.expect("... ")
-            s.send("return x /\x03")
+            s.send("return x /")
+            s.expect("x /")
+            time.sleep(0.2)  # a Ctrl-C typed while libedit still handles a key can be lost
+            s.send("\x03")
             s.expect("> ")
             s.send("fn half(x) {\r")
             s.expect("... ")
