@@ -146,13 +146,13 @@ class SqliteConnection final : public Connection {
             std::string_view tail;
             Statement st = prepare(rest, tail, first);
             if (!st.stmt) break; // only blanks and comments
+            Finalizer done{st};
             bool more = !isBlank(tail);
             if (more && (want != Want::Nothing || !params.empty()))
                 throw SqlFailure(
                     "ValueError", "",
                     "sql: one statement at a time (exec without parameters runs several)");
             step(st.stmt, first ? params : std::vector<SqlParam>{}, want, maxBytes, out);
-            if (!st.cached) sqlite3_finalize(st.stmt);
             rest = tail;
             first = false;
             if (!more) break;
@@ -166,9 +166,8 @@ class SqliteConnection final : public Connection {
         std::string_view tail;
         Statement st = prepare(sql, tail, true);
         if (!st.stmt) return 0;
-        int n = sqlite3_bind_parameter_count(st.stmt);
-        if (!st.cached) sqlite3_finalize(st.stmt);
-        return n;
+        Finalizer done{st};
+        return sqlite3_bind_parameter_count(st.stmt);
     }
 
     void interrupt() override { sqlite3_interrupt(db_); }
@@ -180,6 +179,14 @@ class SqliteConnection final : public Connection {
     struct Statement {
         sqlite3_stmt* stmt = nullptr;
         bool cached = false;
+    };
+    // Finalizes a statement that is not cached, also when an error is thrown
+    // (an unfinalized statement keeps its connection alive after close).
+    struct Finalizer {
+        Statement st;
+        ~Finalizer() {
+            if (!st.cached) sqlite3_finalize(st.stmt);
+        }
     };
 
     static std::string countMessage(int want, size_t got) {
