@@ -124,7 +124,7 @@ TEST(ModuleCache, HundredThousandLocalsCompileInLinearTime) {
     };
     double small = compileSeconds(25000);
     double large = compileSeconds(100000);
-    EXPECT_LT(large, 8.0);
+    // Only the ratio: sanitizer builds take 10 s of CPU for the large one.
     EXPECT_LT(large, 8.0 * std::max(small, 0.01)) << "25k locals: " << small << " s, 100k: " << large << " s";
 }
 
