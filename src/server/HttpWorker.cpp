@@ -553,7 +553,7 @@ void HttpWorker::handOff(Connection& c, ParsedRequest& request, const std::strin
         HttpRequestData data;
         std::optional<ResponseStream> stream;
         uint64_t startUs = nowUs();
-        int versionMajor, versionMinor;
+        unsigned versionMajor, versionMinor;
     };
     auto call = std::make_shared<StreamCall>(StreamCall{script, request.target, std::move(data), std::nullopt, nowUs(),
                                                         request.versionMajor, request.versionMinor});
