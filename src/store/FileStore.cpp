@@ -232,7 +232,7 @@ class FileStore final : public CoreStore {
         }
         stopCv_.notify_all();
         if (syncer_.joinable()) syncer_.join();
-        ::fdatasync(fd_);
+        if (policy_ != FsyncPolicy::Never) ::fdatasync(fd_);
         ::close(fd_);
     }
 
@@ -423,7 +423,7 @@ class FileStore final : public CoreStore {
         }
         if (goodEnd < text.size()) {
             // A torn tail: the crash came mid-write, so it was never acknowledged.
-            if (::ftruncate(fd_, off_t(goodEnd)) != 0 || ::fdatasync(fd_) != 0)
+            if (::ftruncate(fd_, off_t(goodEnd)) != 0 || (policy_ != FsyncPolicy::Never && ::fdatasync(fd_) != 0))
                 ioError("cannot truncate the torn tail of core store file:" + path_);
         }
         logBytes_ = int64_t(goodEnd);
@@ -466,6 +466,8 @@ class FileStore final : public CoreStore {
                 if (chunk.size() >= (1u << 16)) spill();
             });
             spill();
+            // Even with fsync=never: a rename over PATH before the data is
+            // on disk could lose the whole store, not only recent writes.
             if (::fdatasync(fd) != 0) ioError("cannot sync " + tmp);
             if (::rename(tmp.c_str(), path_.c_str()) != 0) ioError("cannot rename " + tmp + " over " + path_);
         } catch (...) {
