@@ -19,31 +19,16 @@
 #include <thread>
 
 #include "common/OpenSsl.h"
+#include "server/HttpConnection.h"
 #include "server/ResponseStream.h"
 #include "server/ResponseWriter.h"
 
 namespace langoost {
+using namespace worker_detail;
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
-// Stop answering pipelined requests while this much output is unsent, and
-// stop reading while this much input waits unparsed.
-constexpr size_t kOutputHighWater = 256 * 1024;
-constexpr size_t kInputHighWater = 1 << 20;
-// After an error answer: how long to drain the client's input before closing.
-constexpr uint64_t kLingerMs = 2'000;
 constexpr int kSweepIntervalMs = 250;
 constexpr int kMaxAcceptsPerWake = 64;
-
-uint64_t nowMs() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
-
-uint64_t nowUs() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
-}
 
 std::string peerAddress(const sockaddr_storage& addr) {
     char buf[INET6_ADDRSTRLEN] = "";
@@ -58,12 +43,6 @@ std::string peerAddress(const sockaddr_storage& addr) {
     return buf;
 }
 
-const std::string* findHeader(const HeaderList& headers, std::string_view name) {
-    for (const auto& [n, v] : headers)
-        if (n == name) return &v;
-    return nullptr;
-}
-
 bool headerContains(const HeaderList& headers, std::string_view name, std::string_view needle) {
     for (const auto& [n, v] : headers) {
         if (n != name) continue;
@@ -75,68 +54,7 @@ bool headerContains(const HeaderList& headers, std::string_view name, std::strin
     return false;
 }
 
-// The path and query of a request-target (origin or absolute form).
-bool splitTarget(const std::string& target, std::string_view& path, std::string_view& query) {
-    return langoost::splitTarget(std::string_view(target), path, query);
-}
-
 } // namespace
-
-// One request's script and what answering it needs afterwards.
-struct HttpWorker::ScriptCall {
-    ScriptCall(ParsedRequest r, HttpRequestData d, std::string file)
-        : request(std::move(r)), data(std::move(d)), script(std::move(file)) {}
-    ParsedRequest request;
-    HttpRequestData data;
-    std::string script;
-    std::optional<ResponseStream> stream; // plain HTTP/1 only: server.flush
-    int32_t h2Stream = 0;                 // the HTTP/2 stream it answers (0: HTTP/1)
-    bool async = false;                   // its task parked: answered later from the loop
-    HttpResponseData response;
-    std::string failure;
-    uint64_t startUs = 0;
-    bool head = false, http10 = false, keepAlive = false;
-};
-
-struct HttpWorker::Connection {
-    Connection(int socket, std::string peer, const ServerOptions& o)
-        : fd(socket), remoteAddr(std::move(peer)), parser(o.maxHeaderBytes, o.maxBodyBytes) {}
-    int fd;
-    std::string remoteAddr;
-    RequestParser parser;
-    std::string in;
-    size_t inPos = 0;
-    std::string out;
-    size_t outPos = 0;
-    int fileFd = -1; // a static file body still to send after `out`
-    off_t fileOffset = 0;
-    uint64_t fileRemaining = 0;
-    bool writing = false;
-    bool closeAfterWrite = false;
-    bool lingering = false; // answered and shut down; draining input until closed
-    bool handedOff = false; // now owned by a long-lived request's task
-    std::function<void()> startStream; // starts that task once the worker has let go of the socket
-    bool peerClosed = false;
-    bool prefacePending = false; // --h2c: the first bytes may be the HTTP/2 client preface
-    bool h2cUpgradable = false;  // --h2c: an HTTP/1.1 request may upgrade to HTTP/2
-    std::unique_ptr<TlsChannel> tls;
-    std::unique_ptr<Http2Session> h2;
-    uint64_t lastActivityMs = 0;
-    uint64_t requestStartMs = 0; // when the first byte of the current request arrived
-    uint64_t lingerUntilMs = 0;
-
-    // The script of the current request, while its task runs.
-    std::unique_ptr<ScriptCall> call;
-    TaskScheduler::Task* task = nullptr; // set while that task is parked
-    bool waiting = false;                // the request's task is parked
-    bool closing = false;                // closed while its task ran: close when it ends
-    // HTTP/2: the tasks of its streams (several run at once).
-    std::unordered_map<int32_t, TaskScheduler::Task*> streamTasks;
-    size_t activeTasks = 0;
-
-    bool outputPending() const { return outPos < out.size() || fileRemaining > 0 || (tls && tls->unsent()); }
-    bool idle() const { return !waiting && activeTasks == 0 && !parser.inProgress() && !outputPending() && inPos == in.size(); }
-};
 
 HttpWorker::HttpWorker(ServerShared& shared, int listenFd)
     : shared_(shared), listenFd_(listenFd), readBuffer_(std::make_unique_for_overwrite<char[]>(kReadChunk)) {
@@ -403,7 +321,7 @@ void HttpWorker::handle(Connection& c, ParsedRequest& request) {
         return;
     if (shared_.handler) {
         response = answer(c, request, file);
-    } else if (!splitTarget(request.target, rawPath, rawQuery)) {
+    } else if (!splitRequestTarget(request.target, rawPath, rawQuery)) {
         response = plainResponse(400);
         keepAlive = false;
     } else if (rawPath == "/_health" && !shared_.healthScript) {
@@ -610,74 +528,6 @@ void HttpWorker::respondAndClose(Connection& c, int status) {
     }
 }
 
-bool HttpWorker::flush(Connection& c) {
-    if (c.tls ? !sendSecure(c) : !sendPlain(c)) return false;
-    if (c.fileFd >= 0) {
-        ::close(c.fileFd);
-        c.fileFd = -1;
-    }
-    if (c.closeAfterWrite) {
-        if (c.peerClosed || stopping_) {
-            closeConnection(c);
-        } else {
-            ::shutdown(c.fd, SHUT_WR);
-            c.lingering = true;
-            c.lingerUntilMs = nowMs() + kLingerMs;
-            setWriting(c, false);
-        }
-        return false;
-    }
-    setWriting(c, false);
-    if (stopping_ && c.idle()) {
-        closeConnection(c);
-        return false;
-    }
-    return true;
-}
-
-// Sends the queued bytes, then the file. True when everything went out.
-bool HttpWorker::sendPlain(Connection& c) {
-    while (c.outPos < c.out.size()) {
-        ssize_t n = ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos, MSG_NOSIGNAL);
-        if (n > 0) {
-            c.outPos += size_t(n);
-            c.lastActivityMs = nowMs();
-            continue;
-        }
-        if (retryAfterShortSend(c, n)) continue;
-        return false;
-    }
-    c.out.clear();
-    c.outPos = 0;
-    while (c.fileRemaining > 0) {
-        ssize_t n = ::sendfile(c.fd, c.fileFd, &c.fileOffset, std::min<uint64_t>(c.fileRemaining, 1 << 20));
-        if (n > 0) {
-            c.fileRemaining -= uint64_t(n);
-            c.lastActivityMs = nowMs();
-            continue;
-        }
-        if (retryAfterShortSend(c, n)) continue;
-        return false; // a shrunk file or a gone peer: the length cannot be honoured
-    }
-    return true;
-}
-
-bool HttpWorker::retryAfterShortSend(Connection& c, ssize_t n) {
-    if (n < 0 && errno == EINTR) return true;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) setWriting(c, true);
-    else closeConnection(c);
-    return false;
-}
-
-void HttpWorker::setWriting(Connection& c, bool writing) {
-    if (c.writing == writing) return;
-    c.writing = writing;
-    epoll_event ev{};
-    ev.events = writing ? EPOLLOUT : EPOLLIN;
-    ev.data.fd = c.fd;
-    ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
-}
-
 void HttpWorker::closeConnection(Connection& c) {
     if (c.waiting || c.activeTasks) { // its tasks end first (cancelled), then it is closed
         if (!c.closing) {
@@ -730,55 +580,6 @@ void HttpWorker::sweep(uint64_t now) {
     }
 }
 
-std::string accessLine(const std::string& remoteAddr, const std::string& method, const std::string& target,
-                       unsigned versionMajor, unsigned versionMinor, int status, uint64_t bytes, uint64_t startUs) {
-    char when[64];
-    time_t now = ::time(nullptr);
-    struct tm tm {};
-    ::gmtime_r(&now, &tm);
-    std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    char tail[96];
-    std::snprintf(tail, sizeof tail, "\" %d %llu %.3fms\n", status, static_cast<unsigned long long>(bytes),
-                  double(nowUs() - startUs) / 1000.0);
-    return remoteAddr + " - - [" + when + "] \"" + method + " " + target + " HTTP/" + std::to_string(versionMajor) + "." +
-           std::to_string(versionMinor) + tail;
-}
-
-void ServerShared::logScriptFailure(const std::string& method, const std::string& target, int status,
-                                    const std::string& failure) {
-    if (!failure.empty())
-        logError("langoost serve: " + method + " " + target + " failed (" + std::to_string(status) + "): " + failure);
-}
-
-void ServerShared::logError(const std::string& text) {
-    std::lock_guard lock(logMutex);
-    std::fputs(text.c_str(), stderr);
-    if (text.empty() || text.back() != '\n') std::fputc('\n', stderr);
-}
-
-void ServerShared::logAccess(const std::string& lines) {
-    std::lock_guard lock(logMutex);
-    std::fputs(lines.c_str(), accessLog);
-    std::fflush(accessLog);
-}
-
-void HttpWorker::logAccess(const Connection& c, const ParsedRequest& request, int status, uint64_t bytes, uint64_t startUs) {
-    logBuffer_ += accessLine(c.remoteAddr, request.method, request.target, request.versionMajor, request.versionMinor,
-                             status, bytes, startUs);
-}
-
-void HttpWorker::flushLog() {
-    if (logBuffer_.empty()) return;
-    std::lock_guard lock(shared_.logMutex);
-    std::fwrite(logBuffer_.data(), 1, logBuffer_.size(), shared_.accessLog);
-    std::fflush(shared_.accessLog);
-    logBuffer_.clear();
-}
-
-} // namespace langoost
-
-namespace langoost {
-
 HttpResponseData HttpWorker::callHandler(Connection& c, ParsedRequest& request, std::string_view rawPath,
                                          std::string_view rawQuery) {
     HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
@@ -789,7 +590,7 @@ HttpResponseData HttpWorker::callHandler(Connection& c, ParsedRequest& request, 
 
 HttpResponseData HttpWorker::answer(Connection& c, ParsedRequest& request, StaticFile& file) {
     std::string_view rawPath, rawQuery;
-    if (!splitTarget(request.target, rawPath, rawQuery)) return plainResponse(400);
+    if (!splitRequestTarget(request.target, rawPath, rawQuery)) return plainResponse(400);
     if (shared_.handler) return callHandler(c, request, rawPath, rawQuery);
     if (rawPath == "/_health" && !shared_.healthScript) return plainResponse(200, "ok\n");
     Route route = routeFor(rawPath);
@@ -817,144 +618,6 @@ HttpResponseData HttpWorker::answer(Connection& c, ParsedRequest& request, Stati
     case Route::Kind::NotFound: break;
     }
     return plainResponse(404);
-}
-
-void HttpWorker::startHttp2(Connection& c) {
-    c.prefacePending = false;
-    c.h2cUpgradable = false;
-    c.h2 = std::make_unique<Http2Session>(shared_.options.maxHeaderBytes, shared_.options.maxBodyBytes);
-}
-
-bool HttpWorker::upgradeToHttp2(Connection& c, ParsedRequest& request) {
-    const std::string* settings = findHeader(request.headers, "http2-settings");
-    if (!settings) return false;
-    startHttp2(c);
-    if (!c.h2->upgrade(*settings, request.method == "HEAD")) {
-        c.h2.reset(); // a bad HTTP2-Settings: answer in HTTP/1.1 (a server may ignore an upgrade)
-        return false;
-    }
-    c.out += "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
-    Http2Request stream{1, std::move(request), 0};
-    answerHttp2(c, stream);
-    return true;
-}
-
-void HttpWorker::answerHttp2(Connection& c, Http2Request& stream) {
-    uint64_t startUs = nowUs();
-    ParsedRequest& request = stream.request;
-    bool head = request.method == "HEAD";
-    std::string_view rawPath, rawQuery;
-    if (!stream.errorStatus && !shared_.handler && splitTarget(request.target, rawPath, rawQuery) &&
-        !(rawPath == "/_health" && !shared_.healthScript)) {
-        Route route = routeFor(rawPath);
-        if (route.kind == Route::Kind::Script) {
-            HttpRequestData data = scriptRequest(c, request, rawPath, rawQuery);
-            data.params = std::move(route.params);
-            auto call = std::make_unique<ScriptCall>(std::move(request), std::move(data), std::move(route.file));
-            call->h2Stream = stream.streamId;
-            call->startUs = startUs;
-            call->head = head;
-            startStreamScript(c, std::move(call));
-            return;
-        }
-    }
-    StaticFile file;
-    HttpResponseData response = stream.errorStatus ? plainResponse(stream.errorStatus) : answer(c, request, file);
-    uint64_t bodyBytes = head ? 0 : response.body.size() + file.fileBytes;
-    c.h2->respond(stream.streamId, response, head, file.fd, file.fileBytes);
-    if (shared_.accessLog) logAccess(c, request, response.status, bodyBytes, startUs);
-}
-
-void HttpWorker::startStreamScript(Connection& c, std::unique_ptr<ScriptCall> call) {
-    if (shared_.options.maxWaiting && TaskScheduler::parkedEverywhere() >= shared_.options.maxWaiting) {
-        c.h2->respond(call->h2Stream, plainResponse(503, "too many waiting requests\n"), call->head);
-        return;
-    }
-    ScriptCall* raw = call.release(); // the task's until it ends
-    int32_t id = raw->h2Stream;
-    Connection* conn = &c;
-    ++c.activeTasks;
-    TaskScheduler::Task* task = tasks_->start(
-        [this, raw] { raw->response = shared_.runner.run(raw->script, raw->data, raw->failure); },
-        [this, conn, raw] { finishStreamScript(*conn, std::unique_ptr<ScriptCall>(raw)); });
-    if (!task) return; // answered already
-    raw->async = true;
-    c.streamTasks[id] = task;
-}
-
-void HttpWorker::finishStreamScript(Connection& c, std::unique_ptr<ScriptCall> call) {
-    --c.activeTasks;
-    c.streamTasks.erase(call->h2Stream);
-    if (c.closing) {
-        if (c.activeTasks == 0 && !c.waiting) {
-            c.closing = false;
-            closeConnection(c);
-        }
-        return;
-    }
-    shared_.logScriptFailure(call->data.method, call->request.target, call->response.status, call->failure);
-    c.h2->respond(call->h2Stream, call->response, call->head);
-    if (shared_.accessLog)
-        logAccess(c, call->request, call->response.status, call->head ? 0 : call->response.body.size(), call->startUs);
-    if (call->async) serveHttp2(c); // send it now
-}
-
-void HttpWorker::serveHttp2(Connection& c) {
-    if (c.inPos < c.in.size()) {
-        bool ok = c.h2->receive(c.in.data() + c.inPos, c.in.size() - c.inPos);
-        c.in.clear();
-        c.inPos = 0;
-        // A stream reset before it started is not run; one reset while its script runs is cancelled.
-        for (int32_t id : c.h2->takeClosed())
-            if (auto it = c.streamTasks.find(id); it != c.streamTasks.end()) tasks_->cancel(it->second);
-        for (Http2Request& stream : c.h2->takeRequests())
-            if (c.h2->isOpen(stream.streamId)) answerHttp2(c, stream);
-        if (!ok) c.closeAfterWrite = true; // after the GOAWAY nghttp2 queued
-    }
-    for (;;) {
-        if (!c.h2->produce(c.out, kOutputHighWater)) {
-            closeConnection(c);
-            return;
-        }
-        if (c.out.size() == c.outPos && !(c.tls && c.tls->unsent())) break;
-        if (!flush(c)) return; // blocked (EPOLLOUT resumes here) or closed
-    }
-    if (c.h2->finished() || (stopping_ && c.idle())) closeConnection(c);
-    else if (c.closeAfterWrite) flush(c);
-}
-
-// Encrypts the queued response bytes (and file chunks, a little at a time)
-// and sends the ciphertext. True when everything went out.
-bool HttpWorker::sendSecure(Connection& c) {
-    TlsChannel& tls = *c.tls;
-    for (;;) {
-        if (c.outPos < c.out.size() && tls.handshakeDone()) {
-            if (!tls.encrypt(std::string_view(c.out).substr(c.outPos))) {
-                closeConnection(c);
-                return false;
-            }
-            c.out.clear();
-            c.outPos = 0;
-        }
-        while (c.fileRemaining > 0 && tls.unsent() < kReadChunk) {
-            ssize_t n = ::pread(c.fileFd, readBuffer_.get(), std::min<uint64_t>(c.fileRemaining, kReadChunk), c.fileOffset);
-            if (n <= 0 || !tls.encrypt(std::string_view(readBuffer_.get(), size_t(n)))) {
-                closeConnection(c); // the file shrank: the length can no longer be honoured
-                return false;
-            }
-            c.fileOffset += n;
-            c.fileRemaining -= uint64_t(n);
-        }
-        if (!tls.unsent()) return c.outPos == c.out.size();
-        ssize_t n = ::send(c.fd, tls.out.data() + tls.sent, tls.unsent(), MSG_NOSIGNAL);
-        if (n > 0) {
-            tls.sent += size_t(n);
-            c.lastActivityMs = nowMs();
-            continue;
-        }
-        if (retryAfterShortSend(c, n)) continue;
-        return false;
-    }
 }
 
 } // namespace langoost
