@@ -1,11 +1,13 @@
 // UTF-8 validation, shared by every layer that must refuse malformed text
 // (json.parse, WebSocket text frames, runtime.core keys): the strict form
 // of RFC 3629 — no overlong encodings, no surrogates, nothing above
-// U+10FFFF. Header-only so libraries without a link dependency on
+// U+10FFFF; and encoding one code point (string escapes, strings.format).
+// Header-only so libraries without a link dependency on
 // `common` (the store) can use it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace langoost {
@@ -34,5 +36,26 @@ inline size_t firstInvalidUtf8(std::string_view s) {
 }
 
 inline bool validUtf8(std::string_view s) { return firstInvalidUtf8(s) == s.size(); }
+
+// Appends the UTF-8 encoding of `cp`; a surrogate or a value above
+// U+10FFFF becomes U+FFFD.
+inline void appendUtf8(std::string& out, uint32_t cp) {
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xC0 | (cp >> 6));
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | (cp >> 12));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | (cp >> 18));
+        out += char(0x80 | ((cp >> 12) & 0x3F));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
+}
 
 } // namespace langoost

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "bytecode/ValueFormat.h"
+#include "common/Utf8.h"
 
 namespace langoost {
 namespace {
@@ -132,25 +133,6 @@ std::string quote(std::string_view s) {
     return q + "\"";
 }
 
-void appendUtf8(std::string& out, int64_t cp) {
-    if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xF0 | (cp >> 18));
-        out += char(0x80 | ((cp >> 12) & 0x3F));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
-}
-
 [[noreturn]] void mismatch(VM& vm, const Spec& spec, Value v, const char* wants) {
     vm.raise("TypeError", std::string("strings.format: %") + spec.verb + " needs " + wants + ", got " + vm.typeName(v));
 }
@@ -178,7 +160,7 @@ void formatOne(VM& vm, std::string& out, const Spec& spec, Value v) {
         if (!v.isInt()) mismatch(vm, spec, v, "an int (a code point)");
         {
             std::string ch;
-            appendUtf8(ch, v.asInt());
+            appendUtf8(ch, v.asInt() < 0 || v.asInt() > 0x10FFFF ? 0xFFFD : uint32_t(v.asInt()));
             pad(out, ch, spec);
         }
         return;
