@@ -446,6 +446,7 @@ void CompilerImpl::binary(const BinaryExpr& e) {
         fs_->emit(Opcode::Const, fs_->stringConstant(s), e.location);
         return;
     }
+    if (stringChain(e)) return;
     if (localsOperation(e)) return;
     Value k;
     if ((e.op == TokenKind::Plus || e.op == TokenKind::Minus) && foldConstant(*e.right, k) && k.isInt() &&
@@ -470,6 +471,32 @@ void CompilerImpl::binary(const BinaryExpr& e) {
     expression(*e.left);
     expression(*e.right);
     fs_->emit(binaryOpcode(e.op), 0, e.location);
+}
+
+// `s + "w" + toString(i) + ","`: a chain of two or more `+` with a string
+// literal among its operands is string building, so each `+` becomes an
+// AddInChain that appends in place to the string the previous one made —
+// one copy of `s` instead of one per `+`. Evaluation order and every
+// intermediate result are those of the plain left-to-right `+`s.
+bool CompilerImpl::stringChain(const BinaryExpr& e) {
+    std::vector<const BinaryExpr*> links; // innermost (leftmost) `+` last
+    const Expr* leftmost = &e;
+    while (leftmost->kind == ExprKind::Binary && static_cast<const BinaryExpr*>(leftmost)->op == TokenKind::Plus) {
+        links.push_back(static_cast<const BinaryExpr*>(leftmost));
+        leftmost = links.back()->left.get();
+    }
+    if (links.size() < 2) return false;
+    bool hasLiteral = leftmost->kind == ExprKind::String;
+    for (const BinaryExpr* link : links) hasLiteral = hasLiteral || link->right->kind == ExprKind::String;
+    if (!hasLiteral) return false;
+    expression(*leftmost);
+    for (size_t i = links.size(); i-- > 0;) {
+        const BinaryExpr& link = *links[i];
+        if (&link != &e) noteOperands(link.location, link.left.get(), link.right.get());
+        expression(*link.right);
+        fs_->emit(Opcode::AddInChain, uint32_t(i), link.location);
+    }
+    return true;
 }
 
 // `a && b` / `a || b` as a value (always a bool): `a` is compiled as a

@@ -125,6 +125,7 @@ class CompilerImpl {
     void storeName(const std::string& name, SourceLocation at);
     void emitInt(int64_t value, SourceLocation at);
     void binary(const BinaryExpr& e);
+    bool stringChain(const BinaryExpr& e);
     void logical(const BinaryExpr& e);
     bool localsOperation(const BinaryExpr& e);
     // Both expressions name locals whose slots fit a PAIR operand: their slots.

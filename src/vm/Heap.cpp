@@ -51,9 +51,11 @@ StringObject* Heap::newString(std::string_view bytes) {
     return track(StringObject::construct(allocate(size), bytes), size);
 }
 
-StringObject* Heap::newStringUninitialized(size_t length) {
+StringObject* Heap::newStringUninitialized(size_t length) { return newStringUninitialized(length, 0); }
+
+StringObject* Heap::newStringUninitialized(size_t length, size_t spare) {
     size_t size = StringObject::allocationSize(length);
-    auto* s = new (allocate(size)) StringObject{Obj(ObjType::String), 0, uint32_t(length), 0, {0}};
+    auto* s = new (allocate(size + spare)) StringObject{Obj(ObjType::String), 0, uint32_t(length), 0, {0}};
     s->chars[length] = '\0';
     return track(s, size);
 }

@@ -28,6 +28,9 @@ class Heap {
     // A string of `length` bytes to be filled in by the caller, then
     // finished with finishString (which computes the hash).
     StringObject* newStringUninitialized(size_t length);
+    // The same with room for `spare` more bytes (VM::concatInChain); only
+    // the length is accounted, growth is accounted as it happens.
+    StringObject* newStringUninitialized(size_t length, size_t spare);
     static void finishString(StringObject* s);
     ArrayObject* newArray(uint32_t length, uint32_t capacity = 0);
     // inlineCapacity: a power of two (or 0) for the table allocated with the map.

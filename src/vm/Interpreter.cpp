@@ -293,6 +293,17 @@ Value VM::run(size_t stopFrames) {
                 --sp;
                 DISPATCH();
             }
+            CASE(AddInChain) {
+                const Value &a = sp[-2], &b = sp[-1];
+                if (a.isInt() && b.isInt()) {
+                    sp[-2] = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(b.asInt())));
+                } else {
+                    SYNC();
+                    sp[-2] = concatInChain(a, b, A);
+                }
+                --sp;
+                DISPATCH();
+            }
             CASE(Sub) {
                 const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt()) {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include <malloc.h>
+
 #include "common/Suggest.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -50,6 +52,46 @@ Value VM::concat(Value a, Value b) {
     if (!l.empty()) std::memcpy(s->chars, l.data(), l.size());
     if (!r.empty()) std::memcpy(s->chars + l.size(), r.data(), r.size());
     Heap::finishString(s);
+    return Value::object(s);
+}
+
+// A chain's intermediate string is only ever on the stack, so the next `+`
+// of the same chain may append to it in place while its allocation has
+// room. It is marked in slotHint (a map-slot hint, meaningless for a string
+// that is no map key); the chain's last `+` clears the mark.
+namespace {
+constexpr uint32_t kGrowingString = 0xFFFFFFFF;
+// Room reserved per operand still to come: most appended pieces (numbers,
+// separators, short words) fit, and a longer one just takes a new allocation.
+constexpr size_t kSparePerOperand = 24;
+} // namespace
+
+Value VM::concatInChain(Value a, Value b, uint32_t operandsToCome) {
+    if (!a.isString() && !b.isString()) return arithmetic(Opcode::Add, a, b);
+    std::string right;
+    std::string_view r = b.isString() ? b.as<StringObject>()->view() : std::string_view(right = toString(b));
+    if (a.isString() && a.as<StringObject>()->slotHint == kGrowingString) {
+        StringObject* s = a.as<StringObject>();
+        size_t length = size_t(s->length) + r.size();
+        if (length <= kMaxStringLength && StringObject::allocationSize(length) <= ::malloc_usable_size(s)) {
+            checkAllocation(r.size());
+            if (!r.empty()) std::memcpy(s->chars + s->length, r.data(), r.size());
+            s->length = uint32_t(length);
+            s->chars[length] = '\0';
+            heap_.accountExtra(ptrdiff_t(r.size()));
+            if (operandsToCome == 0) s->slotHint = 0;
+            return a;
+        }
+    }
+    std::string left;
+    std::string_view l = a.isString() ? a.as<StringObject>()->view() : std::string_view(left = toString(a));
+    if (l.size() + r.size() > kMaxStringLength) raise("ValueError", "string would exceed the maximum length");
+    checkAllocation(l.size() + r.size());
+    size_t spare = operandsToCome * kSparePerOperand;
+    StringObject* s = heap_.newStringUninitialized(l.size() + r.size(), spare);
+    if (!l.empty()) std::memcpy(s->chars, l.data(), l.size());
+    if (!r.empty()) std::memcpy(s->chars + l.size(), r.data(), r.size());
+    if (operandsToCome > 0) s->slotHint = kGrowingString;
     return Value::object(s);
 }
 

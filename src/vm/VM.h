@@ -365,6 +365,8 @@ class VM {
     // ---- operations (Operations.cpp): the slow paths of the interpreter ----
     Value arithmetic(Opcode op, Value a, Value b);
     Value concat(Value a, Value b);
+    // `a + b` inside a string-building chain (the AddInChain instruction).
+    Value concatInChain(Value a, Value b, uint32_t operandsToCome);
     Value unary(Opcode op, Value a);
     Value getField(Value obj, StringObject* name);
     // GetField/SetField when the site's cached slot missed: the full lookup,

