@@ -32,6 +32,9 @@ RedisPipeline::Outcome RedisPipeline::command(Parker& parker, int argc, const ch
     mine->waiter = parker.runningTask();
     inFlight_.push_back(mine);
 
+    // The other ready tasks of this loop add their commands first, so one
+    // write sends them all (whoever flushes first sends everything queued).
+    parker.yield();
     WaitEnd end = WaitEnd::Ready;
     if (flush(parker, deadline, end)) {
         while (!mine->answered) {

@@ -1,9 +1,9 @@
 // RedisPipeline: one Redis connection shared by the request tasks of one
 // worker.
 //
-// Each task appends its command to the connection's output and the
-// commands of concurrent requests go out back to back; Redis answers them
-// in order. One task at a time reads: it hands each reply to the task that
+// Each task appends its command to the connection's output and yields, so
+// the commands of the loop's other ready tasks join it and go out in one
+// write; Redis answers them in order. One task at a time reads: it hands each reply to the task that
 // sent the command (waking it) until its own reply has come, then passes
 // the reading on to the next waiting task. A task whose wait ends early
 // (deadline, cancel) leaves its place in the queue; its reply is read and
