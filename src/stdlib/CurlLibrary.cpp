@@ -33,6 +33,7 @@ const CurlLibrary* curlLibrary(const char** error) {
         load(lib.easy_perform, "curl_easy_perform");
         load(lib.easy_getinfo, "curl_easy_getinfo");
         load(lib.easy_cleanup, "curl_easy_cleanup");
+        load(lib.easy_reset, "curl_easy_reset");
         load(lib.easy_strerror, "curl_easy_strerror");
         load(lib.slist_append, "curl_slist_append");
         load(lib.slist_free_all, "curl_slist_free_all");
