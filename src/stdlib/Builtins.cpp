@@ -33,6 +33,11 @@ Value builtin_typeof(VM& vm, Value, Value* args, int) { return Value::object(int
 
 Value builtin_toString(VM& vm, Value, Value* args, int) {
     if (args[0].isString()) return args[0];
+    if (args[0].isInt()) { // the common case, without a std::string in between
+        char digits[24];
+        auto end = std::to_chars(digits, digits + sizeof digits, args[0].asInt()).ptr;
+        return vm.stringValue(std::string_view(digits, size_t(end - digits)));
+    }
     return vm.stringValue(vm.toString(args[0]));
 }
 

@@ -2,6 +2,7 @@
 // arithmetic, string concatenation, field and index access on every type,
 // `is`, iteration sources, literals and imports. The hot int/float cases
 // stay inline in Interpreter.cpp.
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -39,13 +40,18 @@ const char* opSymbol(Opcode op) {
 
 } // namespace
 
+// The text `+` appends for `v`: a string's bytes, an int's digits (in
+// `digits`), else toString (in `scratch`).
+std::string_view VM::concatOperandText(Value v, std::string& scratch, char (&digits)[24]) {
+    if (v.isInt()) return {digits, size_t(std::to_chars(digits, digits + sizeof digits, v.asInt()).ptr - digits)};
+    return scratch = toString(v);
+}
+
 Value VM::concat(Value a, Value b) {
-    std::string left, right;
-    std::string_view l, r;
-    if (a.isString()) l = a.as<StringObject>()->view();
-    else l = left = toString(a);
-    if (b.isString()) r = b.as<StringObject>()->view();
-    else r = right = toString(b);
+    std::string leftText, rightText;
+    char leftDigits[24], rightDigits[24];
+    std::string_view l = concatOperand(a, leftText, leftDigits);
+    std::string_view r = concatOperand(b, rightText, rightDigits);
     if (l.size() + r.size() > kMaxStringLength) raise("ValueError", "string would exceed the maximum length");
     checkAllocation(l.size() + r.size());
     StringObject* s = heap_.newStringUninitialized(l.size() + r.size());
@@ -68,8 +74,9 @@ constexpr size_t kSparePerOperand = 24;
 
 Value VM::concatInChain(Value a, Value b, uint32_t operandsToCome) {
     if (!a.isString() && !b.isString()) return arithmetic(Opcode::Add, a, b);
-    std::string right;
-    std::string_view r = b.isString() ? b.as<StringObject>()->view() : std::string_view(right = toString(b));
+    std::string rightText;
+    char rightDigits[24];
+    std::string_view r = concatOperand(b, rightText, rightDigits);
     if (a.isString() && a.as<StringObject>()->slotHint == kGrowingString) {
         StringObject* s = a.as<StringObject>();
         size_t length = size_t(s->length) + r.size();
@@ -83,8 +90,9 @@ Value VM::concatInChain(Value a, Value b, uint32_t operandsToCome) {
             return a;
         }
     }
-    std::string left;
-    std::string_view l = a.isString() ? a.as<StringObject>()->view() : std::string_view(left = toString(a));
+    std::string leftText;
+    char leftDigits[24];
+    std::string_view l = concatOperand(a, leftText, leftDigits);
     if (l.size() + r.size() > kMaxStringLength) raise("ValueError", "string would exceed the maximum length");
     checkAllocation(l.size() + r.size());
     size_t spare = operandsToCome * kSparePerOperand;

@@ -365,6 +365,10 @@ class VM {
     // ---- operations (Operations.cpp): the slow paths of the interpreter ----
     Value arithmetic(Opcode op, Value a, Value b);
     Value concat(Value a, Value b);
+    std::string_view concatOperand(Value v, std::string& scratch, char (&digits)[24]) {
+        return v.isString() ? v.as<StringObject>()->view() : concatOperandText(v, scratch, digits);
+    }
+    std::string_view concatOperandText(Value v, std::string& scratch, char (&digits)[24]);
     // `a + b` inside a string-building chain (the AddInChain instruction).
     Value concatInChain(Value a, Value b, uint32_t operandsToCome);
     Value unary(Opcode op, Value a);
