@@ -120,6 +120,7 @@ async function testBreakpointsSteppingVariables() {
     const tags = await variablesOf(dc, box.tags.variablesReference);
     assert.strictEqual(tags['[1]'].value, '"blue"');
     assert.strictEqual(await evaluate(dc, frames[0].id, 'box.w * box.h + len(box.tags)'), '14');
+    assert.strictEqual(await evaluate(dc, frames[0].id, 'box.describe() + "!"'), '"box!"');
 
     // Step into scale(), over two lines, look at its locals, step out.
     await dc.stepInRequest({ threadId: 1 });

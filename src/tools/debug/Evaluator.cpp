@@ -30,6 +30,36 @@ std::string errorText(VM& vm) {
     return "uncaught exception: " + vm.toString(e);
 }
 
+// `self` cannot name a parameter: it is passed as kSelfParam, and the
+// expression's uses of it (whole words outside strings and comments) are renamed.
+constexpr const char* kSelfParam = "self__";
+
+std::string renameSelf(const std::string& e) {
+    std::string out;
+    for (size_t i = 0; i < e.size();) {
+        char c = e[i];
+        if (c == '"') { // a string literal, escapes included
+            size_t j = i + 1;
+            while (j < e.size() && e[j] != '"') j += e[j] == '\\' ? 2 : 1;
+            out.append(e, i, std::min(j + 1, e.size()) - i);
+            i = j + 1;
+        } else if (c == '/' && i + 1 < e.size() && e[i + 1] == '/') {
+            out.append(e, i, std::string::npos);
+            break;
+        } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            size_t j = i;
+            while (j < e.size() && (std::isalnum(static_cast<unsigned char>(e[j])) || e[j] == '_')) ++j;
+            std::string word = e.substr(i, j - i);
+            out += word == "self" ? kSelfParam : word;
+            i = j;
+        } else {
+            out += c;
+            ++i;
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 bool isUserName(const std::string& name) {
@@ -67,10 +97,10 @@ std::optional<Value> Evaluator::evaluate(VM& vm, size_t frameIndex, const std::s
     std::vector<NamedSlot> names = frameUpvalues(frame);
     for (auto& local : frameLocals(frame)) addOrShadow(names, local);
     std::string params;
-    for (const auto& n : names) params += (params.empty() ? "" : ", ") + n.name;
+    for (const auto& n : names) params += (params.empty() ? "" : ", ") + (n.name == "self" ? kSelfParam : n.name);
     // A newline before the closing parenthesis: a trailing // comment in
     // the expression cannot swallow it.
-    std::string source = "(fn(" + params + ") {\nreturn (" + expression + "\n)\n})\n";
+    std::string source = "(fn(" + params + ") {\nreturn (" + renameSelf(expression) + "\n)\n})\n";
     CompileOptions options;
     options.builtinNames = module->compiled->builtinNames;
     options.predeclaredGlobals = module->compiled->globalNames;
