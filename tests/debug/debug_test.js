@@ -52,7 +52,7 @@ async function session(args, configure) {
     await dc.launchRequest({ program: MAIN, args, cwd: project, ...(configure.launch || {}) });
     await initialized;
     if (configure.breakpoints) await configure.breakpoints(dc);
-    await dc.setExceptionBreakpointsRequest({ filters: ['uncaught'] });
+    await dc.setExceptionBreakpointsRequest({ filters: configure.filters || ['uncaught'] });
     await dc.configurationDoneRequest();
     return { dc, output };
 }
@@ -178,6 +178,22 @@ async function testUncaughtException() {
     await dc.stop();
 }
 
+// The "raised" filter stops at a throw that a try catches; "uncaught" alone does not.
+async function testRaisedException() {
+    let { dc, output } = await session(['caught'], { filters: ['raised'] });
+    const { event } = await stoppedAt(dc, 'exception', SHAPES, 23);
+    assert.match(event.body.text, /IndexError/);
+    await dc.continueRequest({ threadId: 1 });
+    assert.strictEqual(await exited(dc), 0);
+    assert.match(output.stdout, /caught IndexError\ndone\n$/);
+    await dc.stop();
+
+    ({ dc, output } = await session(['caught'], {}));
+    assert.strictEqual(await exited(dc), 0);
+    assert.match(output.stdout, /caught IndexError/);
+    await dc.stop();
+}
+
 async function testPauseBusyLoop() {
     const { dc, output } = await session(['busy'], {});
     await dc.assertOutput('stdout', 'mode busy\n');
@@ -238,8 +254,24 @@ async function testMalformedMessages() {
     assert.strictEqual(code, 0);
 }
 
-const tests = [testBreakpointsSteppingVariables, testUncaughtException, testPauseBusyLoop, testExitAndEntry,
-               testMalformedMessages];
+// The VS Code extension starts this adapter for debug sessions of type
+// "langoost", and lets breakpoints be set in .goost files.
+async function testExtensionContributesDebugger() {
+    const fs = require('fs');
+    const extension = path.join(__dirname, '..', '..', 'editors', 'vscode');
+    const pkg = JSON.parse(fs.readFileSync(path.join(extension, 'package.json'), 'utf8'));
+    const debuggerType = pkg.contributes.debuggers.find((d) => d.type === 'langoost');
+    assert.ok(debuggerType, 'a debugger of type langoost');
+    assert.deepStrictEqual(debuggerType.configurationAttributes.launch.required, ['program']);
+    assert.ok(pkg.contributes.breakpoints.some((b) => b.language === 'langoost'));
+    assert.ok(pkg.activationEvents.includes('onDebugResolve:langoost'));
+    const source = fs.readFileSync(path.join(extension, 'extension.js'), 'utf8');
+    assert.match(source, /registerDebugAdapterDescriptorFactory\('langoost'/);
+    assert.match(source, /new vscode\.DebugAdapterExecutable\(binary, \['debug'\]\)/);
+}
+
+const tests = [testBreakpointsSteppingVariables, testUncaughtException, testRaisedException, testPauseBusyLoop, testExitAndEntry,
+               testMalformedMessages, testExtensionContributesDebugger];
 
 (async () => {
     let failed = 0;
