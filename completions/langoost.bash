@@ -6,7 +6,7 @@ _langoost() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
-    local commands="run disasm check test repl serve install compile build fmt version init help lsp"
+    local commands="run disasm check test repl serve install compile build fmt version init help lsp debug"
     local limits="--max-heap --max-depth --max-steps --timeout --max-output --profile"
 
     if [[ $COMP_CWORD -eq 1 ]]; then

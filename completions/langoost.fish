@@ -1,7 +1,7 @@
 # fish completion for langoost: subcommands, their flags, .goost files.
 # Installed to share/fish/vendor_completions.d/langoost.fish.
 
-set -l commands run disasm check test repl serve install compile build fmt version init help lsp
+set -l commands run disasm check test repl serve install compile build fmt version init help lsp debug
 complete -c langoost -f
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l help -d 'Print help'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -l version -d 'Print version'
@@ -19,6 +19,7 @@ complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a version -
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a init -d 'Start a project'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a help -d 'Describe the commands, or one command'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a lsp -d 'Language server for editors'
+complete -c langoost -n "not __fish_seen_subcommand_from $commands" -a debug -d 'Debug adapter (DAP) for editors'
 complete -c langoost -n "not __fish_seen_subcommand_from $commands" -F
 
 complete -c langoost -n "__fish_seen_subcommand_from run disasm check test serve compile build fmt" -F

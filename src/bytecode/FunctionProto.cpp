@@ -23,4 +23,11 @@ const OperandNames* FunctionProto::operandNamesAt(SourceLocation at, OperandName
     return nullptr;
 }
 
+size_t instructionLength(const FunctionProto& proto, size_t pc) {
+    Opcode op = decodeOpcode(proto.code[pc]);
+    size_t length = opcodeHasExtraWord(op) ? 2 : 1;
+    if (op == Opcode::Closure) length += proto.protos[decodeA(proto.code[pc])]->upvalueCount;
+    return length;
+}
+
 } // namespace langoost

@@ -44,6 +44,15 @@ struct OperandNames {
     std::string first, second;
 };
 
+// A named local for the debugger: its frame slot and the code range
+// [startPc, endPc) where the name is in scope.
+struct LocalName {
+    std::string name;
+    uint32_t slot = 0;
+    uint32_t startPc = 0;
+    uint32_t endPc = UINT32_MAX;
+};
+
 struct FunctionProto {
     std::string name;   // "<main>" for a module's top-level code
     std::string path;   // source file, for traces
@@ -62,10 +71,16 @@ struct FunctionProto {
     std::vector<TypeCheck> paramTypes;
     TypeCheck returnType;
     std::vector<OperandNames> operandNames; // in code order
+    // Debug tables (not serialized: the debugger compiles from source).
+    std::vector<LocalName> localNames; // in declaration order
+    std::vector<std::string> upvalueNames;
 
     // The names recorded for the operation of `kind` at `at`, or null.
     const OperandNames* operandNamesAt(SourceLocation at, OperandNames::Kind kind) const;
 };
+
+// The words of the instruction at `pc` (Closure carries one per upvalue).
+size_t instructionLength(const FunctionProto& proto, size_t pc);
 
 // The compiled form of one source file.
 struct CompiledModule {

@@ -11,6 +11,7 @@
 
 #include "cli/Commands.h"
 #include "cli/FormatCommand.h"
+#include "tools/debug/DebugAdapter.h"
 #include "tools/lsp/LanguageServer.h"
 
 using namespace langoost;
@@ -37,7 +38,7 @@ uint64_t scriptTimeLimit(uint64_t ms) { return ms > kMaxTimeLimitMs ? 0 : ms; }
 uint64_t connectionTimeLimit(uint64_t ms) { return std::min(ms, kMaxTimeLimitMs); }
 
 const std::set<std::string> kCommands = {"run",   "disasm",  "check",   "fmt",     "test", "repl", "serve",
-                                         "version", "install", "compile", "build", "init", "help", "lsp"};
+                                         "version", "install", "compile", "build", "init", "help", "lsp", "debug"};
 
 // Edit distance counting a swap of two neighbours as one edit (optimal
 // string alignment), for "did you mean".
@@ -209,6 +210,10 @@ int main(int argc, char** argv) {
 
     auto* lsp = app.add_subcommand("lsp", "Language Server Protocol server on stdin/stdout (for editors)");
 
+    std::string debugFile;
+    auto* debugCmd = app.add_subcommand("debug", "Debug Adapter Protocol server on stdin/stdout (for editors)");
+    debugCmd->add_option("file", debugFile, "Script to debug (default: the launch request's `program`)");
+
     app.add_subcommand("version", "Print version and build information");
 
     std::string initDir = ".";
@@ -222,6 +227,10 @@ int main(int argc, char** argv) {
     // Script arguments (everything after the script name) are passed
     // through untouched, flags included; limit flags come before the name.
     std::vector<std::string> scriptArgs;
+    if (args.size() >= 3 && args[0] == "debug" && !args[1].starts_with("-")) {
+        scriptArgs.assign(args.begin() + 2, args.end());
+        args.resize(2);
+    }
     if (args.size() >= 2 && args[0] == "run") {
         static const std::set<std::string> valued = {"--max-heap", "--max-depth", "--max-steps", "--timeout",
                                                      "--max-output", "--profile"};
@@ -290,6 +299,11 @@ int main(int argc, char** argv) {
     if (*compile) return compileCommand(compileFile, compileOutput);
     if (*build) return buildCommand(buildDir);
     if (*lsp) return lsp::runLanguageServer(makeModuleLoader(), stdin, stdout);
+    if (*debugCmd) {
+        auto loader = makeModuleLoader();
+        auto runtime = [loader](std::vector<std::string> programArgs) { return makeRuntime(loader, std::move(programArgs)); };
+        return debug::runDebugAdapter({loader, runtime, debugFile, scriptArgs});
+    }
     if (*serveCmd) {
         // Megabytes past 2^44 do not fit in bytes: as large as "no limit" (0).
         serve.limits.maxMemoryBytes = maxMemoryMb > (UINT64_MAX >> 20) ? 0 : maxMemoryMb << 20;

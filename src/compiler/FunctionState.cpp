@@ -301,7 +301,8 @@ Local& FunctionState::declareLocal(const std::string& name) {
 
 void FunctionState::declareLocalAt(const std::string& name, uint32_t slot) {
     localsByName_[name].push_back(uint32_t(locals_.size()));
-    locals_.push_back({name, scopeDepth_, slot, false});
+    locals_.push_back({name, scopeDepth_, slot, false, {}, uint32_t(proto_->localNames.size())});
+    proto_->localNames.push_back({name, slot, uint32_t(proto_->code.size())});
 }
 
 // Locals are ordered by scope depth (an inner scope's are popped before it
@@ -323,6 +324,7 @@ int FunctionState::resolveLocal(const std::string& name) {
 void FunctionState::forgetLocalsFrom(size_t keep) {
     for (size_t i = locals_.size(); i > keep; --i) {
         auto it = localsByName_.find(locals_[i - 1].name);
+        proto_->localNames[locals_[i - 1].debugIndex].endPc = uint32_t(proto_->code.size());
         it->second.pop_back();
         if (it->second.empty()) localsByName_.erase(it);
     }
@@ -333,6 +335,7 @@ int FunctionState::addUpvalue(const std::string& name, bool fromLocal, uint32_t 
     for (size_t i = 0; i < upvalues.size(); ++i)
         if (upvalues[i].fromLocal == fromLocal && upvalues[i].index == index) return int(i);
     upvalues.push_back({name, fromLocal, index});
+    proto_->upvalueNames.push_back(name);
     proto_->upvalueCount = uint32_t(upvalues.size());
     return int(upvalues.size() - 1);
 }

@@ -18,6 +18,7 @@ struct Local {
     uint32_t slot = 0;
     bool captured = false;
     SourceLocation location; // where it was declared (0:0 for implicit slots)
+    uint32_t debugIndex = 0; // its entry in the proto's localNames
 };
 
 struct UpvalueRef {

@@ -226,4 +226,12 @@ std::shared_ptr<const CompiledModule> ModuleLoader::compiledModule(std::string_v
     return it == cache_.end() ? nullptr : it->second.module;
 }
 
+std::vector<std::shared_ptr<const CompiledModule>> ModuleLoader::loadedModules() {
+    std::shared_lock lock(cacheMutex_);
+    std::vector<std::shared_ptr<const CompiledModule>> out;
+    for (const auto& [key, entry] : cache_)
+        if (entry.module) out.push_back(entry.module);
+    return out;
+}
+
 } // namespace langoost

@@ -49,6 +49,8 @@ class ModuleLoader : public ModuleProvider {
                                                      const std::filesystem::path& baseDir, Diagnostics& diagnostics);
 
     std::shared_ptr<const CompiledModule> compiledModule(std::string_view canonicalPath) override;
+    // Every file module compiled so far (the debugger places breakpoints in them).
+    std::vector<std::shared_ptr<const CompiledModule>> loadedModules();
     CompileOptions baseOptions() const;
     const std::vector<std::string>& builtinNames() const { return builtinNames_; }
     const std::vector<NativeModuleInfo>& nativeModules() const { return nativeModules_; }

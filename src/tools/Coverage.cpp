@@ -7,14 +7,6 @@ namespace langoost {
 
 namespace {
 
-// The words of the instruction at `pc` (Closure carries one per upvalue).
-size_t instructionLength(const FunctionProto& proto, size_t pc) {
-    Opcode op = decodeOpcode(proto.code[pc]);
-    size_t length = opcodeHasExtraWord(op) ? 2 : 1;
-    if (op == Opcode::Closure) length += proto.protos[decodeA(proto.code[pc])]->upvalueCount;
-    return length;
-}
-
 // Code words are read by the interpreter without synchronization; a word
 // written here is one aligned 32-bit store.
 void storeWord(const Instruction* at, Instruction word) {
@@ -62,15 +54,17 @@ void Coverage::patch(const FunctionProto& proto, uint32_t file) {
     for (const auto& nested : proto.protos) patch(*nested, file);
 }
 
-void Coverage::hit(const FunctionProto& proto, const Instruction* at) {
+Instruction Coverage::hit(VM&, const FunctionProto& proto, const Instruction* at) {
     std::lock_guard lock(mutex_);
     auto it = patches_.find(at);
-    if (it == patches_.end()) return; // another thread restored it first
+    if (it == patches_.end()) return *at; // another thread restored it first
     const Patch& p = it->second;
     files_[p.file].lines[p.line] = true;
     if (auto fn = functions_.find(&proto); fn != functions_.end()) fn->second.ran = true;
-    storeWord(at, encode(Opcode(p.opcode), decodeA(*at)));
+    Instruction original = encode(Opcode(p.opcode), decodeA(*at));
+    storeWord(at, original);
     patches_.erase(it);
+    return original;
 }
 
 std::vector<Coverage::FileReport> Coverage::report() const {

@@ -22,7 +22,7 @@ class Coverage : public CodeTraps {
     explicit Coverage(std::function<bool(const std::string& path)> include) : include_(std::move(include)) {}
 
     void instantiated(const std::shared_ptr<const CompiledModule>& module) override;
-    void hit(const FunctionProto& proto, const Instruction* at) override;
+    Instruction hit(VM& vm, const FunctionProto& proto, const Instruction* at) override;
 
     struct FileReport {
         std::string path;

@@ -241,11 +241,12 @@ ModuleObject* VM::instantiate(std::shared_ptr<const CompiledModule> compiled) {
     return module;
 }
 
-void VM::trapHit(const Instruction* at) {
+Instruction VM::trapHit(const Instruction* at) {
     if (!config_.traps) raise("InternalError", "a Trap instruction with no code traps installed");
-    config_.traps->hit(*frames_.back().closure->proto, at);
-    // Running the Trap again would loop for ever.
-    if (decodeOpcode(*at) == Opcode::Trap) raise("InternalError", "a Trap instruction its code traps did not restore");
+    Instruction original = config_.traps->hit(*this, *frames_.back().closure->proto, at);
+    // Running a Trap in its own place would loop for ever.
+    if (decodeOpcode(original) == Opcode::Trap) raise("InternalError", "code traps gave back a Trap instruction");
+    return original;
 }
 
 Value VM::runTopLevel(ModuleObject* module, const FunctionProto* mainProto) {

@@ -111,6 +111,7 @@ Value VM::run(size_t stopFrames) {
 #else
         dispatch:
             ins = *ip++;
+        dispatchLoaded:
             switch (static_cast<Opcode>(ins >> 24)) {
 #endif
             CASE(Nop) DISPATCH();
@@ -963,9 +964,12 @@ Value VM::run(size_t stopFrames) {
             }
             CASE(Trap) {
                 SYNC();
-                trapHit(ip - 1);
-                --ip;
-                DISPATCH();
+                ins = trapHit(ip - 1);
+#if USE_COMPUTED_GOTO
+                goto* labels[ins >> 24];
+#else
+                goto dispatchLoaded;
+#endif
             }
 #if !USE_COMPUTED_GOTO
             case Opcode::Count_: break;

@@ -125,6 +125,7 @@ void VM::checkLimits() {
         parker->yield(); // other requests of this worker run meanwhile
     }
     if (iso_.ending.load(std::memory_order_relaxed) && ownedIsolate_ == nullptr) throw Terminated{"the program that started this thread has ended"};
+    if (config_.traps && config_.traps->pauseRequested.load(std::memory_order_relaxed)) config_.traps->paused(*this);
     if (config_.interrupt && config_.interrupt->load(std::memory_order_relaxed) && config_.interrupt->exchange(false))
         raise("InterruptError", "interrupted (Ctrl-C)");
     if (config_.maxSteps && iso_.stepsUsed > config_.maxSteps) {
@@ -272,7 +273,7 @@ void VM::write(std::string_view bytes) {
         iso_.outputBytes += bytes.size();
     }
     iso_.out.append(bytes);
-    if (iso_.out.size() >= 1 << 16 && !config_.captureOutput) iso_.flush();
+    if ((iso_.out.size() >= 1 << 16 || config_.unbufferedOutput) && !config_.captureOutput) iso_.flush();
 }
 
 const char* VM::typeName(Value v) const {
@@ -473,18 +474,27 @@ void VM::raise(std::string_view kind, const std::string& message) {
     Value err = Value::object(newError(kind, message));
     exception_ = err;
     captureExceptionTrace();
+    if (config_.traps) reportThrow(false);
     throw ScriptThrow{};
 }
 
 void VM::throwValue(Value v) {
     exception_ = v;
     captureExceptionTrace();
+    if (config_.traps) reportThrow(false);
     throw ScriptThrow{};
 }
 
 void VM::rethrow(Value v) {
     exception_ = v;
+    if (config_.traps) reportThrow(true);
     throw ScriptThrow{};
+}
+
+void VM::reportThrow(bool rethrown) {
+    if (frames_.size() == 0) return;
+    TempRoot root(*this, exception_);
+    config_.traps->raised(*this, handlers_.empty(), rethrown);
 }
 
 std::string VM::describeUncaught(bool colour) {

@@ -68,15 +68,26 @@ class ModuleProvider {
 };
 
 // Run-time code patches (the Trap opcode): a tool such as line coverage
-// (src/tools) sees every file module as it is instantiated and may write
-// Trap over the opcode byte of its instructions; executing one calls hit(),
-// which must put the original word back (the VM then runs it). Nothing is
-// checked per instruction, so code without traps runs at full speed.
+// or the debugger (src/tools) sees every file module as it is instantiated
+// and may write Trap over the opcode byte of its instructions; executing
+// one calls hit(), which returns the original word for the VM to run in
+// the Trap's place. The tool may restore that word in the code (coverage:
+// each instruction is counted once) or leave the Trap there (a breakpoint).
+// Nothing is checked per instruction, so code without traps runs at full
+// speed. The debugger's other two hooks are off the instruction path too:
+// raised() on a throw, paused() at the next safe point (a call or loop
+// iteration's countdown running out) once pauseRequested is set.
 class CodeTraps {
   public:
     virtual ~CodeTraps() = default;
     virtual void instantiated(const std::shared_ptr<const CompiledModule>& module) = 0;
-    virtual void hit(const FunctionProto& proto, const Instruction* at) = 0;
+    virtual Instruction hit(VM& vm, const FunctionProto& proto, const Instruction* at) = 0;
+    // An exception is being thrown (vm.exception(), the frames still intact);
+    // `uncaught` when no script handler is installed on this thread;
+    // `rethrown` for a rethrow (after a finally block).
+    virtual void raised(VM& /*vm*/, bool /*uncaught*/, bool /*rethrown*/) {}
+    virtual void paused(VM& /*vm*/) {}
+    std::atomic<bool> pauseRequested{false};
 };
 
 struct RuntimeConfig {
@@ -105,6 +116,9 @@ struct RuntimeConfig {
     // Keep all output in Isolate::out (server mode: it becomes the response
     // body) instead of flushing it to stdout.
     bool captureOutput = false;
+    // Flush print/println output at every write (the debugger: the client
+    // sees output as it happens, not at 64 KiB or at exit).
+    bool unbufferedOutput = false;
     // When set and it becomes true (the REPL's Ctrl-C handler), the running
     // code raises InterruptError at its next safe point and it is reset.
     std::atomic<bool>* interrupt = nullptr;
@@ -214,6 +228,20 @@ class VM {
     [[noreturn]] void rethrow(Value v);
     Value exception() const { return exception_; }
     const std::vector<TraceFrame>& exceptionTrace() const { return exceptionTrace_; }
+    // The exception in flight, saved and put back around code that a
+    // debugger stopped at a throw runs meanwhile (evaluate), which may
+    // raise and catch errors of its own.
+    struct PendingException {
+        Value value;
+        std::vector<TraceFrame> trace;
+        size_t depth;
+    };
+    PendingException pendingException() const { return {exception_, exceptionTrace_, exceptionDepth_}; }
+    void restoreException(PendingException saved) {
+        exception_ = saved.value;
+        exceptionTrace_ = std::move(saved.trace);
+        exceptionDepth_ = saved.depth;
+    }
     // "Kind: message" for error objects, "uncaught exception: ..." otherwise,
     // then the trace, with the innermost frame's source line and a caret
     // when its file can be read; `colour` for a terminal (useColour).
@@ -412,8 +440,10 @@ class VM {
     UpvalueObject* captureUpvalue(Value* slot);
     void closeUpvalues(Value* last);
     // The Trap handler's out-of-line part: tells the traps (or raises when
-    // there are none) and leaves the original word at `at`.
-    [[gnu::noinline]] void trapHit(const Instruction* at);
+    // there are none) and returns the original word to run instead.
+    [[gnu::noinline]] Instruction trapHit(const Instruction* at);
+    // Tells the code traps (a debugger) about a throw.
+    void reportThrow(bool rethrown);
 
     std::unique_ptr<Isolate> ownedIsolate_;
     Isolate& iso_;
