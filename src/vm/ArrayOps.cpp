@@ -136,6 +136,7 @@ Value self_sort(VM& vm, Value self, Value* args, int argc) {
     } else {
         std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return defaultLess(vm, x, y); });
     }
+    vm.heap().writeBarrier(a);
     std::swap(a->store, work->store);
     std::swap(a->length, work->length);
     return self;
@@ -300,6 +301,7 @@ Value self_copy(VM& vm, Value self, Value*, int) {
 } // namespace
 
 void arrayEnsureUnique(VM& vm, ArrayObject* a, uint32_t extraCapacity) {
+    vm.heap().writeBarrier(a); // every caller is about to store into a
     if (!a->store) {
         if (extraCapacity) a->store = vm.heap().newStore(grownCapacity(0, extraCapacity));
         return;
