@@ -326,7 +326,12 @@ void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
     markRoots(*this);
     for (Obj* o : remembered_) {
         o->remembered = false;
-        blacken(o);
+        if (o->type == ObjType::Array) {
+            auto* a = static_cast<ArrayObject*>(o);
+            for (uint32_t i = a->dirtyFrom; i < a->length; ++i) markValue(a->at(i));
+        } else {
+            blacken(o);
+        }
     }
     remembered_.clear();
     drainGray();
@@ -451,10 +456,16 @@ namespace {
 void Heap::verifyBarrier() {
     for (Obj* o = old_; o; o = o->next) {
         if (!o->marked) verifyFailed("unmarked object on the old list", o, nullptr);
-        if (o->remembered) continue;
         auto check = [o](Obj* child) {
             if (child && !child->marked && !child->permanent) verifyFailed("old object references a young one", o, child);
         };
+        if (o->remembered) {
+            if (o->type != ObjType::Array) continue;
+            auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
+            for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
+                if (a->at(i).isObj()) check(a->at(i).asObj());
+            continue;
+        }
         forEachChild(o, check, [&](const Value& v) { if (v.isObj()) check(v.asObj()); }, [](const Value&) {});
     }
 }

@@ -91,6 +91,21 @@ class Heap {
     void writeBarrier(Obj* o, const Value& stored) {
         if (stored.isObj()) writeBarrier(o);
     }
+    // Arrays take this one (never the two above): a store into items
+    // `from` and up, so a minor collection rescans only those.
+    void writeBarrier(ArrayObject* a, uint32_t from) {
+        if (!a->marked) return;
+        if (!a->remembered) {
+            remember(a);
+            a->dirtyFrom = from;
+        } else if (from < a->dirtyFrom) {
+            a->dirtyFrom = from;
+        }
+    }
+    void writeBarrier(ArrayObject* a, uint32_t index, const Value& stored) {
+        if (stored.isObj()) writeBarrier(a, index);
+    }
+    void writeBarrier(ArrayObject*) = delete;
     size_t bytesAllocated() const { return bytesAllocated_; }
     size_t collections() const { return minorCollections_ + majorCollections_; }
 

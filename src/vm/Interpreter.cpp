@@ -262,7 +262,7 @@ Value VM::run(size_t stopFrames) {
                 if (obj.isObjType(ObjType::Array) && key.isInt()) {
                     auto* a = obj.as<ArrayObject>();
                     if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
-                        heap_.writeBarrier(a, sp[-1]);
+                        heap_.writeBarrier(a, uint32_t(key.asInt()), sp[-1]);
                         a->at(uint32_t(key.asInt())) = sp[-1];
                         sp -= 3;
                         DISPATCH();
@@ -278,7 +278,7 @@ Value VM::run(size_t stopFrames) {
                 if (obj.isObjType(ObjType::Array) && key.isInt()) {
                     auto* a = obj.as<ArrayObject>();
                     if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
-                        heap_.writeBarrier(a, sp[-1]);
+                        heap_.writeBarrier(a, uint32_t(key.asInt()), sp[-1]);
                         a->at(uint32_t(key.asInt())) = *--sp;
                         DISPATCH();
                     }
