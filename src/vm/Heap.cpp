@@ -24,6 +24,7 @@ constexpr size_t kInitialThreshold = 1u << 20;
 // that no longer fits in the caches costs more than the extra minor
 // collections' roots and remembered sets.
 constexpr size_t kNursery = 1u << 20;
+constexpr size_t kMaxNursery = 64u << 20;
 // LANGOOST_GC_VERIFY: the type of a freed object kept for the verifier.
 [[maybe_unused]] constexpr ObjType kPoisoned = ObjType(0xEE);
 
@@ -326,13 +327,16 @@ void Heap::collect(const std::function<void(Heap&)>& markRoots) {
 void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
     verifyBarrier();
     markRoots(*this);
+    rememberedBytes_ = 0;
     for (Obj* o : remembered_) {
         o->remembered = false;
         if (o->type == ObjType::Array) {
             auto* a = static_cast<ArrayObject*>(o);
             for (uint32_t i = a->dirtyFrom; i < a->length; ++i) markValue(a->at(i));
+            rememberedBytes_ += sizeof(Value) * (a->length - std::min(a->dirtyFrom, a->length));
         } else {
             blacken(o);
+            rememberedBytes_ += o->type == ObjType::Map ? sizeof(MapEntry) * static_cast<MapObject*>(o)->capacity : 64;
         }
     }
     remembered_.clear();
@@ -386,7 +390,11 @@ void Heap::scheduleNext(bool afterMajor) {
     bytesAllocated_ = 0;
     nextCollection_ = 0;
 #else
-    nextCollection_ = bytesAllocated_ + kNursery;
+    // Rescanning the remembered set costs about as much as sweeping as many
+    // young bytes: a larger nursery when it is big (a map of a million keys
+    // written in a loop is rescanned whole at every minor collection).
+    size_t nursery = afterMajor ? kNursery : std::clamp(2 * rememberedBytes_, kNursery, kMaxNursery);
+    nextCollection_ = bytesAllocated_ + nursery;
     if (limit_) nextCollection_ = std::min(nextCollection_, std::max(limit_, bytesAllocated_ + bytesAllocated_ / 8));
 #endif
 }

@@ -137,6 +137,7 @@ class Heap {
     size_t nextCollection_;
     size_t nextMajor_;     // a major collection once old bytes pass this
     bool majorDue_ = false;
+    size_t rememberedBytes_ = 0; // rescanned by the last minor collection
     size_t limit_ = 0;
     size_t minorCollections_ = 0;
     size_t majorCollections_ = 0;
