@@ -15,9 +15,10 @@
 // collection. Module globals are rescanned at every collection instead.
 //
 // With LANGOOST_GC_STRESS every safe point after any allocation collects
-// (every fourth collection a major one); LANGOOST_GC_VERIFY checks the
-// barrier before every minor collection and, after every collection, that
-// each object reachable from the roots is still allocated.
+// (every eighth collection a major one); LANGOOST_GC_VERIFY checks the
+// barrier before every minor collection and, after every major and every
+// eighth minor one, that each object reachable from the roots is still
+// allocated.
 #pragma once
 #include <cstddef>
 #include <algorithm>
