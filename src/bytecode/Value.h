@@ -21,7 +21,11 @@ struct MapObject;
 
 struct Obj {
     ObjType type;
+    // Set by marking; stays set on survivors, so marked == old between
+    // collections (sticky mark bits, see Heap.h).
     bool marked = false;
+    // An old object written since the last collection (Heap::writeBarrier).
+    bool remembered = false;
     // Permanent objects (compiled constants) live outside every isolate heap:
     // the GC never marks through or frees them.
     bool permanent = false;

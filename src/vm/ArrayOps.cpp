@@ -136,6 +136,7 @@ Value self_sort(VM& vm, Value self, Value* args, int argc) {
     } else {
         std::stable_sort(begin, end, [&](const Value& x, const Value& y) { return defaultLess(vm, x, y); });
     }
+    vm.heap().writeBarrier(a, 0);
     std::swap(a->store, work->store);
     std::swap(a->length, work->length);
     return self;
@@ -262,6 +263,7 @@ Value self_insert(VM& vm, Value self, Value* args, int argc) {
         vm.raise("IndexError", "insert index " + std::to_string(i) + " out of range for array of length " +
                                    std::to_string(a->length));
     arrayPush(vm, a, Value());
+    vm.heap().writeBarrier(a, uint32_t(i)); // items from i move up one
     Value* d = a->data();
     std::memmove(static_cast<void*>(d + i + 1), d + i, sizeof(Value) * (a->length - 1 - size_t(i)));
     d[i] = args[1];
@@ -299,7 +301,9 @@ Value self_copy(VM& vm, Value self, Value*, int) {
 
 } // namespace
 
-void arrayEnsureUnique(VM& vm, ArrayObject* a, uint32_t extraCapacity) {
+namespace {
+
+void makeUnique(VM& vm, ArrayObject* a, uint32_t extraCapacity) {
     if (!a->store) {
         if (extraCapacity) a->store = vm.heap().newStore(grownCapacity(0, extraCapacity));
         return;
@@ -307,9 +311,17 @@ void arrayEnsureUnique(VM& vm, ArrayObject* a, uint32_t extraCapacity) {
     if (a->store->refs > 1) moveToNewStore(vm, a, grownCapacity(a->length, a->length + extraCapacity));
 }
 
+} // namespace
+
+void arrayEnsureUnique(VM& vm, ArrayObject* a, uint32_t extraCapacity) {
+    vm.heap().writeBarrier(a, 0); // every caller may store into a, anywhere
+    makeUnique(vm, a, extraCapacity);
+}
+
 void arrayPush(VM& vm, ArrayObject* a, Value v) {
     checkLength(vm, uint64_t(a->length) + 1);
-    arrayEnsureUnique(vm, a, 1);
+    vm.heap().writeBarrier(a, a->length, v);
+    makeUnique(vm, a, 1);
     if (a->length >= a->store->capacity) moveToNewStore(vm, a, grownCapacity(a->store->capacity, a->length + 1));
     a->store->items()[a->length++] = v;
     a->store->used = a->length;

@@ -5,7 +5,8 @@
 
 namespace langoost {
 
-// Makes the array's buffer private before an in-place change.
+// Makes the array's buffer private before an in-place change (and calls
+// the write barrier: the caller may store references into it).
 void arrayEnsureUnique(VM& vm, ArrayObject* a, uint32_t extraCapacity = 0);
 void arrayPush(VM& vm, ArrayObject* a, Value v);
 // append(a, items…): a new array; shares a's buffer when it can.

@@ -1,11 +1,24 @@
-// Heap: one isolate's object allocator and its precise mark-sweep
-// collector. Objects are linked in an intrusive list; allocation only
-// accounts bytes. Collection happens at VM safe points (calls, backward
-// jumps, after allocating instructions) where every live value is on a
-// VM stack, a global, or an explicit temporary root — so natives may
-// allocate freely between safe points without rooting intermediates.
+// Heap: one isolate's object allocator and its precise, non-moving,
+// generational mark-sweep collector. Collection happens at VM safe points
+// (calls, backward jumps, after allocating instructions) where every live
+// value is on a VM stack, a global, or an explicit temporary root — so
+// natives may allocate freely between safe points without rooting
+// intermediates.
 //
-// With LANGOOST_GC_STRESS every safe point after any allocation collects.
+// Generations use sticky mark bits: an object that survives a collection
+// keeps its mark and moves from the young list to the old list. A minor
+// collection marks from the roots and the remembered set only (marking
+// stops at old objects) and sweeps only the young list; a major one
+// unmarks everything and collects the whole heap. So every store of a
+// reference into an object that may be old must call writeBarrier, which
+// remembers the (old) object: its children are traced at the next minor
+// collection. Module globals are rescanned at every collection instead.
+//
+// With LANGOOST_GC_STRESS every safe point after any allocation collects
+// (every eighth collection a major one); LANGOOST_GC_VERIFY checks the
+// barrier before every minor collection and, after every major and every
+// eighth minor one, that each object reachable from the roots is still
+// allocated.
 #pragma once
 #include <cstddef>
 #include <algorithm>
@@ -61,14 +74,44 @@ class Heap {
         nextCollection_ = std::min(nextCollection_, limit_);
     }
     bool overLimit() const { return limit_ && bytesAllocated_ > limit_; }
-    // `markRoots` must call markValue/markObject for every root.
+    // `markRoots` must call markValue/markObject/markRootModule for every root.
     void collect(const std::function<void(Heap&)>& markRoots);
     void markValue(const Value& v) {
         if (v.isObj()) markObject(v.asObj());
     }
-    void markObject(Obj* o);
+    void markObject(Obj* o) {
+        if (!o || o->marked || o->permanent) return;
+        o->marked = true;
+        gray_.push_back(o);
+    }
+    // A module's globals are stored without a barrier (StoreGlobal is hot):
+    // every collection traces them, old module or not.
+    void markRootModule(Obj* module);
+    // Call after storing a reference into `o` (or before; no safe point may
+    // come between). Cheap: an old object is remembered once per cycle.
+    void writeBarrier(Obj* o) {
+        if (o->marked && !o->remembered) remember(o);
+    }
+    void writeBarrier(Obj* o, const Value& stored) {
+        if (stored.isObj()) writeBarrier(o);
+    }
+    // Arrays take this one (never the two above): a store into items
+    // `from` and up, so a minor collection rescans only those.
+    void writeBarrier(ArrayObject* a, uint32_t from) {
+        if (!a->marked) return;
+        if (!a->remembered) {
+            remember(a);
+            a->dirtyFrom = from;
+        } else if (from < a->dirtyFrom) {
+            a->dirtyFrom = from;
+        }
+    }
+    void writeBarrier(ArrayObject* a, uint32_t index, const Value& stored) {
+        if (stored.isObj()) writeBarrier(a, index);
+    }
+    void writeBarrier(ArrayObject*) = delete;
     size_t bytesAllocated() const { return bytesAllocated_; }
-    size_t collections() const { return collections_; }
+    size_t collections() const { return minorCollections_ + majorCollections_; }
 
   private:
     template <typename T> T* track(T* o, size_t size);
@@ -76,15 +119,36 @@ class Heap {
         bytesAllocated_ += size;
         if (bytesAllocated_ > nextCollection_) poll = 0;
     }
+    void remember(Obj* o) {
+        o->remembered = true;
+        remembered_.push_back(o);
+    }
     void blacken(Obj* o);
+    void drainGray();
     void freeObject(Obj* o);
+    void minorCollection(const std::function<void(Heap&)>& markRoots);
+    void majorCollection(const std::function<void(Heap&)>& markRoots);
+    void scheduleNext(bool afterMajor);
+    void recordPause(bool major, double seconds);
+    // LANGOOST_GC_VERIFY (no-ops otherwise).
+    void verifyBarrier();
+    void verifyReachable(const std::function<void(Heap&)>& markRoots);
+    void releaseGraveyard();
 
-    Obj* objects_ = nullptr;
+    Obj* young_ = nullptr; // allocated since the last collection
+    Obj* old_ = nullptr;   // survivors (marked)
     size_t bytesAllocated_ = 0;
     size_t nextCollection_;
+    size_t nextMajor_;     // a major collection once old bytes pass this
+    bool majorDue_ = false;
+    size_t rememberedBytes_ = 0; // rescanned by the last minor collection
     size_t limit_ = 0;
-    size_t collections_ = 0;
+    size_t minorCollections_ = 0;
+    size_t majorCollections_ = 0;
+    double longestPause_ = 0, totalPause_ = 0;
     std::vector<Obj*> gray_;
+    std::vector<Obj*> remembered_;
+    std::vector<Obj*> graveyard_; // LANGOOST_GC_VERIFY: freed, poisoned objects
 };
 
 } // namespace langoost

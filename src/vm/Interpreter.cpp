@@ -169,7 +169,12 @@ Value VM::run(size_t stopFrames) {
                 DISPATCH();
             }
             CASE(LoadUpval) *sp++ = *frame->closure->upvalues[A]->location; DISPATCH();
-            CASE(StoreUpval) *frame->closure->upvalues[A]->location = *--sp; DISPATCH();
+            CASE(StoreUpval) {
+                UpvalueObject* u = frame->closure->upvalues[A];
+                heap_.writeBarrier(u, sp[-1]);
+                *u->location = *--sp;
+                DISPATCH();
+            }
             CASE(LoadGlobal) *sp++ = globals[A]; DISPATCH();
             CASE(StoreGlobal) globals[A] = *--sp; DISPATCH();
             CASE(LoadBuiltin) *sp++ = builtins_[A]; DISPATCH();
@@ -207,6 +212,7 @@ Value VM::run(size_t stopFrames) {
         const uint32_t* site = ip++;                                                                              \
         if (obj.isObjType(ObjType::Map)) {                                                                        \
             if (Value* slot = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                   \
+                heap_.writeBarrier(obj.asObj(), sp[-1]);                                                          \
                 if (__builtin_expect(slot->isNil() != sp[-1].isNil(), 0)) {                                       \
                     SYNC();                                                                                       \
                     overwriteField(obj, name, *slot, sp[-1]);                                                     \
@@ -257,6 +263,7 @@ Value VM::run(size_t stopFrames) {
                 if (obj.isObjType(ObjType::Array) && key.isInt()) {
                     auto* a = obj.as<ArrayObject>();
                     if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
+                        heap_.writeBarrier(a, uint32_t(key.asInt()), sp[-1]);
                         a->at(uint32_t(key.asInt())) = sp[-1];
                         sp -= 3;
                         DISPATCH();
@@ -272,6 +279,7 @@ Value VM::run(size_t stopFrames) {
                 if (obj.isObjType(ObjType::Array) && key.isInt()) {
                     auto* a = obj.as<ArrayObject>();
                     if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
+                        heap_.writeBarrier(a, uint32_t(key.asInt()), sp[-1]);
                         a->at(uint32_t(key.asInt())) = *--sp;
                         DISPATCH();
                     }
@@ -849,6 +857,7 @@ Value VM::run(size_t stopFrames) {
                 SYNC();
                 if (!parent.isObjType(ObjType::Class))
                     raise("TypeError", std::string("a class can only extend a class, got ") + typeName(parent));
+                heap_.writeBarrier(sp[-2].asObj());
                 sp[-2].as<ClassObject>()->parent = parent.as<ClassObject>();
                 sp[-2].as<ClassObject>()->methodBloom |= parent.as<ClassObject>()->methodBloom;
                 --sp;
@@ -857,6 +866,7 @@ Value VM::run(size_t stopFrames) {
             CASE(Method) {
                 SYNC();
                 auto* klass = sp[-2].as<ClassObject>();
+                heap_.writeBarrier(sp[-1].asObj());
                 sp[-1].as<ClosureObject>()->ownerClass = klass;
                 mapSet(heap_, klass->methods, k[A].as<StringObject>(), sp[-1]);
                 klass->methodBloom |= ClassObject::bloomBits(k[A].as<StringObject>());

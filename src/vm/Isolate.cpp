@@ -72,8 +72,8 @@ void Isolate::beginEnding() {
 void Isolate::collectGarbage() {
     heap.collect([this](Heap& h) {
         for (VM* vm : threads) vm->markRoots(h);
-        for (ModuleObject* m : modules) h.markObject(m);
-        for (auto& [def, m] : nativeModules) h.markObject(m);
+        for (ModuleObject* m : modules) h.markRootModule(m);
+        for (auto& [def, m] : nativeModules) h.markRootModule(m);
         for (auto& [key, ext] : extensions_) ext->markRoots(h);
     });
 }

@@ -131,6 +131,7 @@ void mapSet(Heap& heap, MapObject* map, StringObject* key, Value value) {
         mapDelete(map, key);
         return;
     }
+    heap.writeBarrier(map);
     MapEntry* slot = nullptr;
     if (map->capacity && findSlot(map->entries, map->capacity, key, &slot)) {
         if (slot->value.isNil()) { // a key set to nil earlier comes back
@@ -164,6 +165,7 @@ void mapDeclare(Heap& heap, MapObject* map, StringObject* key) {
         return;
     }
     if (isMethodName(map, key)) return;
+    heap.writeBarrier(map);
     if (map->filled + 1 > loadLimit(map->capacity)) {
         grow(heap, map);
         findSlot(map->entries, map->capacity, key, &slot);

@@ -61,13 +61,14 @@ inline bool isMethodName(const MapObject* map, const StringObject* key) {
 // Stores v into `slot`, the entry of `key` found at a site (nil or not),
 // keeping the key count and sorted-key cache right; false when v is nil
 // and the key needs a tombstone (the caller takes mapSet).
-inline bool mapOverwrite(MapObject* map, const StringObject* key, Value& slot, const Value& v) {
+inline bool mapOverwrite(Heap& heap, MapObject* map, const StringObject* key, Value& slot, const Value& v) {
     if (slot.isNil() != v.isNil()) {
         if (v.isNil() && isMethodName(map, key)) return false;
         if (v.isNil()) --map->count;
         else ++map->count;
         map->sortedKeys.reset();
     }
+    heap.writeBarrier(map, v);
     slot = v;
     return true;
 }

@@ -28,6 +28,9 @@ struct alignas(16) ArrayStore {
 struct ArrayObject : Obj {
     ArrayStore* store = nullptr;
     uint32_t length = 0;
+    // While remembered (Heap::writeBarrier): the lowest index written since
+    // the last collection; a minor collection rescans from there.
+    uint32_t dirtyFrom = 0;
     ArrayObject() : Obj(ObjType::Array) {}
     Value* data() const { return store ? store->items() : nullptr; }
     Value& at(uint32_t i) const { return store->items()[i]; }

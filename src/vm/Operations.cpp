@@ -217,7 +217,7 @@ void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, co
         // The interpreter has just missed the site's slot. A key already in the
         // table (with a value or nil) is written in place: no growth.
         Value* slot = mapFindForSite(m, name, site);
-        if (slot && mapOverwrite(m, name, *slot, v)) return;
+        if (slot && mapOverwrite(heap_, m, name, *slot, v)) return;
     }
     setField(obj, name, v);
 }
@@ -245,7 +245,7 @@ void VM::overwriteField(const Value& obj, StringObject* name, Value& slot, const
 }
 
 void VM::overwriteFieldSlowly(const Value& obj, StringObject* name, Value& slot, const Value& v) {
-    if (!mapOverwrite(obj.as<MapObject>(), name, slot, v)) setField(obj, name, v);
+    if (!mapOverwrite(heap_, obj.as<MapObject>(), name, slot, v)) setField(obj, name, v);
 }
 
 void VM::setField(Value obj, StringObject* name, Value v) {

@@ -560,6 +560,7 @@ void VM::closeUpvalues(Value* last) {
         UpvalueObject* u = openUpvalues_;
         u->closed = *u->location;
         u->location = &u->closed;
+        heap_.writeBarrier(u, u->closed);
         openUpvalues_ = u->nextOpen;
     }
 }
