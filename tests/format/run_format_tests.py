@@ -24,6 +24,7 @@ file with a syntax error (left untouched).
 Prints ok/FAIL lines and a summary; exits 1 if anything failed.
 """
 import argparse
+import concurrent.futures
 import difflib
 import os
 import re
@@ -165,46 +166,50 @@ def repo_files(paths):
     return [os.path.join(ROOT, p) for p in proc.stdout.decode().split("\0") if p]
 
 
-def repo(binary, paths):
+def check_repo_file(binary, path):
+    """One file of the repo: (label, problem or None, what passed)."""
+    label = os.path.relpath(path, ROOT)
+    with open(path, "rb") as f:
+        text = f.read()
+    status, _, err = fmt_text(binary, text)
+    if status == 65:
+        proc = run(binary, ["check", os.path.basename(path)], cwd=os.path.dirname(path))
+        if proc.returncode != 65:
+            return label, "fmt reports a syntax error but check exits %d" % proc.returncode, None
+        return label, None, "syntax error, refused"
+    formatted, problem = check_idempotent(binary, label, text)
+    if problem:
+        return label, problem, None
+    problem = same_bytecode(binary, path, formatted)
+    if problem:
+        return label, problem, None
+    # Indentation carries no meaning: the file with every line's leading
+    # whitespace removed must format to the same text (block comments,
+    # whose inner lines are kept verbatim, aside).
+    dedented = b"\n".join(line.lstrip(b" \t") for line in text.split(b"\n"))
+    status, again, err = fmt_text(binary, dedented)
+    if status != 0:
+        return label, "fmt of the dedented file failed (%d): %s" % (status, err.strip()), None
+    if b"/*" not in text and again != formatted:
+        diff = difflib.unified_diff(formatted.decode("utf-8", "replace").splitlines(True),
+                                    again.decode("utf-8", "replace").splitlines(True), "fmt(x)", "fmt(dedent(x))")
+        return label, "indentation-dependent output:\n" + "".join(diff), None
+    return label, None, "idempotent only" if problem is None else "same bytecode"
+
+
+def repo(binary, paths, stride, jobs):
+    """Every .goost file of the repo (every stride-th one: the sanitizer
+    builds check a quarter, the release build all), jobs files at a time."""
     report = Report()
     counts = {"same bytecode": 0, "idempotent only": 0, "syntax error, refused": 0}
-    for path in repo_files(paths):
-        label = os.path.relpath(path, ROOT)
-        with open(path, "rb") as f:
-            text = f.read()
-        status, _, err = fmt_text(binary, text)
-        if status == 65:
-            proc = run(binary, ["check", os.path.basename(path)], cwd=os.path.dirname(path))
-            if proc.returncode != 65:
-                report.fail(label, "fmt reports a syntax error but check exits %d" % proc.returncode)
+    files = repo_files(paths)[::stride]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for label, problem, passed in pool.map(lambda path: check_repo_file(binary, path), files):
+            if problem:
+                report.fail(label, problem)
             else:
-                counts["syntax error, refused"] += 1
-                report.ok(label, "syntax error: refused")
-            continue
-        formatted, problem = check_idempotent(binary, label, text)
-        if problem:
-            report.fail(label, problem)
-            continue
-        problem = same_bytecode(binary, path, formatted)
-        if problem:
-            report.fail(label, problem)
-            continue
-        # Indentation carries no meaning: the file with every line's leading
-        # whitespace removed must format to the same text (block comments,
-        # whose inner lines are kept verbatim, aside).
-        dedented = b"\n".join(line.lstrip(b" \t") for line in text.split(b"\n"))
-        status, again, err = fmt_text(binary, dedented)
-        if status != 0:
-            report.fail(label, "fmt of the dedented file failed (%d): %s" % (status, err.strip()))
-            continue
-        if b"/*" not in text and again != formatted:
-            diff = difflib.unified_diff(formatted.decode("utf-8", "replace").splitlines(True),
-                                        again.decode("utf-8", "replace").splitlines(True), "fmt(x)", "fmt(dedent(x))")
-            report.fail(label, "indentation-dependent output:\n" + "".join(diff))
-            continue
-        key = "idempotent only" if problem is None else "same bytecode"
-        counts[key] += 1
-        report.ok(label, key)
+                counts[passed] += 1
+                report.ok(label, passed)
     print(", ".join("%s: %d" % kv for kv in counts.items()))
     return report.finish("format repo")
 
@@ -308,13 +313,15 @@ def main():
     parser.add_argument("--langoost", required=True)
     parser.add_argument("mode", choices=["golden", "repo", "cli"])
     parser.add_argument("--update", action="store_true")
+    parser.add_argument("--stride", type=int, default=1, help="repo: check every N-th file")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="repo: files checked at once")
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
     binary = os.path.abspath(args.langoost)
     if args.mode == "golden":
         return golden(binary, [os.path.abspath(p) for p in args.paths], args.update)
     if args.mode == "repo":
-        return repo(binary, [os.path.abspath(p) for p in args.paths])
+        return repo(binary, [os.path.abspath(p) for p in args.paths], max(1, args.stride), max(1, args.jobs))
     return cli(binary)
 
 
