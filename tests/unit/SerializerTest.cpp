@@ -236,6 +236,7 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertUpdate(m, 1); }, "LocalFieldAddInt does not store back to its field");
     // XxJumpC and SetIndexLocalsK read their second word as a constant index.
     auto insertTwo = [](CompiledModule& m, Instruction first, uint32_t second) {
+        m.main->constants.push_back(Value::number(4.0)); // so that index 0 is valid
         m.main->code.insert(m.main->code.begin(), {first, second});
         m.main->locations.resize(m.main->code.size());
     };
