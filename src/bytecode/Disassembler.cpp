@@ -126,6 +126,21 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
             note = "const " + std::to_string(k) + ", else -> " + std::to_string(int64_t(pc) + 1 + off);
             break;
         }
+        case OperandFormat::LOCALS_CONST: {
+            uint32_t c = pc + 1 < code.size() ? code[++pc] : 0;
+            operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins)) + " " + std::to_string(c);
+            note = "slot " + std::to_string(pairFirst(ins)) + "[slot " + std::to_string(pairSecond(ins)) +
+                   "] = " + (c < proto.constants.size() ? constantText(proto.constants[c]) : "?");
+            break;
+        }
+        case OperandFormat::JUMPC: {
+            int32_t off = decodeSignedA(ins);
+            uint32_t c = pc + 1 < code.size() ? code[++pc] : 0;
+            operand = std::to_string(off) + " " + std::to_string(c);
+            note = (c < proto.constants.size() ? constantText(proto.constants[c]) : "?") + ", else -> " +
+                   std::to_string(int64_t(pc) + 1 + off);
+            break;
+        }
         case OperandFormat::PAIR:
             if (op == Opcode::CheckParam || op == Opcode::CheckParamClass) {
                 uint32_t typeCode = pairSecond(ins);
@@ -141,6 +156,9 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
                 operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins));
                 note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::AddLocalToLocal ? " += " : " -= ") +
                        "slot " + std::to_string(pairSecond(ins));
+            } else if (op == Opcode::AddLocalStore) {
+                operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins));
+                note = "slot " + std::to_string(pairFirst(ins)) + " = top + slot " + std::to_string(pairSecond(ins));
             } else if (op == Opcode::AddLocalInt || op == Opcode::SubLocalInt) {
                 operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecondSigned(ins));
                 note = "slot " + std::to_string(pairFirst(ins)) + (op == Opcode::AddLocalInt ? " + " : " - ") +

@@ -26,8 +26,9 @@ OperandFormat opcodeFormat(Opcode op) { return kInfo[static_cast<int>(op)].forma
 int opcodeStackEffect(Opcode op) { return kInfo[static_cast<int>(op)].stackEffect; }
 bool opcodeHasExtraWord(Opcode op) {
     OperandFormat f = opcodeFormat(op);
-    return f == OperandFormat::INVOKE || f == OperandFormat::ITER || f == OperandFormat::JUMPK || f == OperandFormat::FIELD ||
-           f == OperandFormat::LOCAL_FIELD || f == OperandFormat::LOCALS_JUMP;
+    return f == OperandFormat::INVOKE || f == OperandFormat::ITER || f == OperandFormat::JUMPK || f == OperandFormat::JUMPC || f == OperandFormat::FIELD ||
+           f == OperandFormat::LOCAL_FIELD || f == OperandFormat::LOCALS_JUMP ||
+           f == OperandFormat::LOCALS_CONST;
 }
 
 namespace {

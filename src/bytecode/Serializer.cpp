@@ -363,11 +363,20 @@ class Reader {
                 jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));
                 break;
             case OperandFormat::JUMPK: jumpTo(pc, int64_t(pc) + 2 + decodeSignedA(ins)); break;
+            case OperandFormat::LOCALS_CONST:
+                slot(pc, pairFirst(ins));
+                slot(pc, pairSecond(ins));
+                if (p.code[pc + 1] >= p.constants.size()) bad(pc, "bad constant");
+                break;
+            case OperandFormat::JUMPC:
+                if (p.code[pc + 1] >= p.constants.size()) bad(pc, "bad constant");
+                jumpTo(pc, int64_t(pc) + 2 + decodeSignedA(ins));
+                break;
             case OperandFormat::PAIR:
                 slot(pc, pairFirst(ins));
                 if (op == Opcode::LoadLocal2 || op == Opcode::IndexLocals || op == Opcode::SetIndexLocals ||
                     op == Opcode::AddLocals || op == Opcode::SubLocals || op == Opcode::MulLocals ||
-                    op == Opcode::AddLocalToLocal || op == Opcode::SubLocalFromLocal)
+                    op == Opcode::AddLocalToLocal || op == Opcode::SubLocalFromLocal || op == Opcode::AddLocalStore)
                     slot(pc, pairSecond(ins));
                 if (op == Opcode::CheckParam && (pairSecond(ins) & kTypeKindMask) > uint32_t(TypeKind::Class))
                     bad(pc, "bad type code");

@@ -277,6 +277,19 @@ void CompilerImpl::loopWhile(const Expr& e, size_t target) {
     fs_->emitSigned(Opcode::LoopIfTrue, back(0), e.location);
 }
 
+// The constant-table index of the right operand of a compare that is a
+// float, an int too large for a JumpK word or a string literal (`x > 4.0`,
+// `op == "+"`), or -1: such a compare branches with an XxJumpC, which
+// compares with the constant itself, so an error names its real type.
+int64_t CompilerImpl::comparedConstant(const BinaryExpr& b) {
+    Value k;
+    if (foldConstant(*b.left, k)) return -1;
+    if (b.right->kind == ExprKind::String)
+        return fs_->stringConstant(static_cast<const LiteralExpr&>(*b.right).stringValue);
+    if (!foldConstant(*b.right, k) || (k.isInt() && k.asInt() >= INT32_MIN && k.asInt() <= INT32_MAX)) return -1;
+    return fs_->addConstant(k);
+}
+
 size_t CompilerImpl::condition(const Expr& e) {
     if (e.kind == ExprKind::True) return SIZE_MAX;
     if (e.kind == ExprKind::Binary) {
@@ -304,6 +317,12 @@ size_t CompilerImpl::condition(const Expr& e) {
                 expression(*b.left);
                 size_t at = fs_->emitJump(jumpK, b.location);
                 fs_->emitWord(uint32_t(int32_t(k.asInt())), b.location);
+                return at;
+            }
+            if (int64_t constant = comparedConstant(b); constant >= 0) {
+                expression(*b.left);
+                size_t at = fs_->emitJump(Opcode(int(jump) - int(Opcode::LtJump) + int(Opcode::LtJumpC)), b.location);
+                fs_->emitWord(uint32_t(constant), b.location);
                 return at;
             }
             expression(*b.left);

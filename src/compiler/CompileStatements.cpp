@@ -300,10 +300,23 @@ bool CompilerImpl::addToLocal(const std::string& name, const AssignStmt& s) {
 }
 
 // `a[i] = e` with locals a and i, where e makes no calls (so it cannot
-// change a or i): e; SetIndexLocals a i.
+// change a or i): e; SetIndexLocals a i, or SetIndexLocalsK a i k when e
+// is a literal or a folded constant (`composite[j] = true`).
 bool CompilerImpl::setIndexLocals(const IndexExpr& target, const Expr& value) {
     uint32_t sa, si;
     if (mayCall(value) || !localPair(*target.object, *target.index, sa, si)) return false;
+    Value k;
+    bool literal = true;
+    if (value.kind == ExprKind::Nil) k = Value();
+    else if (value.kind == ExprKind::True || value.kind == ExprKind::False) k = Value::boolean(value.kind == ExprKind::True);
+    else literal = value.kind != ExprKind::String && foldConstant(value, k);
+    if (literal || value.kind == ExprKind::String) {
+        uint32_t constant = literal ? fs_->addConstant(k)
+                                    : fs_->stringConstant(static_cast<const LiteralExpr&>(value).stringValue);
+        fs_->emit(Opcode::SetIndexLocalsK, encodePair(sa, int32_t(si)), target.location);
+        fs_->emitWord(constant, target.location);
+        return true;
+    }
     expression(value);
     fs_->emit(Opcode::SetIndexLocals, encodePair(sa, int32_t(si)), target.location);
     return true;

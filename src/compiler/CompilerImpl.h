@@ -107,6 +107,7 @@ class CompilerImpl {
     // ---- expressions (CompileExpressions.cpp) ----
     void expression(const Expr& e);
     // Compiles a condition; returns a jump to patch that is taken when false.
+    int64_t comparedConstant(const BinaryExpr& b);
     size_t condition(const Expr& e);
     // Compiles e as a branch: falls through when e is truthy, else takes one
     // of the jumps appended to elseJumps. `&&` and `||` become jump chains

@@ -100,10 +100,21 @@ size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
         if (fused != Opcode::Nop) {
             proto_->code[lastInstruction_] = encode(fused, operand);
             proto_->locations[lastInstruction_] = at;
-            lastInstruction_ = SIZE_MAX;
+            if (fused != Opcode::AddLocal) lastInstruction_ = SIZE_MAX; // a StoreLocal may fuse with it next
             adjustStack(-1);
             return index - 1;
         }
+    }
+    // Peephole: AddLocal y; StoreLocal x  =>  AddLocalStore x y, located at
+    // the operator (`zr = zr2 - zi2 + cr`)
+    if (op == Opcode::StoreLocal && lastInstruction_ + 1 == index && lastLabel_ != index && a <= kMaxPairField &&
+        decodeOpcode(proto_->code[lastInstruction_]) == Opcode::AddLocal &&
+        decodeA(proto_->code[lastInstruction_]) <= kMaxPairField) {
+        proto_->code[lastInstruction_] =
+            encode(Opcode::AddLocalStore, encodePair(a, int32_t(decodeA(proto_->code[lastInstruction_]))));
+        lastInstruction_ = SIZE_MAX;
+        adjustStack(-1);
+        return index - 1;
     }
     // Peephole: LoadLocal a; Return  =>  ReturnLocal a (the caller's emitReturn
     // still drops the value from the compile-time stack depth)
@@ -262,7 +273,10 @@ void FunctionState::adjustStack(int delta) {
 }
 
 uint32_t FunctionState::addConstant(Value v) {
-    if (v.isInt()) {
+    if (v.isNil() || v.isBool()) {
+        for (size_t i = 0; i < proto_->constants.size(); ++i)
+            if (proto_->constants[i].identical(v)) return uint32_t(i);
+    } else if (v.isInt()) {
         auto it = intConstants_.find(v.asInt());
         if (it != intConstants_.end()) return it->second;
     } else if (v.isFloat()) {

@@ -289,6 +289,20 @@ Value VM::run(size_t stopFrames) {
                 --sp;
                 DISPATCH();
             }
+            CASE(SetIndexLocalsK) {
+                const Value &obj = base[pairFirst(ins)], &key = base[pairSecond(ins)], &value = k[*ip++];
+                if (obj.isObjType(ObjType::Array) && key.isInt()) {
+                    auto* a = obj.as<ArrayObject>();
+                    if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
+                        heap_.writeBarrier(a, uint32_t(key.asInt()), value);
+                        a->at(uint32_t(key.asInt())) = value;
+                        DISPATCH();
+                    }
+                }
+                SYNC();
+                setIndex(obj, key, value);
+                DISPATCH();
+            }
             CASE(Add) {
                 const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt()) {
@@ -479,6 +493,20 @@ Value VM::run(size_t stopFrames) {
             ARITH_WITH_LOCAL(MulLocal, Mul, *)
             ARITH_LOCAL_TO_LOCAL(AddLocalToLocal, Add, +)
             ARITH_LOCAL_TO_LOCAL(SubLocalFromLocal, Sub, -)
+            CASE(AddLocalStore) { // AddLocal second + StoreLocal first
+                const Value &a = sp[-1], &b = base[pairSecond(ins)];
+                Value& target = base[pairFirst(ins)];
+                if (a.isInt() && b.isInt()) {
+                    target = Value::integer(int64_t(uint64_t(a.asInt()) + uint64_t(b.asInt())));
+                } else if (a.isFloat() && b.isFloat()) {
+                    target = Value::number(a.asFloat() + b.asFloat());
+                } else {
+                    SYNC();
+                    target = arithmetic(Opcode::Add, a, b);
+                }
+                --sp;
+                DISPATCH();
+            }
             ARITH_LOCALS(AddLocals, Add, +)
             ARITH_LOCALS(SubLocals, Sub, -)
             ARITH_LOCALS(MulLocals, Mul, *)
@@ -613,6 +641,22 @@ Value VM::run(size_t stopFrames) {
         --sp;                                                                                                     \
         BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
     }
+// The branch on `a op constants[B]` (a float, a string, a large int): two
+// floats inline, the rest compared with the constant itself.
+#define COMPARE_TABLE_CONSTANT(name, BRANCH, op, test)                                                           \
+    CASE(name) {                                                                                                  \
+        const Value& a = sp[-1];                                                                                  \
+        const Value& b = k[*ip++];                                                                                \
+        --sp;                                                                                                     \
+        if (a.isFloat() && b.isFloat()) {                                                                         \
+            BRANCH(a.asFloat() op b.asFloat(), SA)                                                                \
+            DISPATCH();                                                                                           \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        bool yes = test;                                                                                          \
+        BRANCH(yes, SA)                                                                                           \
+        DISPATCH();                                                                                               \
+    }
 #define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
 #define COMPARE_FAMILY(suffix, COMPARE, BRANCH)                                                                   \
     COMPARE(Lt##suffix, BRANCH, <, ORDERED(<, "<"))                                                               \
@@ -638,6 +682,7 @@ Value VM::run(size_t stopFrames) {
             COMPARE_FAMILY(K, COMPARE_TO_CONSTANT, )
             COMPARE_FAMILY(Jump, COMPARE_TWO, JUMP_UNLESS)
             COMPARE_FAMILY(JumpK, COMPARE_CONSTANT, JUMP_UNLESS)
+            COMPARE_FAMILY(JumpC, COMPARE_TABLE_CONSTANT, JUMP_UNLESS)
             COMPARE_FAMILY(Loop, COMPARE_TWO, LOOP_WHILE)
             COMPARE_FAMILY(LoopK, COMPARE_CONSTANT, LOOP_WHILE)
             COMPARE_FAMILY(JumpLocals, COMPARE_LOCALS, JUMP_UNLESS)

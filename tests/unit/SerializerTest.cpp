@@ -234,6 +234,38 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
         m.main->locations.resize(m.main->code.size());
     };
     check([&](CompiledModule& m) { insertUpdate(m, 1); }, "LocalFieldAddInt does not store back to its field");
+    // XxJumpC and SetIndexLocalsK read their second word as a constant index.
+    auto insertTwo = [](CompiledModule& m, Instruction first, uint32_t second) {
+        m.main->constants.push_back(Value::number(4.0)); // so that index 0 is valid
+        m.main->code.insert(m.main->code.begin(), {first, second});
+        m.main->locations.resize(m.main->code.size());
+    };
+    check([&](CompiledModule& m) { insertTwo(m, encodeSigned(Opcode::GtJumpC, 0), 999); }, "bad constant");
+    check([&](CompiledModule& m) { insertTwo(m, encodeSigned(Opcode::LtJumpC, 5000), 0); }, "bad jump target");
+    check([&](CompiledModule& m) { insertTwo(m, encodeSigned(Opcode::EqJumpC, -1), 0); }, "bad jump target"); // into its own word
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::SetIndexLocalsK, encodePair(0, 0)), 999); }, "bad constant");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::SetIndexLocalsK, encodePair(4000, 0)), 0); }, "slot out of range");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::SetIndexLocalsK, encodePair(0, 4000)), 0); }, "slot out of range");
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::AddLocalStore, encodePair(0, 4000))); m.main->locations.push_back({}); }, "slot out of range");
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::AddLocalStore, encodePair(4000, 0))); m.main->locations.push_back({}); }, "slot out of range");
+}
+
+TEST(Serializer, VerifierAcceptsConstantOperandFusionsAsCompiled) {
+    auto module = compile("fn f(a, x, s) {\n    if x > 4.0 { return 1 }\n    if s == \"+\" { return 2 }\n    let i = 0\n    if x < 9007199254740993 { a[i] = true }\n"
+                          "    let y = 0.5\n    x = x * 2.0 + y\n    return 0\n}\nprintln(f([false], 1.0, \"-\"))\n");
+    ProgramImage image;
+    image.modules.push_back(module);
+    DeserializeResult r = deserializeProgram(serializeProgram(image, kVersion), kVersion);
+    ASSERT_NE(r.image, nullptr) << r.error;
+    const FunctionProto& f = *r.image->modules[0]->main->protos[0];
+    std::vector<Opcode> fused;
+    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1) {
+        Opcode op = decodeOpcode(f.code[i]);
+        if (opcodeFormat(op) == OperandFormat::JUMPC || op == Opcode::SetIndexLocalsK || op == Opcode::AddLocalStore)
+            fused.push_back(op);
+    }
+    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::GtJumpC, Opcode::EqJumpC, Opcode::LtJumpC, Opcode::SetIndexLocalsK,
+                                          Opcode::AddLocalStore}));
 }
 
 TEST(Serializer, VerifierAcceptsLocalFieldFusionsAsCompiled) {
