@@ -37,10 +37,12 @@ constexpr size_t kMarkPace = 1, kMinMarkSlice = 512, kMaxMarkSlice = 512;
 constexpr size_t kSweepPace = 1, kMinSweepSlice = 16, kMaxSweepSlice = 16;
 constexpr uint32_t kScanChunk = 4;
 #else
-constexpr size_t kMarkPace = 2, kMinMarkSlice = 256u << 10, kMaxMarkSlice = 8u << 20;
-constexpr size_t kSweepPace = 16, kMinSweepSlice = 4096, kMaxSweepSlice = 1u << 17;
+constexpr size_t kMarkPace = 2, kMinMarkSlice = 256u << 10, kMaxMarkSlice = 4u << 20;
+constexpr size_t kSweepPace = 64, kMinSweepSlice = 4096, kMaxSweepSlice = 1u << 15;
 constexpr uint32_t kScanChunk = 4096;
 #endif
+// Marking work charged for a reference (touching the child's header).
+constexpr size_t kChildCost = 64;
 // LANGOOST_GC_VERIFY: the type of a freed object kept for the verifier.
 [[maybe_unused]] constexpr ObjType kPoisoned = ObjType(0xEE);
 
@@ -492,23 +494,30 @@ size_t Heap::scanForMajor(const GrayEntry& entry) {
     if (o->type == ObjType::Array) {
         auto* a = static_cast<ArrayObject*>(o);
         uint32_t end = std::min(a->length, entry.from + kScanChunk);
-        for (uint32_t i = entry.from; i < end; ++i) value(a->at(i));
-        if (end < a->length) majorGray_.push_back({o, end});
-        return sizeof(ArrayObject) + sizeof(Value) * (end - std::min(entry.from, end));
+        if (end < a->length) majorGray_.push_back({o, end}); // under the children: depth first
+        size_t work = sizeof(ArrayObject);
+        for (uint32_t i = entry.from; i < end; ++i) {
+            const Value& v = a->at(i);
+            work += v.isObj() ? kChildCost : sizeof(Value); // a child's header is a cache miss
+            value(v);
+        }
+        return work;
     }
     if (o->type == ObjType::Map) {
         auto* m = static_cast<MapObject*>(o);
         if (entry.from == 0) markMajorChild(m->klass);
         uint32_t end = std::min(m->capacity, entry.from + kScanChunk);
+        if (end < m->capacity) majorGray_.push_back({o, end});
+        size_t work = sizeof(MapObject);
         for (uint32_t i = entry.from; i < end; ++i) {
             MapEntry& e = m->entries[i];
+            work += e.value.isObj() ? kChildCost : sizeof(MapEntry);
             if (e.key && e.key != mapTombstone()) {
                 markMajorChild(e.key);
                 value(e.value);
             }
         }
-        if (end < m->capacity) majorGray_.push_back({o, end});
-        return sizeof(MapObject) + sizeof(MapEntry) * (end - std::min(entry.from, end));
+        return work;
     }
     forEachChild(o, [this](Obj* child) { markMajorChild(child); }, value, value);
     return 64;
@@ -597,7 +606,8 @@ void Heap::verifyBarrier() {
         for (Obj* o = list; o; o = o->next) {
             if (!o->marked) verifyFailed("unmarked object on the old list", o, nullptr);
             if (phase_ == Phase::Sweeping && o->majorMark != majorSense_) continue; // garbage, not yet swept
-            bool black = majorMarking_ && o->majorMark == majorSense_ && !gray.count(o);
+            // (Modules are rescanned as roots by every collection.)
+            bool black = majorMarking_ && o->majorMark == majorSense_ && o->type != ObjType::Module && !gray.count(o);
             auto check = [&](Obj* child) {
                 if (!child || child->permanent) return;
                 if (!child->marked) verifyFailed("old object references a young one", o, child);
