@@ -29,6 +29,9 @@ struct Obj {
     // Permanent objects (compiled constants) live outside every isolate heap:
     // the GC never marks through or frees them.
     bool permanent = false;
+    // Marked by the current incremental major cycle when it equals the
+    // heap's cycle sense (flipped per cycle, so no unmarking pass).
+    bool majorMark = false;
     Obj* next = nullptr;
     explicit Obj(ObjType t) : type(t) {}
 };

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <ctime>
+#include <unordered_set>
 
 #include "vm/MapOps.h"
 
@@ -25,6 +27,22 @@ constexpr size_t kInitialThreshold = 1u << 20;
 // collections' roots and remembered sets.
 constexpr size_t kNursery = 1u << 20;
 constexpr size_t kMaxNursery = 64u << 20;
+// Major cycles: each collection during marking scans kMarkPace bytes of
+// objects per byte allocated since the last one, and sweeps one object per
+// kSweepPace bytes, within these bounds per slice (a slice scanning 4 MiB
+// of small objects takes a few milliseconds). Arrays and maps are scanned
+// kScanChunk items at a time.
+#ifdef LANGOOST_GC_STRESS
+constexpr size_t kMarkPace = 1, kMinMarkSlice = 512, kMaxMarkSlice = 512;
+constexpr size_t kSweepPace = 1, kMinSweepSlice = 16, kMaxSweepSlice = 16;
+constexpr uint32_t kScanChunk = 4;
+#else
+constexpr size_t kMarkPace = 2, kMinMarkSlice = 256u << 10, kMaxMarkSlice = 4u << 20;
+constexpr size_t kSweepPace = 64, kMinSweepSlice = 4096, kMaxSweepSlice = 1u << 15;
+constexpr uint32_t kScanChunk = 4096;
+#endif
+// Marking work charged for a reference (touching the child's header).
+constexpr size_t kChildCost = 64;
 // LANGOOST_GC_VERIFY: the type of a freed object kept for the verifier.
 [[maybe_unused]] constexpr ObjType kPoisoned = ObjType(0xEE);
 
@@ -43,7 +61,7 @@ Heap::Heap() : nextCollection_(kInitialThreshold), nextMajor_(kInitialThreshold)
 }
 
 Heap::~Heap() {
-    for (Obj* list : {young_, old_}) {
+    for (Obj* list : {young_, old_, sweepList_}) {
         while (list) {
             Obj* next = list->next;
             freeObject(list);
@@ -246,6 +264,7 @@ void Heap::markRootModule(Obj* module) {
         markObject(module); // young: traced like any object
         return;
     }
+    if (majorMarking_) module->majorMark = majorSense_; // black: its children are greyed now
     blacken(module);
 }
 
@@ -307,25 +326,109 @@ void Heap::freeObject(Obj* o) {
 #endif
 }
 
+namespace {
+
+// LANGOOST_GC_STATS: collections and pauses of every heap of the process,
+// printed to stderr at exit. A pause is one collect(): a minor collection
+// and, while a major cycle runs, a slice of its marking or sweeping.
+struct ProcessStats {
+    std::atomic<uint64_t> heaps{0}, minor{0}, major{0}, majorPauses{0};
+    std::atomic<uint64_t> longestMinorNs{0}, longestMajorNs{0}, totalNs{0};
+    std::atomic<uint64_t> longestMinorCpuNs{0}, longestMajorCpuNs{0};
+    static void print() {
+        ProcessStats& s = instance();
+        std::fprintf(stderr,
+                     "gc: %llu heaps, %llu minor collections, %llu major cycles (%llu pauses with major work), "
+                     "longest pause %.2f ms (minor only %.2f ms, with major work %.2f ms), total %.1f ms; "
+                     "longest pause in thread CPU time %.2f ms (minor only %.2f ms, with major work %.2f ms)\n",
+                     (unsigned long long)s.heaps.load(), (unsigned long long)s.minor.load(),
+                     (unsigned long long)s.major.load(), (unsigned long long)s.majorPauses.load(),
+                     double(std::max(s.longestMinorNs.load(), s.longestMajorNs.load())) / 1e6,
+                     double(s.longestMinorNs.load()) / 1e6, double(s.longestMajorNs.load()) / 1e6,
+                     double(s.totalNs.load()) / 1e6,
+                     double(std::max(s.longestMinorCpuNs.load(), s.longestMajorCpuNs.load())) / 1e6,
+                     double(s.longestMinorCpuNs.load()) / 1e6, double(s.longestMajorCpuNs.load()) / 1e6);
+    }
+    static ProcessStats& instance() {
+        static ProcessStats* s = new ProcessStats; // outlives static destructors
+        return *s;
+    }
+    static ProcessStats* enabled() {
+        static ProcessStats* s = [] {
+            const char* env = std::getenv("LANGOOST_GC_STATS");
+            if (!env || !*env || std::string_view(env) == "0") return static_cast<ProcessStats*>(nullptr);
+            std::atexit(print);
+            return &instance();
+        }();
+        return s;
+    }
+};
+
+// Pauses are wall-clock time; on a loaded machine descheduling inflates
+// them, so the thread's CPU time is recorded as well.
+uint64_t threadCpuNs() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return uint64_t(t.tv_sec) * 1000000000u + uint64_t(t.tv_nsec);
+}
+
+void raiseTo(std::atomic<uint64_t>& slot, uint64_t v) {
+    uint64_t cur = slot.load();
+    while (v > cur && !slot.compare_exchange_weak(cur, v)) {}
+}
+
+} // namespace
+
 void Heap::collect(const std::function<void(Heap&)>& markRoots) {
     auto start = std::chrono::steady_clock::now();
+    uint64_t cpuStart = ProcessStats::enabled() ? threadCpuNs() : 0;
     releaseGraveyard();
-    bool major = majorDue_;
+    size_t minorsBefore = minorCollections_, cyclesBefore = majorCollections_;
+    bool majorWork = phase_ != Phase::Idle;
 #ifdef LANGOOST_GC_STRESS
-    major = (minorCollections_ + majorCollections_) % 8 == 7;
-#endif
-    if (major) majorCollection(markRoots);
-    else minorCollection(markRoots);
-    // A limit judges live data: old garbage must not count against it.
-    if (!major && overLimit()) {
-        majorCollection(markRoots);
-        major = true;
+    size_t n = minorCollections_;
+    if (n % 64 == 63) {
+        fullCollection(markRoots);
+    } else {
+        if (phase_ == Phase::Idle && n % 8 == 7) beginMarking();
+        minorCollection(markRoots);
     }
-    // A full re-mark: after majors and every eighth minor collection only
+#else
+    if (phase_ == Phase::Idle && majorDue_) beginMarking();
+    minorCollection(markRoots);
+#endif
+    // A slice of major work, paced by the bytes allocated since the last
+    // collection (kMarkPace bytes scanned, kSweepPace objects swept per
+    // byte), within bounds that keep the pause short.
+    if (phase_ == Phase::Marking) {
+        size_t budget = std::clamp(kMarkPace * lastNursery_, kMinMarkSlice, kMaxMarkSlice);
+        markSlice(budget);
+        if (majorGray_.empty()) finishMarking(); // roots and remembered set were scanned by this pause's minor
+        majorWork = true;
+    } else if (phase_ == Phase::Sweeping) {
+        sweepSlice(std::clamp(lastNursery_ / kSweepPace, kMinSweepSlice, kMaxSweepSlice));
+        majorWork = true;
+    }
+    // A limit judges live data: old garbage must not count against it.
+    if (overLimit()) {
+        fullCollection(markRoots);
+        majorWork = true;
+    }
+    // A full re-mark: after cycles and every eighth minor collection only
     // (at every one, GC_STRESS runs of the larger scripts passed 120 s).
-    if (major || minorCollections_ % 8 == 0) verifyReachable(markRoots);
-    scheduleNext(major);
-    recordPause(major, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (majorCollections_ != cyclesBefore || minorCollections_ % 8 == 0) verifyReachable(markRoots);
+    scheduleNext();
+    if (ProcessStats* stats = ProcessStats::enabled()) {
+        uint64_t ns = uint64_t(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
+        uint64_t cpuNs = threadCpuNs() - cpuStart;
+        if (minorsBefore == 0) ++stats->heaps; // this heap's first pause
+        stats->minor += minorCollections_ - minorsBefore;
+        stats->major += majorCollections_ - cyclesBefore;
+        if (majorWork) ++stats->majorPauses;
+        raiseTo(majorWork ? stats->longestMajorNs : stats->longestMinorNs, ns);
+        raiseTo(majorWork ? stats->longestMajorCpuNs : stats->longestMinorCpuNs, cpuNs);
+        stats->totalNs += ns;
+    }
 }
 
 void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
@@ -345,12 +448,14 @@ void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
     }
     remembered_.clear();
     drainGray();
-    // Survivors join the old list, marked; the rest is freed.
+    // Survivors join the old list, marked (and black for a major cycle:
+    // marking them greyed their children); the rest is freed.
     Obj* o = young_;
     young_ = nullptr;
     while (o) {
         Obj* next = o->next;
         if (o->marked) {
+            o->majorMark = majorSense_;
             o->next = old_;
             old_ = o;
         } else {
@@ -361,96 +466,119 @@ void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
     ++minorCollections_;
 }
 
-void Heap::majorCollection(const std::function<void(Heap&)>& markRoots) {
-    for (Obj* o : remembered_) o->remembered = false;
-    remembered_.clear();
-    for (Obj* o = old_; o; o = o->next) o->marked = false;
-    if (young_) { // one list: young objects go in front of the old ones
-        Obj* last = young_;
-        while (last->next) last = last->next;
-        last->next = old_;
-        old_ = young_;
-        young_ = nullptr;
+void Heap::beginMarking() {
+    phase_ = Phase::Marking;
+    majorMarking_ = true;
+    majorSense_ = !majorSense_; // every old object is white now
+}
+
+size_t Heap::markSlice(size_t budget) {
+    size_t done = 0;
+    while (done < budget && !majorGray_.empty()) {
+        GrayEntry entry = majorGray_.back();
+        majorGray_.pop_back();
+        done += scanForMajor(entry);
     }
-    markRoots(*this);
-    drainGray();
-    Obj** link = &old_;
-    while (Obj* o = *link) {
-        if (o->marked) {
-            link = &o->next;
+    return done;
+}
+
+// Greys the old children of one gray object (arrays and maps a chunk at a
+// time: a 2-million-element array is not one slice). Sizes and tables are
+// read afresh: a store into a partly scanned object is remembered and its
+// children greyed by the next minor collection, whatever moved.
+size_t Heap::scanForMajor(const GrayEntry& entry) {
+    Obj* o = entry.object;
+    auto value = [this](const Value& v) {
+        if (v.isObj()) markMajorChild(v.asObj());
+    };
+    if (o->type == ObjType::Array) {
+        auto* a = static_cast<ArrayObject*>(o);
+        uint32_t end = std::min(a->length, entry.from + kScanChunk);
+        if (end < a->length) majorGray_.push_back({o, end}); // under the children: depth first
+        size_t work = sizeof(ArrayObject);
+        for (uint32_t i = entry.from; i < end; ++i) {
+            const Value& v = a->at(i);
+            work += v.isObj() ? kChildCost : sizeof(Value); // a child's header is a cache miss
+            value(v);
+        }
+        return work;
+    }
+    if (o->type == ObjType::Map) {
+        auto* m = static_cast<MapObject*>(o);
+        if (entry.from == 0) markMajorChild(m->klass);
+        uint32_t end = std::min(m->capacity, entry.from + kScanChunk);
+        if (end < m->capacity) majorGray_.push_back({o, end});
+        size_t work = sizeof(MapObject);
+        for (uint32_t i = entry.from; i < end; ++i) {
+            MapEntry& e = m->entries[i];
+            work += e.value.isObj() ? kChildCost : sizeof(MapEntry);
+            if (e.key && e.key != mapTombstone()) {
+                markMajorChild(e.key);
+                value(e.value);
+            }
+        }
+        return work;
+    }
+    forEachChild(o, [this](Obj* child) { markMajorChild(child); }, value, value);
+    return 64;
+}
+
+void Heap::finishMarking() {
+    verifyMarkingComplete();
+    phase_ = Phase::Sweeping;
+    majorMarking_ = false;
+    sweepList_ = old_; // the young list is empty: every object is here
+    old_ = nullptr;
+}
+
+void Heap::sweepSlice(size_t budget) {
+    for (; sweepList_ && budget > 0; --budget) {
+        Obj* o = sweepList_;
+        sweepList_ = o->next;
+        if (o->majorMark == majorSense_) {
+            o->next = old_;
+            old_ = o;
         } else {
-            *link = o->next;
             freeObject(o);
         }
     }
-    ++majorCollections_;
+    if (!sweepList_) {
+        phase_ = Phase::Idle;
+        ++majorCollections_;
+        nextMajor_ = std::max(kInitialThreshold, bytesAllocated_ * 2);
+    }
 }
 
-void Heap::scheduleNext(bool afterMajor) {
-    // Old bytes are all bytes now: every survivor is old.
-    if (afterMajor) nextMajor_ = std::max(kInitialThreshold, bytesAllocated_ * 2);
-    majorDue_ = bytesAllocated_ > nextMajor_;
+// Stop-the-world: finishes the cycle in progress, then runs a whole one.
+void Heap::fullCollection(const std::function<void(Heap&)>& markRoots) {
+    if (phase_ == Phase::Marking) {
+        minorCollection(markRoots);
+        markSlice(SIZE_MAX);
+        finishMarking();
+    }
+    if (phase_ == Phase::Sweeping) sweepSlice(SIZE_MAX);
+    beginMarking();
+    minorCollection(markRoots);
+    markSlice(SIZE_MAX);
+    finishMarking();
+    sweepSlice(SIZE_MAX);
+}
+
+void Heap::scheduleNext() {
+    majorDue_ = bytesAllocated_ > nextMajor_; // after a collection: old bytes
 #ifdef LANGOOST_GC_STRESS
     bytesAllocated_ = 0;
     nextCollection_ = 0;
+    lastNursery_ = 0;
 #else
     // Rescanning the remembered set costs about as much as sweeping as many
     // young bytes: a larger nursery when it is big (a map of a million keys
     // written in a loop is rescanned whole at every minor collection).
-    size_t nursery = afterMajor ? kNursery : std::clamp(2 * rememberedBytes_, kNursery, kMaxNursery);
+    size_t nursery = std::clamp(2 * rememberedBytes_, kNursery, kMaxNursery);
     nextCollection_ = bytesAllocated_ + nursery;
+    lastNursery_ = nursery;
     if (limit_) nextCollection_ = std::min(nextCollection_, std::max(limit_, bytesAllocated_ + bytesAllocated_ / 8));
 #endif
-}
-
-namespace {
-
-// LANGOOST_GC_STATS: collections and pauses of every heap of the process,
-// printed to stderr at exit.
-struct ProcessStats {
-    std::atomic<uint64_t> heaps{0}, minor{0}, major{0};
-    std::atomic<uint64_t> longestMinorNs{0}, longestMajorNs{0}, totalNs{0};
-    static void print() {
-        ProcessStats& s = instance();
-        std::fprintf(stderr,
-                     "gc: %llu heaps, %llu minor + %llu major collections, longest pause %.2f ms (minor %.2f ms, "
-                     "major %.2f ms), total %.1f ms\n",
-                     (unsigned long long)s.heaps.load(), (unsigned long long)s.minor.load(),
-                     (unsigned long long)s.major.load(),
-                     double(std::max(s.longestMinorNs.load(), s.longestMajorNs.load())) / 1e6,
-                     double(s.longestMinorNs.load()) / 1e6, double(s.longestMajorNs.load()) / 1e6,
-                     double(s.totalNs.load()) / 1e6);
-    }
-    static ProcessStats& instance() {
-        static ProcessStats* s = new ProcessStats; // outlives static destructors
-        return *s;
-    }
-    static ProcessStats* enabled() {
-        static ProcessStats* s = [] {
-            const char* env = std::getenv("LANGOOST_GC_STATS");
-            if (!env || !*env || std::string_view(env) == "0") return static_cast<ProcessStats*>(nullptr);
-            std::atexit(print);
-            return &instance();
-        }();
-        return s;
-    }
-};
-
-void raiseTo(std::atomic<uint64_t>& slot, uint64_t v) {
-    uint64_t cur = slot.load();
-    while (v > cur && !slot.compare_exchange_weak(cur, v)) {}
-}
-
-} // namespace
-
-void Heap::recordPause(bool major, double seconds) {
-    if (ProcessStats* stats = ProcessStats::enabled()) {
-        uint64_t ns = uint64_t(seconds * 1e9);
-        if (minorCollections_ + majorCollections_ == 1) ++stats->heaps;
-        ++(major ? stats->major : stats->minor);
-        raiseTo(major ? stats->longestMajorNs : stats->longestMinorNs, ns);
-        stats->totalNs += ns;
-    }
 }
 
 #ifdef LANGOOST_GC_VERIFY
@@ -466,34 +594,70 @@ namespace {
 } // namespace
 
 // Every old object that was not remembered may reference only old or
-// permanent objects: otherwise a store missed its write barrier.
+// permanent objects: otherwise a store missed its write barrier. During
+// marking the same barrier keeps the tri-colour invariant: a black object
+// (marked this cycle, not on the gray stack) that was not remembered
+// references no white old object.
 void Heap::verifyBarrier() {
-    for (Obj* o = old_; o; o = o->next) {
-        if (!o->marked) verifyFailed("unmarked object on the old list", o, nullptr);
-        auto check = [o](Obj* child) {
-            if (child && !child->marked && !child->permanent) verifyFailed("old object references a young one", o, child);
-        };
-        if (o->remembered) {
-            if (o->type != ObjType::Array) continue;
-            auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
-            for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
-                if (a->at(i).isObj()) check(a->at(i).asObj());
-            continue;
+    std::unordered_set<Obj*> gray;
+    if (majorMarking_)
+        for (const GrayEntry& e : majorGray_) gray.insert(e.object);
+    auto verifyList = [&](Obj* list) {
+        for (Obj* o = list; o; o = o->next) {
+            if (!o->marked) verifyFailed("unmarked object on the old list", o, nullptr);
+            if (phase_ == Phase::Sweeping && o->majorMark != majorSense_) continue; // garbage, not yet swept
+            // (Modules are rescanned as roots by every collection.)
+            bool black = majorMarking_ && o->majorMark == majorSense_ && o->type != ObjType::Module && !gray.count(o);
+            auto check = [&](Obj* child) {
+                if (!child || child->permanent) return;
+                if (!child->marked) verifyFailed("old object references a young one", o, child);
+                if (black && child->majorMark != majorSense_) verifyFailed("black object references a white one", o, child);
+            };
+            if (o->remembered) {
+                if (o->type != ObjType::Array) continue;
+                auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
+                for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
+                    if (a->at(i).isObj()) check(a->at(i).asObj());
+                continue;
+            }
+            forEachChild(o, check, [&](const Value& v) { if (v.isObj()) check(v.asObj()); }, [](const Value&) {});
         }
-        forEachChild(o, check, [&](const Value& v) { if (v.isObj()) check(v.asObj()); }, [](const Value&) {});
+    };
+    verifyList(old_);
+    verifyList(sweepList_);
+}
+
+// At the end of marking (young list empty, roots just scanned): every
+// child of a marked object, roots included, is marked.
+void Heap::verifyMarkingComplete() {
+    if (young_) verifyFailed("young objects left when marking ended", nullptr, young_);
+    for (Obj* o = old_; o; o = o->next) {
+        if (o->majorMark != majorSense_) continue;
+        auto check = [o, this](Obj* child) {
+            if (child && !child->permanent && child->majorMark != majorSense_)
+                verifyFailed("marking ended with a marked object referencing an unmarked one", o, child);
+        };
+        auto value = [&](const Value& v) { if (v.isObj()) check(v.asObj()); };
+        forEachChild(o, check, value, value);
     }
 }
 
-// Every object reachable from the roots must still be allocated: freed
-// objects are poisoned and kept (graveyard_) until the next collection.
-// Marks the heap again from scratch, then restores the sticky bits.
+// Every object reachable from the roots must still be allocated (freed
+// objects are poisoned and kept in graveyard_ until the next collection)
+// and, while a cycle sweeps, marked by it. Marks the heap again from
+// scratch, then restores the sticky bits.
 void Heap::verifyReachable(const std::function<void(Heap&)>& markRoots) {
-    for (Obj* o = old_; o; o = o->next) o->marked = false;
+    bool marking = majorMarking_;
+    majorMarking_ = false; // leave the cycle's marks alone
+    for (Obj* list : {old_, sweepList_})
+        for (Obj* o = list; o; o = o->next) o->marked = false;
     markRoots(*this);
     while (!gray_.empty()) {
         Obj* o = gray_.back();
         gray_.pop_back();
         if (o->type == kPoisoned) verifyFailed("reachable object was freed", nullptr, o);
+        if (phase_ == Phase::Sweeping && o->majorMark != majorSense_)
+            verifyFailed("reachable object left unmarked by the major cycle", nullptr, o);
         auto check = [this, o](Obj* child) {
             if (child && child->type == kPoisoned) verifyFailed("reachable object was freed", o, child);
             markObject(child);
@@ -501,7 +665,9 @@ void Heap::verifyReachable(const std::function<void(Heap&)>& markRoots) {
         forEachChild(o, check, [&](const Value& v) { if (v.isObj()) check(v.asObj()); },
                      [&](const Value& v) { if (v.isObj()) check(v.asObj()); });
     }
-    for (Obj* o = old_; o; o = o->next) o->marked = true;
+    for (Obj* list : {old_, sweepList_})
+        for (Obj* o = list; o; o = o->next) o->marked = true;
+    majorMarking_ = marking;
 }
 
 void Heap::releaseGraveyard() {
@@ -512,6 +678,7 @@ void Heap::releaseGraveyard() {
 #else
 
 void Heap::verifyBarrier() {}
+void Heap::verifyMarkingComplete() {}
 void Heap::verifyReachable(const std::function<void(Heap&)>&) {}
 void Heap::releaseGraveyard() {}
 

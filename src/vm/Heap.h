@@ -8,17 +8,32 @@
 // Generations use sticky mark bits: an object that survives a collection
 // keeps its mark and moves from the young list to the old list. A minor
 // collection marks from the roots and the remembered set only (marking
-// stops at old objects) and sweeps only the young list; a major one
-// unmarks everything and collects the whole heap. So every store of a
-// reference into an object that may be old must call writeBarrier, which
-// remembers the (old) object: its children are traced at the next minor
-// collection. Module globals are rescanned at every collection instead.
+// stops at old objects) and sweeps only the young list. So every store of
+// a reference into an object that may be old must call writeBarrier,
+// which remembers the (old) object: its children are traced at the next
+// minor collection. Module globals are rescanned at every collection.
 //
-// With LANGOOST_GC_STRESS every safe point after any allocation collects
-// (every eighth collection a major one); LANGOOST_GC_VERIFY checks the
-// barrier before every minor collection and, after every major and every
-// eighth minor one, that each object reachable from the roots is still
-// allocated.
+// The old generation is collected by incremental major cycles: marking,
+// then sweeping, in slices that run after minor collections, each bounded
+// by work paced by allocation. A cycle flips the sense of Obj::majorMark
+// (so all old objects turn white at once); the minor collections during
+// marking grey every old object they reach (roots, the remembered set's
+// children, promoted objects' children) and promote survivors black. So
+// the generational barrier is also the incremental one: a reference
+// stored into a black object is remembered, and the next minor
+// collection greys it. Marking ends in a pause whose slice empties the
+// gray stack right after that pause's minor collection (no mutator in
+// between, the young list empty); sweeping then walks the old list in
+// slices. A heap limit, or LANGOOST_GC_STRESS now and then, finishes a
+// cycle at once (fullCollection).
+//
+// With LANGOOST_GC_STRESS every safe point after any allocation collects,
+// major cycles run almost continuously with tiny slices; LANGOOST_GC_VERIFY
+// checks the barriers before every minor collection (old objects that are
+// not remembered reference no young object, and during marking no black
+// one references a white one), that marking ended with every child of a
+// marked object marked, and that each object reachable from the roots is
+// still allocated (after cycles and every eighth minor collection).
 #pragma once
 #include <cstddef>
 #include <algorithm>
@@ -79,10 +94,16 @@ class Heap {
     void markValue(const Value& v) {
         if (v.isObj()) markObject(v.asObj());
     }
+    // Young objects are marked for the minor collection; during major
+    // marking, old ones the cycle has not reached are greyed for it.
     void markObject(Obj* o) {
-        if (!o || o->marked || o->permanent) return;
-        o->marked = true;
-        gray_.push_back(o);
+        if (!o || o->permanent) return;
+        if (!o->marked) {
+            o->marked = true;
+            gray_.push_back(o);
+        } else if (majorMarking_ && o->majorMark != majorSense_) {
+            greyForMajor(o);
+        }
     }
     // A module's globals are stored without a barrier (StoreGlobal is hot):
     // every collection traces them, old module or not.
@@ -112,6 +133,7 @@ class Heap {
     void writeBarrier(ArrayObject*) = delete;
     size_t bytesAllocated() const { return bytesAllocated_; }
     size_t collections() const { return minorCollections_ + majorCollections_; }
+    bool majorInProgress() const { return phase_ != Phase::Idle; }
 
   private:
     template <typename T> T* track(T* o, size_t size);
@@ -127,20 +149,46 @@ class Heap {
     void drainGray();
     void freeObject(Obj* o);
     void minorCollection(const std::function<void(Heap&)>& markRoots);
-    void majorCollection(const std::function<void(Heap&)>& markRoots);
-    void scheduleNext(bool afterMajor);
-    void recordPause(bool major, double seconds);
+    // Incremental major cycles.
+    enum class Phase : uint8_t { Idle, Marking, Sweeping };
+    struct GrayEntry {
+        Obj* object;
+        uint32_t from; // arrays and maps are scanned in chunks: the next item
+    };
+    void greyForMajor(Obj* o) {
+        o->majorMark = majorSense_;
+        majorGray_.push_back({o, 0});
+    }
+    void markMajorChild(Obj* o) {
+        // Young children are the minor collections' (their holder is remembered).
+        if (o && o->marked && o->majorMark != majorSense_ && !o->permanent) greyForMajor(o);
+    }
+    void beginMarking();
+    // Returns the work done (bytes of objects scanned).
+    size_t markSlice(size_t budget);
+    size_t scanForMajor(const GrayEntry& entry);
+    void finishMarking();
+    void sweepSlice(size_t budget);
+    void fullCollection(const std::function<void(Heap&)>& markRoots);
+    void scheduleNext();
     // LANGOOST_GC_VERIFY (no-ops otherwise).
     void verifyBarrier();
+    void verifyMarkingComplete();
     void verifyReachable(const std::function<void(Heap&)>& markRoots);
     void releaseGraveyard();
 
     Obj* young_ = nullptr; // allocated since the last collection
     Obj* old_ = nullptr;   // survivors (marked)
+    Obj* sweepList_ = nullptr; // while sweeping: old objects not yet swept
     size_t bytesAllocated_ = 0;
     size_t nextCollection_;
-    size_t nextMajor_;     // a major collection once old bytes pass this
+    size_t nextMajor_;     // a major cycle once old bytes pass this
     bool majorDue_ = false;
+    size_t lastNursery_ = 0; // bytes allowed between the last two collections
+    Phase phase_ = Phase::Idle;
+    bool majorMarking_ = false; // phase_ == Marking (tested by markObject)
+    bool majorSense_ = false;   // Obj::majorMark of objects marked this cycle
+    std::vector<GrayEntry> majorGray_;
     size_t rememberedBytes_ = 0; // rescanned by the last minor collection
     size_t limit_ = 0;
     size_t minorCollections_ = 0;
