@@ -27,24 +27,39 @@ constexpr size_t kInitialThreshold = 1u << 20;
 // collections' roots and remembered sets.
 constexpr size_t kNursery = 1u << 20;
 constexpr size_t kMaxNursery = 64u << 20;
-// Major cycles: each collection during marking scans kMarkPace bytes of
+// Major cycles: each collection during marking scans markPace bytes of
 // objects per byte allocated since the last one, and sweeps one object per
-// kSweepPace bytes, within these bounds per slice (a slice scanning 4 MiB
+// sweepPace bytes, within these bounds per slice (a slice scanning 4 MiB
 // of small objects takes a few milliseconds). Arrays and maps are scanned
-// kScanChunk items at a time.
-#ifdef LANGOOST_GC_STRESS
-constexpr size_t kMarkPace = 1, kMinMarkSlice = 512, kMaxMarkSlice = 512;
-constexpr size_t kSweepPace = 1, kMinSweepSlice = 16, kMaxSweepSlice = 16;
-constexpr uint32_t kScanChunk = 4;
-#else
-constexpr size_t kMarkPace = 2, kMinMarkSlice = 256u << 10, kMaxMarkSlice = 4u << 20;
-constexpr size_t kSweepPace = 64, kMinSweepSlice = 4096, kMaxSweepSlice = 1u << 15;
-constexpr uint32_t kScanChunk = 4096;
-#endif
+// scanChunk items at a time. LANGOOST_GC_STRESS uses tiny slices.
+struct Pacing {
+    size_t markPace, minMarkSlice, maxMarkSlice;
+    size_t sweepPace, minSweepSlice, maxSweepSlice;
+    uint32_t scanChunk;
+};
+constexpr Pacing kPacing{2, 256u << 10, 4u << 20, 64, 4096, 1u << 15, 4096};
+constexpr Pacing kStressPacing{1, 512, 512, 1, 16, 16, 4};
+
+bool envFlag(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v && std::string_view(v) != "0";
+}
+
+// The testing switches, read once per process.
+struct Testing {
+    bool stress = envFlag("LANGOOST_GC_STRESS");
+    bool verify = envFlag("LANGOOST_GC_VERIFY");
+};
+const Testing& testing() {
+    static const Testing t;
+    return t;
+}
+const Pacing& pacing() { return testing().stress ? kStressPacing : kPacing; }
+
 // Marking work charged for a reference (touching the child's header).
 constexpr size_t kChildCost = 64;
-// LANGOOST_GC_VERIFY: the type of a freed object kept for the verifier.
-[[maybe_unused]] constexpr ObjType kPoisoned = ObjType(0xEE);
+// LANGOOST_GC_VERIFY=1: the type of a freed object kept for the verifier.
+constexpr ObjType kPoisoned = ObjType(0xEE);
 
 void* allocate(size_t size) {
     void* p = std::malloc(size);
@@ -55,9 +70,7 @@ void* allocate(size_t size) {
 } // namespace
 
 Heap::Heap() : nextCollection_(kInitialThreshold), nextMajor_(kInitialThreshold) {
-#ifdef LANGOOST_GC_STRESS
-    nextCollection_ = 0;
-#endif
+    if (testing().stress) nextCollection_ = 0;
 }
 
 Heap::~Heap() {
@@ -318,12 +331,12 @@ void Heap::freeObject(Obj* o) {
     default: break;
     }
     bytesAllocated_ -= std::min(bytesAllocated_, size);
-#ifdef LANGOOST_GC_VERIFY
-    o->type = kPoisoned;
-    graveyard_.push_back(o);
-#else
-    std::free(o);
-#endif
+    if (testing().verify) {
+        o->type = kPoisoned;
+        graveyard_.push_back(o);
+    } else {
+        std::free(o);
+    }
 }
 
 namespace {
@@ -385,28 +398,28 @@ void Heap::collect(const std::function<void(Heap&)>& markRoots) {
     releaseGraveyard();
     size_t minorsBefore = minorCollections_, cyclesBefore = majorCollections_;
     bool majorWork = phase_ != Phase::Idle;
-#ifdef LANGOOST_GC_STRESS
-    size_t n = minorCollections_;
-    if (n % 64 == 63) {
-        fullCollection(markRoots);
+    if (testing().stress) {
+        size_t n = minorCollections_;
+        if (n % 64 == 63) {
+            fullCollection(markRoots);
+        } else {
+            if (phase_ == Phase::Idle && n % 8 == 7) beginMarking();
+            minorCollection(markRoots);
+        }
     } else {
-        if (phase_ == Phase::Idle && n % 8 == 7) beginMarking();
+        if (phase_ == Phase::Idle && majorDue_) beginMarking();
         minorCollection(markRoots);
     }
-#else
-    if (phase_ == Phase::Idle && majorDue_) beginMarking();
-    minorCollection(markRoots);
-#endif
     // A slice of major work, paced by the bytes allocated since the last
-    // collection (kMarkPace bytes scanned, kSweepPace objects swept per
+    // collection (markPace bytes scanned, sweepPace objects swept per
     // byte), within bounds that keep the pause short.
     if (phase_ == Phase::Marking) {
-        size_t budget = std::clamp(kMarkPace * lastNursery_, kMinMarkSlice, kMaxMarkSlice);
+        size_t budget = std::clamp(pacing().markPace * lastNursery_, pacing().minMarkSlice, pacing().maxMarkSlice);
         markSlice(budget);
         if (majorGray_.empty()) finishMarking(); // roots and remembered set were scanned by this pause's minor
         majorWork = true;
     } else if (phase_ == Phase::Sweeping) {
-        sweepSlice(std::clamp(lastNursery_ / kSweepPace, kMinSweepSlice, kMaxSweepSlice));
+        sweepSlice(std::clamp(lastNursery_ / pacing().sweepPace, pacing().minSweepSlice, pacing().maxSweepSlice));
         majorWork = true;
     }
     // A limit judges live data: old garbage must not count against it.
@@ -493,7 +506,7 @@ size_t Heap::scanForMajor(const GrayEntry& entry) {
     };
     if (o->type == ObjType::Array) {
         auto* a = static_cast<ArrayObject*>(o);
-        uint32_t end = std::min(a->length, entry.from + kScanChunk);
+        uint32_t end = std::min(a->length, entry.from + pacing().scanChunk);
         if (end < a->length) majorGray_.push_back({o, end}); // under the children: depth first
         size_t work = sizeof(ArrayObject);
         for (uint32_t i = entry.from; i < end; ++i) {
@@ -506,7 +519,7 @@ size_t Heap::scanForMajor(const GrayEntry& entry) {
     if (o->type == ObjType::Map) {
         auto* m = static_cast<MapObject*>(o);
         if (entry.from == 0) markMajorChild(m->klass);
-        uint32_t end = std::min(m->capacity, entry.from + kScanChunk);
+        uint32_t end = std::min(m->capacity, entry.from + pacing().scanChunk);
         if (end < m->capacity) majorGray_.push_back({o, end});
         size_t work = sizeof(MapObject);
         for (uint32_t i = entry.from; i < end; ++i) {
@@ -566,11 +579,12 @@ void Heap::fullCollection(const std::function<void(Heap&)>& markRoots) {
 
 void Heap::scheduleNext() {
     majorDue_ = bytesAllocated_ > nextMajor_; // after a collection: old bytes
-#ifdef LANGOOST_GC_STRESS
-    bytesAllocated_ = 0;
-    nextCollection_ = 0;
-    lastNursery_ = 0;
-#else
+    if (testing().stress) {
+        bytesAllocated_ = 0;
+        nextCollection_ = 0;
+        lastNursery_ = 0;
+        return;
+    }
     // Rescanning the remembered set costs about as much as sweeping as many
     // young bytes: a larger nursery when it is big (a map of a million keys
     // written in a loop is rescanned whole at every minor collection).
@@ -578,10 +592,7 @@ void Heap::scheduleNext() {
     nextCollection_ = bytesAllocated_ + nursery;
     lastNursery_ = nursery;
     if (limit_) nextCollection_ = std::min(nextCollection_, std::max(limit_, bytesAllocated_ + bytesAllocated_ / 8));
-#endif
 }
-
-#ifdef LANGOOST_GC_VERIFY
 
 namespace {
 
@@ -599,6 +610,7 @@ namespace {
 // (marked this cycle, not on the gray stack) that was not remembered
 // references no white old object.
 void Heap::verifyBarrier() {
+    if (!testing().verify) return;
     std::unordered_set<Obj*> gray;
     if (majorMarking_)
         for (const GrayEntry& e : majorGray_) gray.insert(e.object);
@@ -630,6 +642,7 @@ void Heap::verifyBarrier() {
 // At the end of marking (young list empty, roots just scanned): every
 // child of a marked object, roots included, is marked.
 void Heap::verifyMarkingComplete() {
+    if (!testing().verify) return;
     if (young_) verifyFailed("young objects left when marking ended", nullptr, young_);
     for (Obj* o = old_; o; o = o->next) {
         if (o->majorMark != majorSense_) continue;
@@ -647,6 +660,7 @@ void Heap::verifyMarkingComplete() {
 // and, while a cycle sweeps, marked by it. Marks the heap again from
 // scratch, then restores the sticky bits.
 void Heap::verifyReachable(const std::function<void(Heap&)>& markRoots) {
+    if (!testing().verify) return;
     bool marking = majorMarking_;
     majorMarking_ = false; // leave the cycle's marks alone
     for (Obj* list : {old_, sweepList_})
@@ -675,13 +689,5 @@ void Heap::releaseGraveyard() {
     graveyard_.clear();
 }
 
-#else
-
-void Heap::verifyBarrier() {}
-void Heap::verifyMarkingComplete() {}
-void Heap::verifyReachable(const std::function<void(Heap&)>&) {}
-void Heap::releaseGraveyard() {}
-
-#endif
 
 } // namespace langoost
