@@ -188,9 +188,9 @@ void forEachChild(Obj* o, ObjFn&& visitObj, ValueFn&& visitValue, RootFn&& visit
     case ObjType::Map: {
         auto* m = static_cast<MapObject*>(o);
         visitObj(m->klass);
-        for (uint32_t i = 0; i < m->capacity; ++i) {
+        for (uint32_t i = 0; i < m->used; ++i) {
             MapEntry& e = m->entries[i];
-            if (e.key && e.key != mapTombstone()) {
+            if (e.key != mapTombstone()) {
                 visitObj(e.key);
                 visitValue(e.value);
             }
@@ -283,8 +283,9 @@ void Heap::freeObject(Obj* o) {
     }
     case ObjType::Map: {
         auto* m = static_cast<MapObject*>(o);
-        size = sizeof(MapObject) + sizeof(MapEntry) * m->inlineAllocated + m->separateTableBytes();
+        size = sizeof(MapObject) + sizeof(MapEntry) * m->inlineAllocated + m->separateBytes();
         if (!m->entriesInline()) std::free(m->entries);
+        std::free(m->index);
         m->~MapObject();
         break;
     }
@@ -338,9 +339,16 @@ void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
             auto* a = static_cast<ArrayObject*>(o);
             for (uint32_t i = a->dirtyFrom; i < a->length; ++i) markValue(a->at(i));
             rememberedBytes_ += sizeof(Value) * (a->length - std::min(a->dirtyFrom, a->length));
+        } else if (o->type == ObjType::Map) {
+            auto* m = static_cast<MapObject*>(o);
+            for (uint32_t i = m->dirtyFrom; i < m->used; ++i) {
+                if (m->entries[i].key != mapTombstone()) markObject(m->entries[i].key);
+                markValue(m->entries[i].value);
+            }
+            rememberedBytes_ += sizeof(MapEntry) * (m->used - std::min(m->dirtyFrom, m->used));
         } else {
             blacken(o);
-            rememberedBytes_ += o->type == ObjType::Map ? sizeof(MapEntry) * static_cast<MapObject*>(o)->capacity : 64;
+            rememberedBytes_ += 64;
         }
     }
     remembered_.clear();
@@ -474,10 +482,17 @@ void Heap::verifyBarrier() {
             if (child && !child->marked && !child->permanent) verifyFailed("old object references a young one", o, child);
         };
         if (o->remembered) {
-            if (o->type != ObjType::Array) continue;
-            auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
-            for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
-                if (a->at(i).isObj()) check(a->at(i).asObj());
+            if (o->type == ObjType::Array) {
+                auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
+                for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
+                    if (a->at(i).isObj()) check(a->at(i).asObj());
+            } else if (o->type == ObjType::Map) {
+                auto* m = static_cast<MapObject*>(o); // likewise
+                for (uint32_t i = 0; i < std::min(m->dirtyFrom, m->used); ++i) {
+                    if (m->entries[i].key != mapTombstone()) check(m->entries[i].key);
+                    if (m->entries[i].value.isObj()) check(m->entries[i].value.asObj());
+                }
+            }
             continue;
         }
         forEachChild(o, check, [&](const Value& v) { if (v.isObj()) check(v.asObj()); }, [](const Value&) {});

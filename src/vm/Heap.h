@@ -12,7 +12,7 @@
 // unmarks everything and collects the whole heap. So every store of a
 // reference into an object that may be old must call writeBarrier, which
 // remembers the (old) object: its children are traced at the next minor
-// collection. Module globals are rescanned at every collection instead.
+// collection (an array's or a map's from the first item or entry written). Module globals are rescanned at every collection instead.
 //
 // With LANGOOST_GC_STRESS every safe point after any allocation collects
 // (every eighth collection a major one); LANGOOST_GC_VERIFY checks the
@@ -46,7 +46,7 @@ class Heap {
     StringObject* newStringUninitialized(size_t length, size_t spare);
     static void finishString(StringObject* s);
     ArrayObject* newArray(uint32_t length, uint32_t capacity = 0);
-    // inlineCapacity: a power of two (or 0) for the table allocated with the map.
+    // inlineCapacity: entries allocated with the map (a literal's field count).
     MapObject* newMap(uint32_t inlineCapacity = 0);
     ClosureObject* newClosure(const FunctionProto* proto, ModuleObject* module);
     UpvalueObject* newUpvalue(Value* slot);
@@ -110,6 +110,21 @@ class Heap {
         if (stored.isObj()) writeBarrier(a, index);
     }
     void writeBarrier(ArrayObject*) = delete;
+    // Maps likewise, by entry position: entries are appended in order, so a
+    // map filled in a loop is rescanned from its first new entry, not whole.
+    void writeBarrier(MapObject* m, uint32_t from) {
+        if (!m->marked) return;
+        if (!m->remembered) {
+            remember(m);
+            m->dirtyFrom = from;
+        } else if (from < m->dirtyFrom) {
+            m->dirtyFrom = from;
+        }
+    }
+    void writeBarrier(MapObject* m, uint32_t from, const Value& stored) {
+        if (stored.isObj()) writeBarrier(m, from);
+    }
+    void writeBarrier(MapObject*) = delete;
     size_t bytesAllocated() const { return bytesAllocated_; }
     size_t collections() const { return minorCollections_ + majorCollections_; }
 
