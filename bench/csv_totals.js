@@ -6,7 +6,7 @@ const fs = require("fs");
 
 function main() {
   const rows = 300000; // @size 2000
-  const path = "/tmp/langoost-bench-csv_totals-js.csv";
+  const path = "/tmp/langoost-bench-csv_totals-" + process.pid + ".csv";
   const fd = fs.openSync(path, "w");
   fs.writeSync(fd, "id,customer,region,quantity,price\n");
   let seed = 42;

@@ -18,7 +18,7 @@ end
 
 local function main()
   local rows = 300000 -- @size 2000
-  local path = "/tmp/langoost-bench-csv_totals-lua.csv"
+  local path = os.tmpname()
   local out = io.open(path, "w")
   out:write("id,customer,region,quantity,price\n")
   local seed = 42

@@ -7,7 +7,7 @@ import os
 
 def main():
     rows = 300000  # @size 2000
-    path = "/tmp/langoost-bench-csv_totals-py.csv"
+    path = "/tmp/langoost-bench-csv_totals-" + str(os.getpid()) + ".csv"
     with open(path, "w") as out:
         out.write("id,customer,region,quantity,price\n")
         seed = 42
