@@ -219,9 +219,9 @@ void forEachChild(Obj* o, ObjFn&& visitObj, ValueFn&& visitValue, RootFn&& visit
     case ObjType::Map: {
         auto* m = static_cast<MapObject*>(o);
         visitObj(m->klass);
-        for (uint32_t i = 0; i < m->capacity; ++i) {
+        for (uint32_t i = 0; i < m->used; ++i) {
             MapEntry& e = m->entries[i];
-            if (e.key && e.key != mapTombstone()) {
+            if (e.key != mapTombstone()) {
                 visitObj(e.key);
                 visitValue(e.value);
             }
@@ -315,8 +315,9 @@ void Heap::freeObject(Obj* o) {
     }
     case ObjType::Map: {
         auto* m = static_cast<MapObject*>(o);
-        size = sizeof(MapObject) + sizeof(MapEntry) * m->inlineAllocated + m->separateTableBytes();
+        size = sizeof(MapObject) + sizeof(MapEntry) * m->inlineAllocated + m->separateBytes();
         if (!m->entriesInline()) std::free(m->entries);
+        std::free(m->index);
         m->~MapObject();
         break;
     }
@@ -454,9 +455,16 @@ void Heap::minorCollection(const std::function<void(Heap&)>& markRoots) {
             auto* a = static_cast<ArrayObject*>(o);
             for (uint32_t i = a->dirtyFrom; i < a->length; ++i) markValue(a->at(i));
             rememberedBytes_ += sizeof(Value) * (a->length - std::min(a->dirtyFrom, a->length));
+        } else if (o->type == ObjType::Map) {
+            auto* m = static_cast<MapObject*>(o);
+            for (uint32_t i = m->dirtyFrom; i < m->used; ++i) {
+                if (m->entries[i].key != mapTombstone()) markObject(m->entries[i].key);
+                markValue(m->entries[i].value);
+            }
+            rememberedBytes_ += sizeof(MapEntry) * (m->used - std::min(m->dirtyFrom, m->used));
         } else {
             blacken(o);
-            rememberedBytes_ += o->type == ObjType::Map ? sizeof(MapEntry) * static_cast<MapObject*>(o)->capacity : 64;
+            rememberedBytes_ += 64;
         }
     }
     remembered_.clear();
@@ -519,13 +527,13 @@ size_t Heap::scanForMajor(const GrayEntry& entry) {
     if (o->type == ObjType::Map) {
         auto* m = static_cast<MapObject*>(o);
         if (entry.from == 0) markMajorChild(m->klass);
-        uint32_t end = std::min(m->capacity, entry.from + pacing().scanChunk);
-        if (end < m->capacity) majorGray_.push_back({o, end});
+        uint32_t end = std::min(m->used, entry.from + pacing().scanChunk);
+        if (end < m->used) majorGray_.push_back({o, end});
         size_t work = sizeof(MapObject);
         for (uint32_t i = entry.from; i < end; ++i) {
             MapEntry& e = m->entries[i];
             work += e.value.isObj() ? kChildCost : sizeof(MapEntry);
-            if (e.key && e.key != mapTombstone()) {
+            if (e.key != mapTombstone()) {
                 markMajorChild(e.key);
                 value(e.value);
             }
@@ -626,10 +634,17 @@ void Heap::verifyBarrier() {
                 if (black && child->majorMark != majorSense_) verifyFailed("black object references a white one", o, child);
             };
             if (o->remembered) {
-                if (o->type != ObjType::Array) continue;
-                auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
-                for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
-                    if (a->at(i).isObj()) check(a->at(i).asObj());
+                if (o->type == ObjType::Array) {
+                    auto* a = static_cast<ArrayObject*>(o); // remembered from dirtyFrom up only
+                    for (uint32_t i = 0; i < std::min(a->dirtyFrom, a->length); ++i)
+                        if (a->at(i).isObj()) check(a->at(i).asObj());
+                } else if (o->type == ObjType::Map) {
+                    auto* m = static_cast<MapObject*>(o); // likewise
+                    for (uint32_t i = 0; i < std::min(m->dirtyFrom, m->used); ++i) {
+                        if (m->entries[i].key != mapTombstone()) check(m->entries[i].key);
+                        if (m->entries[i].value.isObj()) check(m->entries[i].value.asObj());
+                    }
+                }
                 continue;
             }
             forEachChild(o, check, [&](const Value& v) { if (v.isObj()) check(v.asObj()); }, [](const Value&) {});

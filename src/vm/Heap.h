@@ -11,7 +11,8 @@
 // stops at old objects) and sweeps only the young list. So every store of
 // a reference into an object that may be old must call writeBarrier,
 // which remembers the (old) object: its children are traced at the next
-// minor collection. Module globals are rescanned at every collection.
+// minor collection (an array's or a map's from the first item or entry
+// written). Module globals are rescanned at every collection.
 //
 // The old generation is collected by incremental major cycles: marking,
 // then sweeping, in slices that run after minor collections, each bounded
@@ -61,7 +62,7 @@ class Heap {
     StringObject* newStringUninitialized(size_t length, size_t spare);
     static void finishString(StringObject* s);
     ArrayObject* newArray(uint32_t length, uint32_t capacity = 0);
-    // inlineCapacity: a power of two (or 0) for the table allocated with the map.
+    // inlineCapacity: entries allocated with the map (a literal's field count).
     MapObject* newMap(uint32_t inlineCapacity = 0);
     ClosureObject* newClosure(const FunctionProto* proto, ModuleObject* module);
     UpvalueObject* newUpvalue(Value* slot);
@@ -131,6 +132,21 @@ class Heap {
         if (stored.isObj()) writeBarrier(a, index);
     }
     void writeBarrier(ArrayObject*) = delete;
+    // Maps likewise, by entry position: entries are appended in order, so a
+    // map filled in a loop is rescanned from its first new entry, not whole.
+    void writeBarrier(MapObject* m, uint32_t from) {
+        if (!m->marked) return;
+        if (!m->remembered) {
+            remember(m);
+            m->dirtyFrom = from;
+        } else if (from < m->dirtyFrom) {
+            m->dirtyFrom = from;
+        }
+    }
+    void writeBarrier(MapObject* m, uint32_t from, const Value& stored) {
+        if (stored.isObj()) writeBarrier(m, from);
+    }
+    void writeBarrier(MapObject*) = delete;
     size_t bytesAllocated() const { return bytesAllocated_; }
     size_t collections() const { return minorCollections_ + majorCollections_; }
     bool majorInProgress() const { return phase_ != Phase::Idle; }

@@ -212,7 +212,7 @@ Value VM::run(size_t stopFrames) {
         const uint32_t* site = ip++;                                                                              \
         if (obj.isObjType(ObjType::Map)) {                                                                        \
             if (Value* slot = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                   \
-                heap_.writeBarrier(obj.asObj(), sp[-1]);                                                          \
+                mapWriteBarrier(heap_, obj.as<MapObject>(), slot, sp[-1]);                                       \
                 if (__builtin_expect(slot->isNil() != sp[-1].isNil(), 0)) {                                       \
                     SYNC();                                                                                       \
                     overwriteField(obj, name, *slot, sp[-1]);                                                     \

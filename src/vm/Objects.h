@@ -40,29 +40,45 @@ struct ArrayObject : Obj {
 constexpr uint32_t kMaxArrayLength = 1u << 30;
 
 struct MapEntry {
-    StringObject* key; // null: empty; mapTombstone(): deleted
-    uint32_t hash;     // the key's hash, so probes rarely touch the key itself
-    Value value;
+    StringObject* key; // mapTombstone(): a deleted method-named field
+    Value value;       // nil: the key is absent to every reader
+};
+
+// A map's hash index: one 8-byte slot per bucket, the key's hash and its
+// entry's position + 1 (0: empty bucket), so probes compare hashes without
+// touching entries or keys.
+struct MapIndexSlot {
+    uint32_t hash;
+    uint32_t entryPlusOne;
 };
 
 struct ClassObject;
 
-// String-keyed hash map with open addressing and linear probing; plain
-// objects and class instances (klass set) are both MapObjects.
+// String-keyed hash map, compact and insertion-ordered (as CPython's dict):
+// the entries sit densely in the order their keys were first added, and a
+// separate open-addressing index (linear probing, at most 3/4 full) maps
+// hashes to entry positions. Maps of up to kMapScanLimit entries have no
+// index: a lookup compares key pointers along the entries, then hashes.
+// Plain objects and class instances (klass set) are both MapObjects.
 //
-// A literal's map is allocated with its first table inline, right after
+// A literal's map is allocated with exactly its entries inline, right after
 // this header (inlineAllocated entries), so a field read computes the
 // entry's address from the object alone instead of loading `entries`
 // first (one load less on the critical path of every field access). A map
-// that outgrows the inline table moves to a separate one and sets
-// inlineCapacity to 0, so the inline table is never looked at again.
+// that outgrows the inline entries moves to a separate array and sets
+// inlineCapacity to 0, so the inline entries are never looked at again.
 struct MapObject : Obj {
     MapEntry* entries = nullptr;
-    uint32_t capacity = 0;       // power of two, or 0
-    uint32_t count = 0;          // live keys
-    uint32_t filled = 0;         // live keys + tombstones
-    uint32_t inlineCapacity = 0;  // capacity while the inline table is in use, else 0
-    uint32_t inlineAllocated = 0; // entries allocated after the header (0 or a power of two)
+    MapIndexSlot* index = nullptr; // null while used <= kMapScanLimit
+    uint32_t capacity = 0;        // entries allocated
+    uint32_t used = 0;            // entries written (live, nil-valued or tombstones)
+    uint32_t count = 0;           // live keys
+    uint32_t indexMask = 0;       // buckets - 1 (a power of two minus one), 0 without an index
+    uint32_t inlineCapacity = 0;  // capacity while the inline entries are in use, else 0
+    uint32_t inlineAllocated = 0; // entries allocated after the header
+    // While remembered (Heap::writeBarrier): the lowest entry written since
+    // the last collection; a minor collection rescans from there.
+    uint32_t dirtyFrom = 0;
     ClassObject* klass = nullptr;
     // Keys in bytewise order, built on demand for `for k in o`, keys() and
     // toString; dropped whenever a key is added or removed.
@@ -71,11 +87,15 @@ struct MapObject : Obj {
 
     MapEntry* inlineEntries() { return reinterpret_cast<MapEntry*>(this + 1); }
     const MapEntry* inlineEntries() const { return reinterpret_cast<const MapEntry*>(this + 1); }
-    // (A separate table may sit right after a map without an inline one.)
+    // (A separate array may sit right after a map without inline entries.)
     bool entriesInline() const { return inlineAllocated && entries == inlineEntries(); }
-    // Bytes of the separately allocated table (0 while the inline one is used).
-    size_t separateTableBytes() const { return entriesInline() ? 0 : sizeof(MapEntry) * capacity; }
+    // Bytes allocated apart from the object: the separate entries and the index.
+    size_t separateBytes() const {
+        return (entriesInline() ? 0 : sizeof(MapEntry) * capacity) + (index ? sizeof(MapIndexSlot) * (indexMask + size_t(1)) : 0);
+    }
 };
+// Entries a map without an index holds; one more builds the index.
+constexpr uint32_t kMapScanLimit = 8;
 static_assert(sizeof(MapObject) % alignof(MapEntry) == 0);
 
 struct UpvalueObject : Obj {

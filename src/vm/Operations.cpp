@@ -389,7 +389,7 @@ Value VM::iterationSource(Value v) {
 }
 
 Value VM::makeObject(Value* pairs, uint32_t n, ClassObject* klass) {
-    MapObject* m = heap_.newMap(n ? mapCapacityFor(n) : 0);
+    MapObject* m = heap_.newMap(n);
     m->klass = klass;
     if (n) mapReserve(heap_, m, n);
     for (uint32_t i = 0; i < n; ++i) {
