@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""The language-server test: installs the npm packages it needs (npm ci from
-the committed package-lock.json) when tests/lsp/node_modules is missing,
-then runs lsp_test.js against the binary. A missing node/npm or a failed
-install (no network) fails the test with a message saying so.
+"""The language-server test: runs lsp_test.js against the binary, after
+`npm ci` of its packages when they are missing (tests/lib/node_test.py).
 
     run_lsp_tests.py --langoost PATH
 """
 import argparse
 import os
-import shutil
-import subprocess
+import pathlib
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+from node_test import run_node_test  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -19,19 +19,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--langoost", required=True)
     binary = os.path.abspath(ap.parse_args().langoost)
-    for tool in ("node", "npm"):
-        if not shutil.which(tool):
-            print("FAIL the language-server test needs `%s` (Debian: apt-get install npm)" % tool)
-            return 1
-    modules = os.path.join(HERE, "node_modules")
-    if not all(os.path.isdir(os.path.join(modules, p)) for p in ("vscode-jsonrpc", "vscode-languageserver-protocol")):
-        proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", HERE],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0:
-            print("FAIL npm ci --prefix tests/lsp failed (it needs the npm registry, "
-                  "registry.npmjs.org):\n" + proc.stdout[-2000:])
-            return 1
-    return subprocess.run(["node", os.path.join(HERE, "lsp_test.js"), binary]).returncode
+    return run_node_test(HERE, "language-server", ('vscode-jsonrpc', 'vscode-languageserver-protocol'), "lsp_test.js", [binary])
 
 
 if __name__ == "__main__":
