@@ -114,9 +114,18 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
             break;
         }
         case OperandFormat::LOCALS_JUMP: {
-            int32_t off = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
+            uint32_t word = pc + 1 < code.size() ? code[++pc] : 0;
+            int32_t off = localsJumpOffset(word);
+            uint32_t pops = localsJumpPops(word);
             operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins)) + " " + std::to_string(off);
+            if (pops) operand += " pop " + std::to_string(pops);
             note = "slots, " + std::string(off < 0 ? "while true" : "else") + " -> " + std::to_string(int64_t(pc) + 1 + off);
+            break;
+        }
+        case OperandFormat::LOCAL_CONST: {
+            uint32_t c = pc + 1 < code.size() ? code[++pc] : 0;
+            operand = std::to_string(a) + " " + std::to_string(c);
+            note = "slot " + std::to_string(a) + ", " + (c < proto.constants.size() ? constantText(proto.constants[c]) : "?");
             break;
         }
         case OperandFormat::JUMPK: {

@@ -28,7 +28,7 @@ bool opcodeHasExtraWord(Opcode op) {
     OperandFormat f = opcodeFormat(op);
     return f == OperandFormat::INVOKE || f == OperandFormat::ITER || f == OperandFormat::JUMPK || f == OperandFormat::JUMPC || f == OperandFormat::FIELD ||
            f == OperandFormat::LOCAL_FIELD || f == OperandFormat::LOCALS_JUMP ||
-           f == OperandFormat::LOCALS_CONST;
+           f == OperandFormat::LOCALS_CONST || f == OperandFormat::LOCAL_CONST;
 }
 
 namespace {

@@ -12,7 +12,7 @@ enum class Opcode : uint8_t {
     Count_
 };
 
-enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER, JUMPK, JUMPC, PAIR, FIELD, LOCAL_FIELD, LOCALS_JUMP, LOCALS_CONST };
+enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER, JUMPK, JUMPC, PAIR, FIELD, LOCAL_FIELD, LOCALS_JUMP, LOCALS_CONST, LOCAL_CONST };
 
 // Marks a stack effect that depends on the operand.
 constexpr int VAR = 1000;
@@ -61,5 +61,13 @@ constexpr uint32_t pairFirst(Instruction i) { return i & kMaxPairField; }
 constexpr uint32_t kMaxCallArguments = kMaxPairField;
 constexpr uint32_t pairSecond(Instruction i) { return (i >> 12) & kMaxPairField; }
 constexpr int32_t pairSecondSigned(Instruction i) { return static_cast<int32_t>(i << 8) >> 20; }
+
+// A LOCALS_JUMP's second word: [ values popped first : 8 | signed offset : 24 ].
+constexpr uint32_t kMaxLocalsJumpPops = 255;
+constexpr uint32_t encodeLocalsJumpWord(int32_t offset, uint32_t pops) {
+    return (pops << 24) | (static_cast<uint32_t>(offset) & kMaxOperand);
+}
+constexpr int32_t localsJumpOffset(uint32_t word) { return decodeSignedA(word); }
+constexpr uint32_t localsJumpPops(uint32_t word) { return word >> 24; }
 
 } // namespace langoost

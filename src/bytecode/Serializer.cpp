@@ -345,7 +345,7 @@ class Reader {
             case OperandFormat::LOCALS_JUMP:
                 slot(pc, pairFirst(ins));
                 slot(pc, pairSecond(ins));
-                jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));
+                jumpTo(pc, int64_t(pc) + 2 + localsJumpOffset(p.code[pc + 1]));
                 break;
             case OperandFormat::LOCAL_FIELD:
                 if (Opcode fused = nextOfLocalFieldFusion(op); fused != Opcode::Nop) {
@@ -366,6 +366,10 @@ class Reader {
             case OperandFormat::LOCALS_CONST:
                 slot(pc, pairFirst(ins));
                 slot(pc, pairSecond(ins));
+                if (p.code[pc + 1] >= p.constants.size()) bad(pc, "bad constant");
+                break;
+            case OperandFormat::LOCAL_CONST:
+                slot(pc, a);
                 if (p.code[pc + 1] >= p.constants.size()) bad(pc, "bad constant");
                 break;
             case OperandFormat::JUMPC:

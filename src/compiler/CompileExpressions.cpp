@@ -440,6 +440,32 @@ bool CompilerImpl::localsOperation(const BinaryExpr& e) {
     return true;
 }
 
+// `x * 0.5`, `2.0 * zr`, `n - 1e9`: a local and a number constant (either
+// side) as one MulLocalConst / ConstMulLocal … with the constant's index in
+// the second word. Small int `x + k`, `x - k` keep AddLocalInt/SubLocalInt.
+bool CompilerImpl::localConstantOperation(const BinaryExpr& e) {
+    int which = e.op == TokenKind::Plus ? 0 : e.op == TokenKind::Minus ? 1 : e.op == TokenKind::Star ? 2 : -1;
+    if (which < 0) return false;
+    static constexpr Opcode kLocalFirst[] = {Opcode::AddLocalConst, Opcode::SubLocalConst, Opcode::MulLocalConst};
+    static constexpr Opcode kConstantFirst[] = {Opcode::ConstAddLocal, Opcode::ConstSubLocal, Opcode::ConstMulLocal};
+    auto slotOf = [&](const Expr& x, uint32_t& slot) {
+        if (x.kind != ExprKind::Identifier) return false;
+        int r = fs_->resolveLocal(static_cast<const IdentifierExpr&>(x).name);
+        if (r < 0) return false;
+        slot = fs_->locals()[fs_->locals().size() - 1 - size_t(r)].slot;
+        return true;
+    };
+    Value k;
+    uint32_t slot;
+    Opcode op;
+    if (slotOf(*e.left, slot) && foldConstant(*e.right, k) && k.isNumber()) op = kLocalFirst[which];
+    else if (slotOf(*e.right, slot) && foldConstant(*e.left, k) && k.isNumber()) op = kConstantFirst[which];
+    else return false;
+    fs_->emit(op, slot, e.location);
+    fs_->emitWord(fs_->addConstant(k), e.location);
+    return true;
+}
+
 bool CompilerImpl::localPair(const Expr& first, const Expr& second, uint32_t& a, uint32_t& b) {
     if (first.kind != ExprKind::Identifier || second.kind != ExprKind::Identifier) return false;
     int ra = fs_->resolveLocal(static_cast<const IdentifierExpr&>(first).name);
@@ -487,6 +513,7 @@ void CompilerImpl::binary(const BinaryExpr& e) {
         fs_->emitSigned(Opcode::ModInt, int32_t(k.asInt()), e.location);
         return;
     }
+    if (localConstantOperation(e)) return;
     expression(*e.left);
     expression(*e.right);
     fs_->emit(binaryOpcode(e.op), 0, e.location);

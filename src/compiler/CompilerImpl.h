@@ -88,6 +88,7 @@ class CompilerImpl {
     static bool mayCall(const Expr& e);
     void ifStatement(const IfStmt& s);
     void whileStatement(const WhileStmt& s);
+    bool invertedWhile(const WhileStmt& s);
     void forStatement(const ForInStmt& s);
     bool forRange(const ForInStmt& s);
     void loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp);
@@ -129,6 +130,7 @@ class CompilerImpl {
     bool stringChain(const BinaryExpr& e);
     void logical(const BinaryExpr& e);
     bool localsOperation(const BinaryExpr& e);
+    bool localConstantOperation(const BinaryExpr& e);
     // Both expressions name locals whose slots fit a PAIR operand: their slots.
     bool localPair(const Expr& first, const Expr& second, uint32_t& a, uint32_t& b);
     void call(const CallExpr& e);

@@ -150,7 +150,7 @@ size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
     }
     index = emit(op, 0, at);
     if (opcodeFormat(decodeOpcode(proto_->code[index])) == OperandFormat::LOCALS_JUMP)
-        proto_->code[index + 1] = uint32_t(a); // fused with the LoadLocal2 before it
+        proto_->code[index + 1] = encodeLocalsJumpWord(a, 0); // fused with the LoadLocal2 before it
     else
         proto_->code[index] = encodeSigned(op, a);
     return index;
@@ -245,7 +245,8 @@ bool FunctionState::patchJump(size_t jump) {
         overflowed_ = true;
         return false;
     }
-    if (opcodeFormat(op) == OperandFormat::LOCALS_JUMP) proto_->code[jump + 1] = uint32_t(int32_t(offset));
+    if (opcodeFormat(op) == OperandFormat::LOCALS_JUMP)
+        proto_->code[jump + 1] = encodeLocalsJumpWord(int32_t(offset), localsJumpPops(proto_->code[jump + 1]));
     else proto_->code[jump] = encodeSigned(op, int32_t(offset));
     return true;
 }
@@ -373,6 +374,7 @@ void FunctionState::popLocalsTo(size_t keep, SourceLocation at, bool forget) {
     for (size_t i = keep; i < locals_.size(); ++i) anyCaptured |= locals_[i].captured;
     uint32_t count = uint32_t(locals_.size() - keep);
     if (anyCaptured) emit(Opcode::CloseUpvals, locals_[keep].slot, at);
+    lastPop_ = proto_->code.size();
     if (count == 1) {
         emit(Opcode::Pop, 0, at);
     } else {
@@ -384,6 +386,25 @@ void FunctionState::popLocalsTo(size_t keep, SourceLocation at, bool forget) {
     } else {
         adjustStack(int(count)); // the other paths still see these locals
     }
+}
+
+bool FunctionState::foldPopIntoLoopTest(size_t popAt) {
+    std::vector<Instruction>& code = proto_->code;
+    if (popAt != lastPop_ || popAt + 3 != code.size() || lastLabel_ > popAt) return false;
+    Opcode pop = decodeOpcode(code[popAt]);
+    uint32_t count = pop == Opcode::Pop ? 1 : pop == Opcode::PopN ? decodeA(code[popAt]) : 0;
+    if (count == 0 || count > kMaxLocalsJumpPops || opcodeFormat(decodeOpcode(code[popAt + 1])) != OperandFormat::LOCALS_JUMP)
+        return false;
+    // The test moves back one word, so its offset grows by one.
+    code[popAt] = code[popAt + 1];
+    code[popAt + 1] = encodeLocalsJumpWord(localsJumpOffset(code[popAt + 2]) + 1, count);
+    code.pop_back();
+    proto_->locations.erase(proto_->locations.begin() + long(popAt));
+    for (LocalName& local : proto_->localNames)
+        if (local.endPc != UINT32_MAX && local.endPc > popAt) --local.endPc;
+    lastInstruction_ = SIZE_MAX;
+    lastPop_ = SIZE_MAX;
+    return true;
 }
 
 void FunctionState::endScope(SourceLocation at) {

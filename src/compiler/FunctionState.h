@@ -103,6 +103,12 @@ class FunctionState {
     // `forget`, also drops them from the compile-time scope.
     void popLocalsTo(size_t keep, SourceLocation at, bool forget);
     void endScope(SourceLocation at);
+    // Where popLocalsTo last emitted its Pop/PopN.
+    size_t lastPop() const { return lastPop_; }
+    // When the code is that Pop/PopN at `popAt` and then nothing but one
+    // LOCALS_JUMP loop test (no jump lands on the test), drops the pop and
+    // gives its count to the test, which pops before it compares.
+    bool foldPopIntoLoopTest(size_t popAt);
 
     std::vector<LoopContext> loops;
     std::vector<TryContext> tries;
@@ -129,6 +135,7 @@ class FunctionState {
     // Where the last GetLocalField was made (a GetField right after it
     // turns it into GetLocalFieldChain, a one-value branch into LocalField<branch>).
     size_t lastLocalField_ = SIZE_MAX;
+    size_t lastPop_ = SIZE_MAX;
     std::unordered_map<std::string, uint32_t> stringConstants_;
     std::unordered_map<int64_t, uint32_t> intConstants_;
     std::unordered_map<uint64_t, uint32_t> floatConstants_;

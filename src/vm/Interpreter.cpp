@@ -512,6 +512,27 @@ Value VM::run(size_t stopFrames) {
             ARITH_LOCALS(MulLocals, Mul, *)
             ARITH_LOCAL_INT(AddLocalInt, Add, +)
             ARITH_LOCAL_INT(SubLocalInt, Sub, -)
+// A local and a number constant, either side first (`x * 0.5`, `2.0 * zr`).
+#define ARITH_LOCAL_CONST(name, generic, op, first, second)                                                       \
+    CASE(name) {                                                                                                  \
+        Value local = base[A], constant = k[*ip++];                                                               \
+        Value a = first, b = second;                                                                              \
+        if (a.isInt() && b.isInt()) {                                                                             \
+            *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                          \
+        } else if (a.isFloat() && b.isFloat()) {                                                                  \
+            *sp++ = Value::number(a.asFloat() op b.asFloat());                                                    \
+        } else {                                                                                                  \
+            SYNC();                                                                                               \
+            *sp++ = arithmetic(Opcode::generic, a, b);                                                            \
+        }                                                                                                         \
+        DISPATCH();                                                                                               \
+    }
+            ARITH_LOCAL_CONST(AddLocalConst, Add, +, local, constant)
+            ARITH_LOCAL_CONST(SubLocalConst, Sub, -, local, constant)
+            ARITH_LOCAL_CONST(MulLocalConst, Mul, *, local, constant)
+            ARITH_LOCAL_CONST(ConstAddLocal, Add, +, constant, local)
+            ARITH_LOCAL_CONST(ConstSubLocal, Sub, -, constant, local)
+            ARITH_LOCAL_CONST(ConstMulLocal, Mul, *, constant, local)
             CASE(Neg) {
                 Value a = sp[-1];
                 if (a.isInt()) sp[-1] = Value::integer(int64_t(0 - uint64_t(a.asInt())));
@@ -578,7 +599,8 @@ Value VM::run(size_t stopFrames) {
 // Fused compare-and-branch handlers, three macros for all 36: COMPARE_TWO
 // pops two values, COMPARE_CONSTANT one plus the int constant in the next
 // word (made a Value only on the slow path), COMPARE_LOCALS reads two
-// locals and takes its jump offset from the next word; the int and float cases are inline,
+// locals and takes its jump offset (and a count of values to pop first) from
+// the next word; the int and float cases are inline,
 // everything else goes through compare()/equals(), and BRANCH is either
 // "jump unless true" (a condition) or "jump back while true, a safe point"
 // (the bottom test of a rotated loop).
@@ -609,7 +631,9 @@ Value VM::run(size_t stopFrames) {
 #define COMPARE_LOCALS(name, BRANCH, op, test)                                                                    \
     CASE(name) {                                                                                                  \
         const Value &a = base[pairFirst(ins)], &b = base[pairSecond(ins)];                                        \
-        int32_t offset = int32_t(*ip++);                                                                          \
+        uint32_t word = *ip++;                                                                                    \
+        sp -= localsJumpPops(word); /* a loop body's locals */                                                    \
+        int32_t offset = localsJumpOffset(word);                                                                  \
         if (a.isInt() && b.isInt()) {                                                                             \
             BRANCH(a.asInt() op b.asInt(), offset)                                                                \
             DISPATCH();                                                                                           \

@@ -248,6 +248,34 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::SetIndexLocalsK, encodePair(0, 4000)), 0); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::AddLocalStore, encodePair(0, 4000))); m.main->locations.push_back({}); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::AddLocalStore, encodePair(4000, 0))); m.main->locations.push_back({}); }, "slot out of range");
+    // LOCAL_CONST: a slot and a constant index; LOCALS_JUMP: the offset is
+    // the low 24 bits of its word, whatever the pop count above them.
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::ConstMulLocal, 0), 999); }, "bad constant");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::MulLocalConst, 4000), 0); }, "slot out of range");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocals, encodePair(0, 0)), encodeLocalsJumpWord(5000, 2)); }, "bad jump target");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtJumpLocals, encodePair(0, 0)), encodeLocalsJumpWord(-1, 255)); }, "bad jump target");
+}
+
+TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
+    auto module = compile("fn f(n) {\n    let i = 0\n    let s = 0.0\n    while i < n {\n        let t = 2.0 * s\n        let u = t - 0.5\n"
+                          "        s = u + 1.0\n        i += 1\n    }\n    return s\n}\nprintln(f(3))\n");
+    ProgramImage image;
+    image.modules.push_back(module);
+    DeserializeResult r = deserializeProgram(serializeProgram(image, kVersion), kVersion);
+    ASSERT_NE(r.image, nullptr) << r.error;
+    const FunctionProto& f = *r.image->modules[0]->main->protos[0];
+    std::vector<Opcode> fused;
+    uint32_t loopPops = 0;
+    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1) {
+        Opcode op = decodeOpcode(f.code[i]);
+        if (opcodeFormat(op) == OperandFormat::LOCAL_CONST || op == Opcode::LtLoopLocals || op == Opcode::LtJumpLocals ||
+            op == Opcode::PopN)
+            fused.push_back(op);
+        if (op == Opcode::LtLoopLocals) loopPops = localsJumpPops(f.code[i + 1]);
+    }
+    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LtJumpLocals, Opcode::ConstMulLocal, Opcode::SubLocalConst,
+                                          Opcode::AddLocalConst, Opcode::LtLoopLocals}));
+    EXPECT_EQ(loopPops, 2u);
 }
 
 TEST(Serializer, VerifierAcceptsConstantOperandFusionsAsCompiled) {
