@@ -26,9 +26,9 @@ local function main()
   for i = 0, rows - 1 do
     seed = seed * 48271 % 2147483647
     local customer = seed % 5000
-    local region = seed // 5000 % 8
-    local quantity = seed // 40000 % 20 + 1
-    local price = seed // 800000 % 1000 + 1
+    local region = math.floor(seed / 5000) % 8
+    local quantity = math.floor(seed / 40000) % 20 + 1
+    local price = math.floor(seed / 800000) % 1000 + 1
     chunk = chunk .. i .. ",c" .. customer .. ",r" .. region .. "," .. quantity .. "," .. price .. "\n"
     if i % 1000 == 999 then
       out:write(chunk)
