@@ -611,6 +611,10 @@ Value VM::run(size_t stopFrames) {
         ip += (offset);                                                                                           \
         SAFEPOINT();                                                                                              \
     }
+// A loop's bottom test on two locals first drops the body's locals (the
+// count in its word); a forward test has none.
+#define POP_BODY_LOCALS_LOOP_WHILE(word) sp -= localsJumpPops(word);
+#define POP_BODY_LOCALS_JUMP_UNLESS(word)
 #define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
     CASE(name) {                                                                                                  \
         const Value &a = sp[-2], &b = sp[-1];                                                                     \
@@ -632,7 +636,7 @@ Value VM::run(size_t stopFrames) {
     CASE(name) {                                                                                                  \
         const Value &a = base[pairFirst(ins)], &b = base[pairSecond(ins)];                                        \
         uint32_t word = *ip++;                                                                                    \
-        sp -= localsJumpPops(word); /* a loop body's locals */                                                    \
+        POP_BODY_LOCALS_##BRANCH(word)                                                                            \
         int32_t offset = localsJumpOffset(word);                                                                  \
         if (a.isInt() && b.isInt()) {                                                                             \
             BRANCH(a.asInt() op b.asInt(), offset)                                                                \

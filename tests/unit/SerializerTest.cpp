@@ -253,7 +253,8 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::ConstMulLocal, 0), 999); }, "bad constant");
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::MulLocalConst, 4000), 0); }, "slot out of range");
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocals, encodePair(0, 0)), encodeLocalsJumpWord(5000, 2)); }, "bad jump target");
-    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtJumpLocals, encodePair(0, 0)), encodeLocalsJumpWord(-1, 255)); }, "bad jump target");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtJumpLocals, encodePair(0, 0)), encodeLocalsJumpWord(-1, 0)); }, "bad jump target");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtJumpLocals, encodePair(0, 0)), encodeLocalsJumpWord(0, 2)); }, "a forward test pops nothing");
 }
 
 TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
