@@ -115,8 +115,8 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
         }
         case OperandFormat::LOCALS_JUMP: {
             uint32_t word = pc + 1 < code.size() ? code[++pc] : 0;
-            int32_t off = localsJumpOffset(word);
-            uint32_t pops = localsJumpPops(word);
+            int32_t off = localsJumpTarget(op, word);
+            uint32_t pops = isLoopLocalsPop(op) ? localsJumpPops(word) : 0;
             operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins)) + " " + std::to_string(off);
             if (pops) operand += " pop " + std::to_string(pops);
             note = "slots, " + std::string(off < 0 ? "while true" : "else") + " -> " + std::to_string(int64_t(pc) + 1 + off);

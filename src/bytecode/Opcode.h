@@ -62,12 +62,25 @@ constexpr uint32_t kMaxCallArguments = kMaxPairField;
 constexpr uint32_t pairSecond(Instruction i) { return (i >> 12) & kMaxPairField; }
 constexpr int32_t pairSecondSigned(Instruction i) { return static_cast<int32_t>(i << 8) >> 20; }
 
-// A LOCALS_JUMP's second word: [ values popped first : 8 | signed offset : 24 ].
+// The second word of an XxLoopLocalsPop: [ values popped first : 8 | signed offset : 24 ].
 constexpr uint32_t kMaxLocalsJumpPops = 255;
 constexpr uint32_t encodeLocalsJumpWord(int32_t offset, uint32_t pops) {
     return (pops << 24) | (static_cast<uint32_t>(offset) & kMaxOperand);
 }
 constexpr int32_t localsJumpOffset(uint32_t word) { return decodeSignedA(word); }
 constexpr uint32_t localsJumpPops(uint32_t word) { return word >> 24; }
+constexpr bool isLoopLocalsPop(Opcode op) {
+    return op >= Opcode::LtLoopLocalsPop && op <= Opcode::NeLoopLocalsPop;
+}
+// The XxLoopLocalsPop form of an XxLoopLocals, or Nop.
+constexpr Opcode loopLocalsPopOf(Opcode op) {
+    return op >= Opcode::LtLoopLocals && op <= Opcode::NeLoopLocals
+               ? Opcode(uint8_t(op) - uint8_t(Opcode::LtLoopLocals) + uint8_t(Opcode::LtLoopLocalsPop))
+               : Opcode::Nop;
+}
+// A LOCALS_JUMP's jump offset, either layout.
+constexpr int32_t localsJumpTarget(Opcode op, uint32_t word) {
+    return isLoopLocalsPop(op) ? localsJumpOffset(word) : int32_t(word);
+}
 
 } // namespace langoost

@@ -296,10 +296,6 @@ class Reader {
             last != Opcode::Rethrow)
             bad(p.code.size() - 1, "code does not end in a return, jump or throw");
 
-        auto isLoopBack = [](Opcode op) {
-            return op == Opcode::LtLoopLocals || op == Opcode::LeLoopLocals || op == Opcode::GtLoopLocals ||
-                   op == Opcode::GeLoopLocals || op == Opcode::EqLoopLocals || op == Opcode::NeLoopLocals;
-        };
         auto isString = [&](uint32_t index) { return index < p.constants.size() && p.constants[index].isString(); };
         auto jumpTo = [&](size_t at, int64_t target) {
             if (target < 0 || size_t(target) >= p.code.size() || !starts[size_t(target)]) bad(at, "bad jump target");
@@ -349,8 +345,7 @@ class Reader {
             case OperandFormat::LOCALS_JUMP:
                 slot(pc, pairFirst(ins));
                 slot(pc, pairSecond(ins));
-                jumpTo(pc, int64_t(pc) + 2 + localsJumpOffset(p.code[pc + 1]));
-                if (localsJumpPops(p.code[pc + 1]) != 0 && !isLoopBack(op)) bad(pc, "a forward test pops nothing");
+                jumpTo(pc, int64_t(pc) + 2 + localsJumpTarget(op, p.code[pc + 1]));
                 break;
             case OperandFormat::LOCAL_FIELD:
                 if (Opcode fused = nextOfLocalFieldFusion(op); fused != Opcode::Nop) {

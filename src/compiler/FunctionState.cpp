@@ -150,7 +150,7 @@ size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
     }
     index = emit(op, 0, at);
     if (opcodeFormat(decodeOpcode(proto_->code[index])) == OperandFormat::LOCALS_JUMP)
-        proto_->code[index + 1] = encodeLocalsJumpWord(a, 0); // fused with the LoadLocal2 before it
+        proto_->code[index + 1] = uint32_t(a); // fused with the LoadLocal2 before it
     else
         proto_->code[index] = encodeSigned(op, a);
     return index;
@@ -245,8 +245,7 @@ bool FunctionState::patchJump(size_t jump) {
         overflowed_ = true;
         return false;
     }
-    if (opcodeFormat(op) == OperandFormat::LOCALS_JUMP)
-        proto_->code[jump + 1] = encodeLocalsJumpWord(int32_t(offset), localsJumpPops(proto_->code[jump + 1]));
+    if (opcodeFormat(op) == OperandFormat::LOCALS_JUMP) proto_->code[jump + 1] = uint32_t(int32_t(offset));
     else proto_->code[jump] = encodeSigned(op, int32_t(offset));
     return true;
 }
@@ -393,11 +392,11 @@ bool FunctionState::foldPopIntoLoopTest(size_t popAt) {
     if (popAt != lastPop_ || popAt + 3 != code.size() || lastLabel_ > popAt) return false;
     Opcode pop = decodeOpcode(code[popAt]);
     uint32_t count = pop == Opcode::Pop ? 1 : pop == Opcode::PopN ? decodeA(code[popAt]) : 0;
-    if (count == 0 || count > kMaxLocalsJumpPops || opcodeFormat(decodeOpcode(code[popAt + 1])) != OperandFormat::LOCALS_JUMP)
-        return false;
-    // The test moves back one word, so its offset grows by one.
-    code[popAt] = code[popAt + 1];
-    code[popAt + 1] = encodeLocalsJumpWord(localsJumpOffset(code[popAt + 2]) + 1, count);
+    Opcode popping = loopLocalsPopOf(decodeOpcode(code[popAt + 1]));
+    int32_t offset = int32_t(code[popAt + 2]) + 1; // the test moves back one word
+    if (count == 0 || count > kMaxLocalsJumpPops || popping == Opcode::Nop || offset < kMinSignedOperand) return false;
+    code[popAt] = encode(popping, decodeA(code[popAt + 1]));
+    code[popAt + 1] = encodeLocalsJumpWord(offset, count);
     code.pop_back();
     proto_->locations.erase(proto_->locations.begin() + long(popAt));
     for (LocalName& local : proto_->localNames)

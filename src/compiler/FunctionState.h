@@ -106,8 +106,8 @@ class FunctionState {
     // Where popLocalsTo last emitted its Pop/PopN.
     size_t lastPop() const { return lastPop_; }
     // When the code is that Pop/PopN at `popAt` and then nothing but one
-    // LOCALS_JUMP loop test (no jump lands on the test), drops the pop and
-    // gives its count to the test, which pops before it compares.
+    // XxLoopLocals loop test (no jump lands on the test), drops the pop and
+    // makes the test an XxLoopLocalsPop, which pops before it compares.
     bool foldPopIntoLoopTest(size_t popAt);
 
     std::vector<LoopContext> loops;

@@ -611,10 +611,12 @@ Value VM::run(size_t stopFrames) {
         ip += (offset);                                                                                           \
         SAFEPOINT();                                                                                              \
     }
-// A loop's bottom test on two locals first drops the body's locals (the
-// count in its word); a forward test has none.
-#define POP_BODY_LOCALS_LOOP_WHILE(word) sp -= localsJumpPops(word);
-#define POP_BODY_LOCALS_JUMP_UNLESS(word)
+// XxLoopLocalsPop: a loop's bottom test on two locals that first drops the
+// body's locals (the count in its word, above a 24-bit offset).
+#define LOOP_WHILE_POPPING(yes, offset) LOOP_WHILE(yes, offset)
+#define OFFSET_AFTER_POPS_LOOP_WHILE_POPPING(word) (sp -= localsJumpPops(word), localsJumpOffset(word))
+#define OFFSET_AFTER_POPS_LOOP_WHILE(word) int32_t(word)
+#define OFFSET_AFTER_POPS_JUMP_UNLESS(word) int32_t(word)
 #define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
     CASE(name) {                                                                                                  \
         const Value &a = sp[-2], &b = sp[-1];                                                                     \
@@ -636,8 +638,7 @@ Value VM::run(size_t stopFrames) {
     CASE(name) {                                                                                                  \
         const Value &a = base[pairFirst(ins)], &b = base[pairSecond(ins)];                                        \
         uint32_t word = *ip++;                                                                                    \
-        POP_BODY_LOCALS_##BRANCH(word)                                                                            \
-        int32_t offset = localsJumpOffset(word);                                                                  \
+        int32_t offset = OFFSET_AFTER_POPS_##BRANCH(word);                                                        \
         if (a.isInt() && b.isInt()) {                                                                             \
             BRANCH(a.asInt() op b.asInt(), offset)                                                                \
             DISPATCH();                                                                                           \
@@ -715,6 +716,7 @@ Value VM::run(size_t stopFrames) {
             COMPARE_FAMILY(LoopK, COMPARE_CONSTANT, LOOP_WHILE)
             COMPARE_FAMILY(JumpLocals, COMPARE_LOCALS, JUMP_UNLESS)
             COMPARE_FAMILY(LoopLocals, COMPARE_LOCALS, LOOP_WHILE)
+            COMPARE_FAMILY(LoopLocalsPop, COMPARE_LOCALS, LOOP_WHILE_POPPING)
             // `x == nil` / `x != nil` as conditions: nil equals only nil.
             CASE(EqNilJump) JUMP_UNLESS((--sp)->isNil(), SA) DISPATCH();
             CASE(NeNilJump) JUMP_UNLESS(!(--sp)->isNil(), SA) DISPATCH();

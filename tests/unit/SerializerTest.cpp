@@ -252,9 +252,10 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     // the low 24 bits of its word, whatever the pop count above them.
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::ConstMulLocal, 0), 999); }, "bad constant");
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::MulLocalConst, 4000), 0); }, "slot out of range");
-    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocals, encodePair(0, 0)), encodeLocalsJumpWord(5000, 2)); }, "bad jump target");
-    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtJumpLocals, encodePair(0, 0)), encodeLocalsJumpWord(-1, 0)); }, "bad jump target");
-    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtJumpLocals, encodePair(0, 0)), encodeLocalsJumpWord(0, 2)); }, "a forward test pops nothing");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocalsPop, encodePair(0, 0)), encodeLocalsJumpWord(5000, 2)); }, "bad jump target");
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocalsPop, encodePair(0, 0)), encodeLocalsJumpWord(-1, 255)); }, "bad jump target");
+    // Without Pop, the whole word is the offset: a pop count there is a far jump.
+    check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocals, encodePair(0, 0)), encodeLocalsJumpWord(0, 2)); }, "bad jump target");
 }
 
 TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
@@ -269,13 +270,12 @@ TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
     uint32_t loopPops = 0;
     for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1) {
         Opcode op = decodeOpcode(f.code[i]);
-        if (opcodeFormat(op) == OperandFormat::LOCAL_CONST || op == Opcode::LtLoopLocals || op == Opcode::LtJumpLocals ||
-            op == Opcode::PopN)
+        if (opcodeFormat(op) == OperandFormat::LOCAL_CONST || opcodeFormat(op) == OperandFormat::LOCALS_JUMP || op == Opcode::PopN)
             fused.push_back(op);
-        if (op == Opcode::LtLoopLocals) loopPops = localsJumpPops(f.code[i + 1]);
+        if (op == Opcode::LtLoopLocalsPop) loopPops = localsJumpPops(f.code[i + 1]);
     }
     EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LtJumpLocals, Opcode::ConstMulLocal, Opcode::SubLocalConst,
-                                          Opcode::AddLocalConst, Opcode::LtLoopLocals}));
+                                          Opcode::AddLocalConst, Opcode::LtLoopLocalsPop}));
     EXPECT_EQ(loopPops, 2u);
 }
 
