@@ -433,18 +433,21 @@ Value VM::run(size_t stopFrames) {
             }
 // Arithmetic on two locals, or a local and a small int, pushed as one
 // instruction; same fast paths and fallbacks as Add/Sub/Mul/AddInt/SubInt.
+// Pushes a op b for Values a and b in scope: two ints or two floats inline.
+#define PUSH_ARITH(generic, op)                                                                                   \
+    if (a.isInt() && b.isInt()) {                                                                                 \
+        *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
+    } else if (a.isFloat() && b.isFloat()) {                                                                      \
+        *sp++ = Value::number(a.asFloat() op b.asFloat());                                                        \
+    } else {                                                                                                      \
+        SYNC();                                                                                                   \
+        *sp++ = arithmetic(Opcode::generic, a, b);                                                                \
+    }                                                                                                             \
+    DISPATCH();
 #define ARITH_LOCALS(name, generic, op)                                                                           \
     CASE(name) {                                                                                                  \
         Value a = base[pairFirst(ins)], b = base[pairSecond(ins)];                                               \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                          \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            *sp++ = Value::number(a.asFloat() op b.asFloat());                                                    \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            *sp++ = arithmetic(Opcode::generic, a, b);                                                            \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
+        PUSH_ARITH(generic, op)                                                                                   \
     }
 #define ARITH_LOCAL_INT(name, generic, op)                                                                        \
     CASE(name) {                                                                                                  \
@@ -517,15 +520,7 @@ Value VM::run(size_t stopFrames) {
     CASE(name) {                                                                                                  \
         Value local = base[A], constant = k[*ip++];                                                               \
         Value a = first, b = second;                                                                              \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                          \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            *sp++ = Value::number(a.asFloat() op b.asFloat());                                                    \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            *sp++ = arithmetic(Opcode::generic, a, b);                                                            \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
+        PUSH_ARITH(generic, op)                                                                                   \
     }
             ARITH_LOCAL_CONST(AddLocalConst, Add, +, local, constant)
             ARITH_LOCAL_CONST(SubLocalConst, Sub, -, local, constant)

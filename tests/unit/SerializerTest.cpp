@@ -248,8 +248,8 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::SetIndexLocalsK, encodePair(0, 4000)), 0); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::AddLocalStore, encodePair(0, 4000))); m.main->locations.push_back({}); }, "slot out of range");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), encode(Opcode::AddLocalStore, encodePair(4000, 0))); m.main->locations.push_back({}); }, "slot out of range");
-    // LOCAL_CONST: a slot and a constant index; LOCALS_JUMP: the offset is
-    // the low 24 bits of its word, whatever the pop count above them.
+    // LOCAL_CONST: a slot and a constant index; XxLoopLocalsPop: the offset
+    // is the low 24 bits of its word, whatever the pop count above them.
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::ConstMulLocal, 0), 999); }, "bad constant");
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::MulLocalConst, 4000), 0); }, "slot out of range");
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocalsPop, encodePair(0, 0)), encodeLocalsJumpWord(5000, 2)); }, "bad jump target");
@@ -258,55 +258,58 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     check([&](CompiledModule& m) { insertTwo(m, encode(Opcode::LtLoopLocals, encodePair(0, 0)), encodeLocalsJumpWord(0, 2)); }, "bad jump target");
 }
 
-TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
-    auto module = compile("fn f(n) {\n    let i = 0\n    let s = 0.0\n    while i < n {\n        let t = 2.0 * s\n        let u = t - 0.5\n"
-                          "        s = u + 1.0\n        i += 1\n    }\n    return s\n}\nprintln(f(3))\n");
+// Compiles `source`, round-trips it through the serializer (whose verifier
+// must accept it) and lists the instructions of its first function that
+// `keep` selects, each with its second word (0 when it has none).
+std::vector<std::pair<Opcode, uint32_t>> verifiedInstructions(const std::string& source, bool (*keep)(Opcode)) {
     ProgramImage image;
-    image.modules.push_back(module);
+    image.modules.push_back(compile(source));
     DeserializeResult r = deserializeProgram(serializeProgram(image, kVersion), kVersion);
-    ASSERT_NE(r.image, nullptr) << r.error;
+    EXPECT_NE(r.image, nullptr) << r.error;
+    std::vector<std::pair<Opcode, uint32_t>> kept;
+    if (!r.image) return kept;
     const FunctionProto& f = *r.image->modules[0]->main->protos[0];
-    std::vector<Opcode> fused;
-    uint32_t loopPops = 0;
-    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1) {
-        Opcode op = decodeOpcode(f.code[i]);
-        if (opcodeFormat(op) == OperandFormat::LOCAL_CONST || opcodeFormat(op) == OperandFormat::LOCALS_JUMP || op == Opcode::PopN)
-            fused.push_back(op);
-        if (op == Opcode::LtLoopLocalsPop) loopPops = localsJumpPops(f.code[i + 1]);
-    }
-    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LtJumpLocals, Opcode::ConstMulLocal, Opcode::SubLocalConst,
-                                          Opcode::AddLocalConst, Opcode::LtLoopLocalsPop}));
-    EXPECT_EQ(loopPops, 2u);
+    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1)
+        if (Opcode op = decodeOpcode(f.code[i]); keep(op)) kept.push_back({op, opcodeHasExtraWord(op) ? f.code[i + 1] : 0});
+    return kept;
+}
+
+std::vector<Opcode> opcodesOf(const std::vector<std::pair<Opcode, uint32_t>>& instructions) {
+    std::vector<Opcode> ops;
+    for (auto [op, word] : instructions) ops.push_back(op);
+    return ops;
+}
+
+TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
+    auto kept = verifiedInstructions(
+        "fn f(n) {\n    let i = 0\n    let s = 0.0\n    while i < n {\n        let t = 2.0 * s\n        let u = t - 0.5\n"
+        "        s = u + 1.0\n        i += 1\n    }\n    return s\n}\nprintln(f(3))\n",
+        [](Opcode op) {
+            return opcodeFormat(op) == OperandFormat::LOCAL_CONST || opcodeFormat(op) == OperandFormat::LOCALS_JUMP ||
+                   op == Opcode::PopN;
+        });
+    EXPECT_EQ(opcodesOf(kept), (std::vector<Opcode>{Opcode::LtJumpLocals, Opcode::ConstMulLocal, Opcode::SubLocalConst,
+                                                    Opcode::AddLocalConst, Opcode::LtLoopLocalsPop}));
+    ASSERT_FALSE(kept.empty());
+    EXPECT_EQ(localsJumpPops(kept.back().second), 2u);
 }
 
 TEST(Serializer, VerifierAcceptsConstantOperandFusionsAsCompiled) {
-    auto module = compile("fn f(a, x, s) {\n    if x > 4.0 { return 1 }\n    if s == \"+\" { return 2 }\n    let i = 0\n    if x < 9007199254740993 { a[i] = true }\n"
-                          "    let y = 0.5\n    x = x * 2.0 + y\n    return 0\n}\nprintln(f([false], 1.0, \"-\"))\n");
-    ProgramImage image;
-    image.modules.push_back(module);
-    DeserializeResult r = deserializeProgram(serializeProgram(image, kVersion), kVersion);
-    ASSERT_NE(r.image, nullptr) << r.error;
-    const FunctionProto& f = *r.image->modules[0]->main->protos[0];
-    std::vector<Opcode> fused;
-    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1) {
-        Opcode op = decodeOpcode(f.code[i]);
-        if (opcodeFormat(op) == OperandFormat::JUMPC || op == Opcode::SetIndexLocalsK || op == Opcode::AddLocalStore)
-            fused.push_back(op);
-    }
-    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::GtJumpC, Opcode::EqJumpC, Opcode::LtJumpC, Opcode::SetIndexLocalsK,
-                                          Opcode::AddLocalStore}));
+    auto kept = verifiedInstructions(
+        "fn f(a, x, s) {\n    if x > 4.0 { return 1 }\n    if s == \"+\" { return 2 }\n    let i = 0\n    if x < 9007199254740993 { a[i] = true }\n"
+        "    let y = 0.5\n    x = x * 2.0 + y\n    return 0\n}\nprintln(f([false], 1.0, \"-\"))\n",
+        [](Opcode op) {
+            return opcodeFormat(op) == OperandFormat::JUMPC || op == Opcode::SetIndexLocalsK || op == Opcode::AddLocalStore;
+        });
+    EXPECT_EQ(opcodesOf(kept), (std::vector<Opcode>{Opcode::GtJumpC, Opcode::EqJumpC, Opcode::LtJumpC,
+                                                    Opcode::SetIndexLocalsK, Opcode::AddLocalStore}));
 }
 
 TEST(Serializer, VerifierAcceptsLocalFieldFusionsAsCompiled) {
-    auto module = compile("fn f(o) {\n    if o.n >= 2 { return 1 }\n    while o.next != nil { o = o.next }\n    o.n -= 1\n    return 0\n}\n"
-                          "println(f({n: 2}), f({n: 0, next: {n: 1}}))\n");
-    ProgramImage image;
-    image.modules.push_back(module);
-    DeserializeResult r = deserializeProgram(serializeProgram(image, kVersion), kVersion);
-    ASSERT_NE(r.image, nullptr) << r.error;
-    const FunctionProto& f = *r.image->modules[0]->main->protos[0];
-    std::vector<Opcode> fused;
-    for (size_t i = 0; i < f.code.size(); i += opcodeHasExtraWord(decodeOpcode(f.code[i])) ? 2 : 1)
-        if (Opcode op = decodeOpcode(f.code[i]); nextOfLocalFieldFusion(op) != Opcode::Nop) fused.push_back(op);
-    EXPECT_EQ(fused, (std::vector<Opcode>{Opcode::LocalFieldGeJumpK, Opcode::LocalFieldNeNilLoop, Opcode::LocalFieldSubInt}));
+    auto kept = verifiedInstructions(
+        "fn f(o) {\n    if o.n >= 2 { return 1 }\n    while o.next != nil { o = o.next }\n    o.n -= 1\n    return 0\n}\n"
+        "println(f({n: 2}), f({n: 0, next: {n: 1}}))\n",
+        [](Opcode op) { return nextOfLocalFieldFusion(op) != Opcode::Nop; });
+    EXPECT_EQ(opcodesOf(kept),
+              (std::vector<Opcode>{Opcode::LocalFieldGeJumpK, Opcode::LocalFieldNeNilLoop, Opcode::LocalFieldSubInt}));
 }
