@@ -433,50 +433,33 @@ void CompilerImpl::ifStatement(const IfStmt& s) {
 
 // Rotated: `Jump test; body: ...; test: <cond> XxLoop body`, so each
 // iteration runs one fused test-and-jump instead of a test plus a Loop.
+// `while a < b` (any compare) on two locals is inverted instead:
+// `XxJumpLocals a b exit; body: ...; XxLoopLocals a b body`. Nothing then
+// jumps to the bottom test from outside the body, so when the body ends by
+// popping its own locals and has no `continue`, the test pops them itself
+// (XxLoopLocalsPop: one dispatch less per iteration).
 void CompilerImpl::whileStatement(const WhileStmt& s) {
-    if (invertedWhile(s)) return;
-    size_t entry = fs_->emitJump(Opcode::Jump, s.location);
-    size_t bodyStart = fs_->label();
-    fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), 0, {}, {}, true});
-    block(*s.body);
-    for (size_t j : fs_->loops.back().continueJumps) fs_->patchJump(j);
-    fs_->patchJump(entry);
-    loopWhile(*s.condition, bodyStart);
-    fs_->label();
-    for (size_t j : fs_->loops.back().breakJumps) fs_->patchJump(j);
-    fs_->loops.pop_back();
-}
-
-// `while a < b` (any compare) on two locals, inverted: `XxJumpLocals a b
-// exit; body: ...; XxLoopLocals a b body`. Nothing jumps to the bottom test
-// from outside the body, so when the body ends by popping its own locals
-// and has no `continue`, the test pops them itself (one dispatch less per
-// iteration: mandelbrot's inner loop).
-bool CompilerImpl::invertedWhile(const WhileStmt& s) {
-    if (s.condition->kind != ExprKind::Binary) return false;
-    auto& test = static_cast<const BinaryExpr&>(*s.condition);
-    switch (test.op) {
-    case TokenKind::Less: case TokenKind::LessEq: case TokenKind::Greater: case TokenKind::GreaterEq:
-    case TokenKind::Eq: case TokenKind::NotEq: break;
-    default: return false;
-    }
     uint32_t a, b;
-    if (nilTested(test) || !localPair(*test.left, *test.right, a, b)) return false;
+    bool inverted = s.condition->kind == ExprKind::Binary && isBoolean(*s.condition) &&
+                    localPair(*static_cast<const BinaryExpr&>(*s.condition).left,
+                              *static_cast<const BinaryExpr&>(*s.condition).right, a, b);
     std::vector<size_t> exits;
-    branchUnless(test, exits);
+    size_t entry = SIZE_MAX;
+    if (inverted) branchUnless(*s.condition, exits);
+    else entry = fs_->emitJump(Opcode::Jump, s.location);
     size_t bodyStart = fs_->label();
     fs_->loops.push_back({fs_->locals().size(), fs_->tries.size(), 0, {}, {}, true});
     block(*s.body);
     size_t popAt = fs_->lastPop();
     bool continues = !fs_->loops.back().continueJumps.empty();
     for (size_t j : fs_->loops.back().continueJumps) fs_->patchJump(j);
-    loopWhile(test, bodyStart);
-    if (!continues) fs_->foldPopIntoLoopTest(popAt);
+    if (!inverted) fs_->patchJump(entry);
+    loopWhile(*s.condition, bodyStart);
+    if (inverted && !continues) fs_->foldPopIntoLoopTest(popAt);
     fs_->label();
     for (size_t j : fs_->loops.back().breakJumps) fs_->patchJump(j);
     for (size_t j : exits) fs_->patchJump(j);
     fs_->loops.pop_back();
-    return true;
 }
 
 // The loop is rotated so each iteration costs one dispatch for the loop

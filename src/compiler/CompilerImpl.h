@@ -88,7 +88,6 @@ class CompilerImpl {
     static bool mayCall(const Expr& e);
     void ifStatement(const IfStmt& s);
     void whileStatement(const WhileStmt& s);
-    bool invertedWhile(const WhileStmt& s);
     void forStatement(const ForInStmt& s);
     bool forRange(const ForInStmt& s);
     void loopBody(const ForInStmt& s, size_t iterSlot, Opcode nextOp);
