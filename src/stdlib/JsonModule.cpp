@@ -1,11 +1,11 @@
 // The `json` module (stdlib.md): parse and stringify.
 //
-// Parsing uses simdjson. The fast path is the DOM parser (runtime-dispatched
-// SIMD kernels, full validation). When it rejects the input — or the tree
-// nests deeper than kMaxDepth — the document is walked again with the
-// On-Demand API, which knows where it stopped: that gives the byte offset
-// for the JSONError, and it also accepts integers too large for 64 bits
-// (the DOM parser rejects them; the spec wants them as floats).
+// Parsing uses simdjson's DOM parser (runtime-dispatched SIMD kernels, full
+// validation). When it rejects the input — or the tree nests deeper than
+// kMaxDepth — JsonStrictParser reads the text again: it knows where the
+// text stops being valid (the byte offset in the JSONError), and it accepts
+// integers too large for 64 bits (the DOM parser rejects them; the spec
+// wants them as floats).
 //
 // Stringifying is our own writer: sorted keys, canonical number text
 // (ValueFormat), JSON string escapes with invalid UTF-8 as \ufffd.
@@ -19,6 +19,7 @@
 #include "bytecode/ValueFormat.h"
 #include "common/Utf8.h"
 #include "stdlib/DataArgs.h"
+#include "stdlib/JsonStrictParser.h"
 #include "stdlib/Stdlib.h"
 #include "vm/ArrayOps.h"
 #include "vm/MapOps.h"
@@ -34,7 +35,7 @@ constexpr int kMaxDepth = 512;
     vm.raise("JSONError", "json.parse: " + std::string(what) + " at byte " + std::to_string(offset));
 }
 
-// Signals the DOM fast path to hand over to the On-Demand walk.
+// Signals the DOM fast path to hand over to the strict parser.
 struct UseSlowPath {};
 
 class DomBuilder {
@@ -106,16 +107,6 @@ size_t firstNonSpace(std::string_view s) {
     return i;
 }
 
-bool isPlainInteger(std::string_view token) {
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
-        token.remove_suffix(1);
-    if (!token.empty() && token[0] == '-') token.remove_prefix(1);
-    if (token.empty() || (token[0] == '0' && token.size() > 1)) return false;
-    for (char c : token)
-        if (c < '0' || c > '9') return false;
-    return true;
-}
-
 const char* describe(simdjson::error_code e) {
     using namespace simdjson;
     switch (e) {
@@ -132,126 +123,19 @@ const char* describe(simdjson::error_code e) {
     case EMPTY: return "unexpected end of input (no JSON value)";
     case TRAILING_CONTENT: return "unexpected trailing content";
     case DEPTH_ERROR: return "nesting too deep";
-    default: return error_message(e);
+    default: return "malformed JSON";
     }
 }
 
-class OnDemandBuilder {
-  public:
-    OnDemandBuilder(VM& vm, const simdjson::padded_string& text, simdjson::ondemand::document& doc,
-                    simdjson::error_code domError)
-        : vm_(vm), text_(text), doc_(doc), domError_(domError), growth_(vm, "json.parse") {}
-    bool scalarDoc_ = false;
-
-    // Reports the error at On-Demand's position; the DOM parser's verdict,
-    // when there is one, names the problem better.
-    [[noreturn]] void fail(simdjson::error_code e) {
-        std::string_view s(text_.data(), text_.size());
-        const char* loc = nullptr;
-        size_t offset = scalarDoc_ ? firstNonSpace(s) : s.size();
-        if (!doc_.current_location().get(loc) && loc >= text_.data() && loc <= text_.data() + text_.size())
-            offset = size_t(loc - text_.data());
-        if (domError_ != simdjson::SUCCESS) e = domError_;
-        syntaxError(vm_, offset, offset >= s.size() ? "unexpected end of input" : describe(e));
+const char* describe(JsonFault f) {
+    switch (f) {
+    case JsonFault::Number: return "invalid number";
+    case JsonFault::Escape: return "invalid string escape";
+    case JsonFault::Literal: return "invalid literal";
+    case JsonFault::Trailing: return "unexpected trailing content";
+    default: return "unexpected character or structure";
     }
-
-    template <typename V> Value scalar(V& v, simdjson::ondemand::json_type t) {
-        using simdjson::ondemand::json_type;
-        simdjson::error_code e;
-        switch (t) {
-        case json_type::number: {
-            simdjson::ondemand::number n;
-            if ((e = v.get_number().get(n))) {
-                // Integers beyond 64 bits become floats.
-                std::string_view raw = v.raw_json_token();
-                while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))
-                    raw.remove_suffix(1);
-                double d;
-                if (isPlainInteger(raw)) {
-                    auto r = std::from_chars(raw.data(), raw.data() + raw.size(), d);
-                    if (r.ec == std::errc() && r.ptr == raw.data() + raw.size()) return Value::number(d);
-                }
-                fail(e);
-            }
-            if (n.is_int64()) return Value::integer(n.get_int64());
-            if (n.is_uint64()) return Value::number(double(n.get_uint64()));
-            return Value::number(n.get_double());
-        }
-        case json_type::string: {
-            std::string_view s;
-            if ((e = v.get_string().get(s))) fail(e);
-            return vm_.stringValue(s);
-        }
-        case json_type::boolean: {
-            bool b;
-            if ((e = v.get_bool().get(b))) fail(e);
-            return Value::boolean(b);
-        }
-        case json_type::null: {
-            bool isNull = false;
-            if ((e = v.is_null().get(isNull))) fail(e);
-            if (!isNull) fail(simdjson::N_ATOM_ERROR);
-            return Value();
-        }
-        default: fail(simdjson::TAPE_ERROR);
-        }
-    }
-
-    Value build(simdjson::ondemand::value v, int depth) {
-        using simdjson::ondemand::json_type;
-        json_type t;
-        simdjson::error_code e;
-        if ((e = v.type().get(t))) fail(e);
-        switch (t) {
-        case json_type::array: {
-            if (depth >= kMaxDepth) nestingError();
-            growth_.check();
-            simdjson::ondemand::array a;
-            if ((e = v.get_array().get(a))) fail(e);
-            ArrayObject* out = vm_.heap().newArray(0);
-            for (auto item : a) {
-                simdjson::ondemand::value x;
-                if ((e = item.get(x))) fail(e);
-                arrayPush(vm_, out, build(x, depth + 1));
-                growth_.tick();
-            }
-            return Value::object(out);
-        }
-        case json_type::object: {
-            if (depth >= kMaxDepth) nestingError();
-            growth_.check();
-            simdjson::ondemand::object o;
-            if ((e = v.get_object().get(o))) fail(e);
-            MapObject* out = vm_.heap().newMap();
-            for (auto field : o) {
-                std::string_view key;
-                if ((e = field.unescaped_key().get(key))) fail(e);
-                StringObject* k = vm_.newString(key);
-                simdjson::ondemand::value x;
-                if ((e = field.value().get(x))) fail(e);
-                mapSet(vm_.heap(), out, k, build(x, depth + 1));
-                growth_.tick();
-            }
-            return Value::object(out);
-        }
-        default: return scalar(v, t);
-        }
-    }
-
-    [[noreturn]] void nestingError() {
-        const char* loc = nullptr;
-        size_t offset = doc_.current_location().get(loc) ? 0 : size_t(loc - text_.data());
-        vm_.raise("JSONError", "json.parse: nesting deeper than " + std::to_string(kMaxDepth) + " levels at byte " +
-                                   std::to_string(offset));
-    }
-
-  private:
-    VM& vm_;
-    const simdjson::padded_string& text_;
-    simdjson::ondemand::document& doc_;
-    simdjson::error_code domError_;
-    GrowthGuard growth_;
-};
+}
 
 // simdjson's working memory (the padded copy, structural indexes, tape and
 // string buffer) is several times the document, outside the heap: a
@@ -268,9 +152,8 @@ template <class Parser> struct ParserTrim {
     }
 };
 
-Value parseSlow(VM& vm, const simdjson::padded_string& text, simdjson::error_code domError) {
-    std::string_view s(text.data(), text.size());
-    // Errors found while indexing the input have no position in On-Demand.
+Value parseSlow(VM& vm, std::string_view s, simdjson::error_code domError) {
+    // Errors found while indexing the input: a scan finds them directly.
     switch (domError) {
     case simdjson::UTF8_ERROR: syntaxError(vm, firstInvalidUtf8(s), describe(domError));
     case simdjson::UNESCAPED_CHARS: syntaxError(vm, firstUnescapedControl(s), describe(domError));
@@ -278,34 +161,23 @@ Value parseSlow(VM& vm, const simdjson::padded_string& text, simdjson::error_cod
     case simdjson::EMPTY: syntaxError(vm, s.size(), describe(domError));
     default: break;
     }
-    static thread_local simdjson::ondemand::parser parser;
-    ParserTrim<simdjson::ondemand::parser> trim{parser};
-    simdjson::ondemand::document doc;
-    simdjson::error_code e = parser.iterate(text).get(doc);
-    if (e) syntaxError(vm, domError == simdjson::SUCCESS ? 0 : s.size(), describe(e));
-    // Big integers are the one thing On-Demand may accept that DOM rejected.
-    OnDemandBuilder builder(vm, text, doc, domError == simdjson::NUMBER_ERROR ? simdjson::SUCCESS : domError);
-    bool scalarDoc = false;
-    if ((e = doc.is_scalar().get(scalarDoc))) builder.fail(e);
-    builder.scalarDoc_ = scalarDoc;
+    // The DOM parser's verdict names the problem better than the strict
+    // parser's, which knows where it is; NUMBER_ERROR is also what big
+    // integers get, which the strict parser accepts.
+    bool domNamesIt = domError != simdjson::SUCCESS && domError != simdjson::NUMBER_ERROR;
     Value result;
-    if (scalarDoc) {
-        simdjson::ondemand::json_type t;
-        if ((e = doc.type().get(t))) builder.fail(e);
-        result = builder.scalar(doc, t);
-    } else {
-        simdjson::ondemand::value root;
-        if ((e = doc.get_value().get(root))) builder.fail(e);
-        result = builder.build(root, 0);
-        const char* loc = nullptr;
-        if (!doc.current_location().get(loc) && loc < text.data() + text.size())
-            syntaxError(vm, size_t(loc - text.data()), describe(simdjson::TRAILING_CONTENT));
+    try {
+        result = parseJsonStrictly(vm, s, kMaxDepth);
+    } catch (const JsonFaultAt& f) {
+        if (f.fault == JsonFault::Nesting)
+            vm.raise("JSONError", "json.parse: nesting deeper than " + std::to_string(kMaxDepth) + " levels at byte " +
+                                      std::to_string(f.offset));
+        syntaxError(vm, f.offset, f.offset >= s.size()                          ? "unexpected end of input"
+                                  : domNamesIt && f.fault != JsonFault::Trailing ? describe(domError)
+                                                                                 : describe(f.fault));
     }
-    // On-Demand accepted it. That is expected for big integers (DOM says
-    // NUMBER_ERROR) and for deep documents handed over by the fast path;
-    // anything else the DOM parser rejected stays rejected.
-    if (domError != simdjson::SUCCESS && domError != simdjson::NUMBER_ERROR)
-        syntaxError(vm, firstNonSpace(s), describe(domError));
+    // Anything else the DOM parser rejected stays rejected.
+    if (domNamesIt) syntaxError(vm, firstNonSpace(s), describe(domError));
     return result;
 }
 
@@ -515,11 +387,11 @@ Value jsonParse(VM& vm, std::string_view s) {
     ParserTrim<simdjson::dom::parser> trim{parser};
     simdjson::dom::element root;
     simdjson::error_code e = parser.parse(text).get(root);
-    if (e) return parseSlow(vm, text, e);
+    if (e) return parseSlow(vm, s, e);
     try {
         return DomBuilder(vm).build(root, 0);
     } catch (UseSlowPath&) {
-        return parseSlow(vm, text, simdjson::SUCCESS);
+        return parseSlow(vm, s, simdjson::SUCCESS);
     }
 }
 

@@ -15,6 +15,9 @@ no-openssl:  with LANGOOST_LIBSSL naming a library that does not exist, scripts
              that never hash run as usual, crypto calls and `import websocket`
              raise a catchable IOError naming the problem (OpenSSL is loaded on
              first use), and nothing crashes.
+lazy-json:   a release binary (libstdc++ linked in; LANGOOST_EXPECT_LAZY_JSON=1)
+             maps neither libsimdjson nor libstdc++.so until a script parses JSON; then four threads parse
+             at once, the first use racing, and every result is right.
 Exit status 0 when everything passed.
 """
 from __future__ import annotations
@@ -182,8 +185,34 @@ def test_no_openssl(langoost: str) -> None:
             os.unlink(script)
 
 
+def test_lazy_json(langoost: str) -> None:
+    # Set by CMake for release links; sanitizer and fuzz builds link simdjson.
+    lazy = os.environ.get("LANGOOST_EXPECT_LAZY_JSON") == "1"
+    code = (
+        'import io\nimport json\nimport strings\nimport { core } from "thread"\n'
+        'let before = io.read("/proc/self/maps")\n'
+        'println(strings.contains(before, "libsimdjson"), strings.contains(before, "libstdc++"))\n'
+        'let threads = []\n'
+        'for i in range(4) { threads.push(core.spawn(fn() { return json.parse("[1, {\\"a\\": 7}]")[1].a + i })) }\n'
+        'println(threads.map(fn(t) { return core.join(t) }))\n'
+        'println(strings.contains(io.read("/proc/self/maps"), "libsimdjson"))\n'
+    )
+    script = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"langoost-lazyjson-{os.getpid()}.goost")
+    with open(script, "w") as f:
+        f.write(code)
+    try:
+        p = subprocess.run([langoost, "run", script], capture_output=True, timeout=TIMEOUT_S)
+    finally:
+        os.unlink(script)
+    assert p.returncode == 0, f"exit {p.returncode}, stderr {p.stderr!r}"
+    lines = p.stdout.decode().split("\n")
+    assert not lazy or lines[0] == "false false", f"mapped before any JSON: {lines[0]!r}"
+    assert lines[1:] == ["[7,8,9,10]", "true", ""], f"stdout {p.stdout!r}"
+
+
 TESTS = {"signal": test_signal, "signal-stop": test_signal_stop, "stdin": test_stdin,
-         "stdin-thread": test_stdin_thread, "isatty": test_isatty, "no-openssl": test_no_openssl}
+         "stdin-thread": test_stdin_thread, "isatty": test_isatty, "no-openssl": test_no_openssl,
+         "lazy-json": test_lazy_json}
 
 
 def main() -> int:
