@@ -4,7 +4,9 @@
 // and is written back to the frame/VM (SYNC) before anything that can
 // raise, allocate-and-collect, or call out. Handlers stay short: the int
 // and float fast paths are inline, everything else is in Operations.cpp.
+#include "vm/ArithmeticHandlers.h"
 #include "vm/ArrayOps.h"
+#include "vm/CompareHandlers.h"
 #include "vm/MapOps.h"
 #include "vm/VM.h"
 
@@ -142,20 +144,6 @@ Value VM::run(size_t stopFrames) {
                 }
                 DISPATCH();
             }
-#define ARITH_TO_LOCAL(name, op, opcode)                                                                       \
-    CASE(name) {                                                                                                  \
-        Value& a = base[A];                                                                                       \
-        Value b = *--sp;                                                                                          \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            a = Value::number(a.asFloat() op b.asFloat());                                                        \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            a = arithmetic(opcode, a, b);                                                                         \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
-    }
             ARITH_TO_LOCAL(AddToLocal, +, Opcode::Add)
             ARITH_TO_LOCAL(SubFromLocal, -, Opcode::Sub)
             CASE(DecLocal) {
@@ -353,13 +341,6 @@ Value VM::run(size_t stopFrames) {
                 --sp;
                 DISPATCH();
             }
-#define SLOW_BINARY(name)                                                                                         \
-    CASE(name) {                                                                                                  \
-        SYNC();                                                                                                   \
-        sp[-2] = arithmetic(Opcode::name, sp[-2], sp[-1]);                                                        \
-        --sp;                                                                                                     \
-        DISPATCH();                                                                                               \
-    }
             CASE(Div) {
                 const Value &a = sp[-2], &b = sp[-1];
                 if (a.isInt() && b.isInt() && b.asInt() > 0) {
@@ -431,66 +412,6 @@ Value VM::run(size_t stopFrames) {
                 }
                 DISPATCH();
             }
-// Arithmetic on two locals, or a local and a small int, pushed as one
-// instruction; same fast paths and fallbacks as Add/Sub/Mul/AddInt/SubInt.
-// Pushes a op b for Values a and b in scope: two ints or two floats inline.
-#define PUSH_ARITH(generic, op)                                                                                   \
-    if (a.isInt() && b.isInt()) {                                                                                 \
-        *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-    } else if (a.isFloat() && b.isFloat()) {                                                                      \
-        *sp++ = Value::number(a.asFloat() op b.asFloat());                                                        \
-    } else {                                                                                                      \
-        SYNC();                                                                                                   \
-        *sp++ = arithmetic(Opcode::generic, a, b);                                                                \
-    }                                                                                                             \
-    DISPATCH();
-#define ARITH_LOCALS(name, generic, op)                                                                           \
-    CASE(name) {                                                                                                  \
-        Value a = base[pairFirst(ins)], b = base[pairSecond(ins)];                                               \
-        PUSH_ARITH(generic, op)                                                                                   \
-    }
-#define ARITH_LOCAL_INT(name, generic, op)                                                                        \
-    CASE(name) {                                                                                                  \
-        Value a = base[pairFirst(ins)];                                                                           \
-        int64_t constant = pairSecondSigned(ins);                                                                 \
-        if (a.isInt()) {                                                                                          \
-            *sp++ = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(constant)));                           \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            *sp++ = arithmetic(Opcode::generic, a, Value::integer(constant));                                     \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
-    }
-// The value on top with a local as the right operand, in place.
-#define ARITH_WITH_LOCAL(name, generic, op)                                                                       \
-    CASE(name) {                                                                                                  \
-        Value& a = sp[-1];                                                                                        \
-        const Value& b = base[A];                                                                                 \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            a = Value::number(a.asFloat() op b.asFloat());                                                        \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            a = arithmetic(Opcode::generic, a, b);                                                                \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
-    }
-// One local updated by another (`x += y`).
-#define ARITH_LOCAL_TO_LOCAL(name, generic, op)                                                                   \
-    CASE(name) {                                                                                                  \
-        Value& a = base[pairFirst(ins)];                                                                          \
-        const Value& b = base[pairSecond(ins)];                                                                   \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            a = Value::number(a.asFloat() op b.asFloat());                                                        \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            a = arithmetic(Opcode::generic, a, b);                                                                \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
-    }
             ARITH_WITH_LOCAL(AddLocal, Add, +)
             ARITH_WITH_LOCAL(SubLocal, Sub, -)
             ARITH_WITH_LOCAL(MulLocal, Mul, *)
@@ -515,13 +436,6 @@ Value VM::run(size_t stopFrames) {
             ARITH_LOCALS(MulLocals, Mul, *)
             ARITH_LOCAL_INT(AddLocalInt, Add, +)
             ARITH_LOCAL_INT(SubLocalInt, Sub, -)
-// A local and a number constant, either side first (`x * 0.5`, `2.0 * zr`).
-#define ARITH_LOCAL_CONST(name, generic, op, first, second)                                                       \
-    CASE(name) {                                                                                                  \
-        Value local = base[A], constant = k[*ip++];                                                               \
-        Value a = first, b = second;                                                                              \
-        PUSH_ARITH(generic, op)                                                                                   \
-    }
             ARITH_LOCAL_CONST(AddLocalConst, Add, +, local, constant)
             ARITH_LOCAL_CONST(SubLocalConst, Sub, -, local, constant)
             ARITH_LOCAL_CONST(MulLocalConst, Mul, *, local, constant)
@@ -557,21 +471,6 @@ Value VM::run(size_t stopFrames) {
                 --sp;
                 DISPATCH();
             }
-#define COMPARE(name, op, text)                                                                                   \
-    CASE(name) {                                                                                                  \
-        const Value &a = sp[-2], &b = sp[-1];                                                                     \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            sp[-2] = Value::boolean(a.asInt() op b.asInt());                                                      \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            sp[-2] = Value::boolean(a.asFloat() op b.asFloat());                                                  \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            int c = compare(a, b, text);                                                                          \
-            sp[-2] = Value::boolean(c != 2 && c op 0);                                                            \
-        }                                                                                                         \
-        --sp;                                                                                                     \
-        DISPATCH();                                                                                               \
-    }
             COMPARE(Lt, <, "<")
             COMPARE(Le, <=, "<=")
             COMPARE(Gt, >, ">")
@@ -591,118 +490,6 @@ Value VM::run(size_t stopFrames) {
                 if ((--sp)->truthy()) ip += SA;
                 DISPATCH();
             }
-// Fused compare-and-branch handlers, three macros for all 36: COMPARE_TWO
-// pops two values, COMPARE_CONSTANT one plus the int constant in the next
-// word (made a Value only on the slow path), COMPARE_LOCALS reads two
-// locals and takes its jump offset (and a count of values to pop first) from
-// the next word; the int and float cases are inline,
-// everything else goes through compare()/equals(), and BRANCH is either
-// "jump unless true" (a condition) or "jump back while true, a safe point"
-// (the bottom test of a rotated loop).
-#define JUMP_UNLESS(yes, offset)                                                                                  \
-    if (!(yes)) ip += (offset);
-#define LOOP_WHILE(yes, offset)                                                                                   \
-    if (yes) {                                                                                                    \
-        ip += (offset);                                                                                           \
-        SAFEPOINT();                                                                                              \
-    }
-// XxLoopLocalsPop: a loop's bottom test on two locals that first drops the
-// body's locals (the count in its word, above a 24-bit offset).
-#define LOOP_WHILE_POPPING(yes, offset) LOOP_WHILE(yes, offset)
-#define OFFSET_AFTER_POPS_LOOP_WHILE_POPPING(word) (sp -= localsJumpPops(word), localsJumpOffset(word))
-#define OFFSET_AFTER_POPS_LOOP_WHILE(word) int32_t(word)
-#define OFFSET_AFTER_POPS_JUMP_UNLESS(word) int32_t(word)
-#define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
-    CASE(name) {                                                                                                  \
-        const Value &a = sp[-2], &b = sp[-1];                                                                     \
-        sp -= 2;                                                                                                  \
-        if (a.isInt() && b.isInt()) { /* branch on the compare itself, no bool in between */                      \
-            BRANCH(a.asInt() op b.asInt(), SA)                                                                    \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        if (a.isFloat() && b.isFloat()) { /* IEEE: nan is unordered, unequal to all */                           \
-            BRANCH(a.asFloat() op b.asFloat(), SA)                                                                \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, SA)                                                                                           \
-        DISPATCH();                                                                                               \
-    }
-#define COMPARE_LOCALS(name, BRANCH, op, test)                                                                    \
-    CASE(name) {                                                                                                  \
-        const Value &a = base[pairFirst(ins)], &b = base[pairSecond(ins)];                                        \
-        uint32_t word = *ip++;                                                                                    \
-        int32_t offset = OFFSET_AFTER_POPS_##BRANCH(word);                                                        \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            BRANCH(a.asInt() op b.asInt(), offset)                                                                \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        if (a.isFloat() && b.isFloat()) {                                                                         \
-            BRANCH(a.asFloat() op b.asFloat(), offset)                                                            \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, offset)                                                                                       \
-        DISPATCH();                                                                                               \
-    }
-// The branch on `a op constant`, the int case inline.
-#define BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
-    if (a.isInt()) {                                                                                              \
-        BRANCH(a.asInt() op constant, SA)                                                                         \
-        DISPATCH();                                                                                               \
-    }                                                                                                             \
-    SYNC();                                                                                                       \
-    Value b = Value::integer(constant);                                                                           \
-    bool yes = test;                                                                                              \
-    BRANCH(yes, SA)                                                                                               \
-    DISPATCH();
-#define COMPARE_CONSTANT(name, BRANCH, op, test)                                                                  \
-    CASE(name) {                                                                                                  \
-        const Value& a = sp[-1];                                                                                  \
-        int32_t constant = int32_t(*ip++);                                                                        \
-        --sp;                                                                                                     \
-        BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
-    }
-// The branch on `a op constants[B]` (a float, a string, a large int): two
-// floats inline, the rest compared with the constant itself.
-#define COMPARE_TABLE_CONSTANT(name, BRANCH, op, test)                                                           \
-    CASE(name) {                                                                                                  \
-        const Value& a = sp[-1];                                                                                  \
-        const Value& b = k[*ip++];                                                                                \
-        --sp;                                                                                                     \
-        if (a.isFloat() && b.isFloat()) {                                                                         \
-            BRANCH(a.asFloat() op b.asFloat(), SA)                                                                \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, SA)                                                                                           \
-        DISPATCH();                                                                                               \
-    }
-#define ORDERED(op, text) [&] { int c = compare(a, b, text); return c != 2 && c op 0; }()
-#define COMPARE_FAMILY(suffix, COMPARE, BRANCH)                                                                   \
-    COMPARE(Lt##suffix, BRANCH, <, ORDERED(<, "<"))                                                               \
-    COMPARE(Le##suffix, BRANCH, <=, ORDERED(<=, "<="))                                                            \
-    COMPARE(Gt##suffix, BRANCH, >, ORDERED(>, ">"))                                                               \
-    COMPARE(Ge##suffix, BRANCH, >=, ORDERED(>=, ">="))                                                            \
-    COMPARE(Eq##suffix, BRANCH, ==, QUICK_EQUALS(a, b))                                                           \
-    COMPARE(Ne##suffix, BRANCH, !=, !QUICK_EQUALS(a, b))
-// A compare with a small int constant as a value (the BRANCH slot unused).
-#define COMPARE_TO_CONSTANT(name, UNUSED, op, test)                                                               \
-    CASE(name) {                                                                                                  \
-        const Value& a = sp[-1];                                                                                  \
-        if (a.isInt()) {                                                                                          \
-            sp[-1] = Value::boolean(a.asInt() op SA);                                                             \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        Value b = Value::integer(SA);                                                                             \
-        bool yes = test;                                                                                          \
-        sp[-1] = Value::boolean(yes);                                                                             \
-        DISPATCH();                                                                                               \
-    }
             COMPARE_FAMILY(K, COMPARE_TO_CONSTANT, )
             COMPARE_FAMILY(Jump, COMPARE_TWO, JUMP_UNLESS)
             COMPARE_FAMILY(JumpK, COMPARE_CONSTANT, JUMP_UNLESS)
