@@ -9,16 +9,23 @@
 namespace langoost {
 namespace {
 
+// Out of line, so that num() and integer() are a test and a load.
+[[noreturn, gnu::cold, gnu::noinline]] void argumentError(VM& vm, const char* fn, Value* args, int argc, int i,
+                                                          const char* wanted) {
+    vm.raise("TypeError", std::string("math.") + fn + ": argument " + std::to_string(i + 1) + " must be " + wanted +
+                              ", got " + (i < argc ? vm.typeName(args[i]) : "nothing"));
+}
+
 double num(VM& vm, const char* fn, Value* args, int argc, int i) {
-    if (i < argc && args[i].isNumber()) return args[i].asNumber();
-    vm.raise("TypeError", std::string("math.") + fn + ": argument " + std::to_string(i + 1) + " must be a number, got " +
-                              (i < argc ? vm.typeName(args[i]) : "nothing"));
+    if (i < argc && args[i].isNumber()) [[likely]]
+        return args[i].asNumber();
+    argumentError(vm, fn, args, argc, i, "a number");
 }
 
 int64_t integer(VM& vm, const char* fn, Value* args, int argc, int i) {
-    if (i < argc && args[i].isInt()) return args[i].asInt();
-    vm.raise("TypeError", std::string("math.") + fn + ": argument " + std::to_string(i + 1) + " must be an int, got " +
-                              (i < argc ? vm.typeName(args[i]) : "nothing"));
+    if (i < argc && args[i].isInt()) [[likely]]
+        return args[i].asInt();
+    argumentError(vm, fn, args, argc, i, "an int");
 }
 
 // A float result converted to int for floor/ceil/round.

@@ -37,14 +37,24 @@ bool VM::callClosure(ClosureObject* c, Value* slot, uint32_t argc) {
     return true;
 }
 
+namespace {
+
+// Out of line: the arity checks of callNative and callStringMethod are then
+// a compare each, and their calls need no frame for building a message.
+[[noreturn, gnu::cold, gnu::noinline]] void arityError(VM& vm, const char* what, const char* name, int min, int max,
+                                                       uint32_t argc) {
+    std::string expected = min == max ? std::to_string(min)
+                           : max < 0  ? "at least " + std::to_string(min)
+                                      : std::to_string(min) + " to " + std::to_string(max);
+    vm.raise("ArityError", std::string(what) + name + " expects " + expected + " argument" +
+                               (max == 1 && min == 1 ? "" : "s") + ", got " + std::to_string(argc));
+}
+
+} // namespace
+
 bool VM::callNative(NativeObject* n, Value self, Value* slot, uint32_t argc) {
-    if (int(argc) < n->minArgs || (n->maxArgs >= 0 && int(argc) > n->maxArgs)) {
-        std::string expected = n->minArgs == n->maxArgs ? std::to_string(n->minArgs)
-                               : n->maxArgs < 0          ? "at least " + std::to_string(n->minArgs)
-                                                         : std::to_string(n->minArgs) + " to " + std::to_string(n->maxArgs);
-        raise("ArityError", std::string(n->name) + " expects " + expected + " argument" +
-                                (n->maxArgs == 1 && n->minArgs == 1 ? "" : "s") + ", got " + std::to_string(argc));
-    }
+    if (int(argc) < n->minArgs || (n->maxArgs >= 0 && int(argc) > n->maxArgs)) [[unlikely]]
+        arityError(*this, "", n->name, n->minArgs, n->maxArgs, argc);
     Value result = n->fn(*this, self, slot + 1, int(argc));
     slot[0] = result;
     sp_ = slot + 1;
@@ -55,14 +65,8 @@ bool VM::callNative(NativeObject* n, Value self, Value* slot, uint32_t argc) {
 // arity message counts what the caller wrote (the arguments after the dot).
 bool VM::callStringMethod(NativeObject* n, Value* slot, uint32_t argc) {
     int given = int(argc) + 1;
-    if (given < n->minArgs || (n->maxArgs >= 0 && given > n->maxArgs)) {
-        int min = n->minArgs - 1, max = n->maxArgs - 1;
-        std::string expected = n->maxArgs < 0 ? "at least " + std::to_string(min)
-                               : min == max   ? std::to_string(min)
-                                              : std::to_string(min) + " to " + std::to_string(max);
-        raise("ArityError", "string method " + std::string(n->name) + " expects " + expected + " argument" +
-                                (max == 1 && min == 1 ? "" : "s") + ", got " + std::to_string(argc));
-    }
+    if (given < n->minArgs || (n->maxArgs >= 0 && given > n->maxArgs)) [[unlikely]]
+        arityError(*this, "string method ", n->name, n->minArgs - 1, n->maxArgs - 1, argc);
     Value result = n->fn(*this, Value(), slot, given);
     slot[0] = result;
     sp_ = slot + 1;
