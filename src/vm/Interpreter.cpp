@@ -353,6 +353,11 @@ Value VM::run(size_t stopFrames) {
                     --sp;
                     DISPATCH();
                 }
+                if ((a.isFloat() || b.isFloat()) && a.isNumber() && b.isNumber()) { // `1.0 / n`: IEEE too
+                    sp[-2] = Value::number(a.asNumber() / b.asNumber());
+                    --sp;
+                    DISPATCH();
+                }
                 SYNC();
                 sp[-2] = arithmetic(Opcode::Div, a, b);
                 --sp;
