@@ -4,19 +4,24 @@
 // through arithmetic() (Operations.cpp). Only Interpreter.cpp includes it.
 #pragma once
 
+// a = a op b in place, for `Value& a` and a Value b in scope: two ints or
+// two floats inline, the rest through arithmetic().
+#define UPDATE_ARITH(opcode, op)                                                                                  \
+    if (a.isInt() && b.isInt()) {                                                                                 \
+        a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                                  \
+    } else if (a.isFloat() && b.isFloat()) {                                                                      \
+        a = Value::number(a.asFloat() op b.asFloat());                                                            \
+    } else {                                                                                                      \
+        SYNC();                                                                                                   \
+        a = arithmetic(opcode, a, b);                                                                             \
+    }                                                                                                             \
+    DISPATCH();
+
 #define ARITH_TO_LOCAL(name, op, opcode)                                                                       \
     CASE(name) {                                                                                                  \
         Value& a = base[A];                                                                                       \
         Value b = *--sp;                                                                                          \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            a = Value::number(a.asFloat() op b.asFloat());                                                        \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            a = arithmetic(opcode, a, b);                                                                         \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
+        UPDATE_ARITH(opcode, op)                                                                                  \
     }
 
 #define SLOW_BINARY(name)                                                                                         \
@@ -65,15 +70,7 @@
     CASE(name) {                                                                                                  \
         Value& a = sp[-1];                                                                                        \
         const Value& b = base[A];                                                                                 \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            a = Value::number(a.asFloat() op b.asFloat());                                                        \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            a = arithmetic(Opcode::generic, a, b);                                                                \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
+        UPDATE_ARITH(Opcode::generic, op)                                                                         \
     }
 
 // One local updated by another (`x += y`).
@@ -81,15 +78,7 @@
     CASE(name) {                                                                                                  \
         Value& a = base[pairFirst(ins)];                                                                          \
         const Value& b = base[pairSecond(ins)];                                                                   \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            a = Value::integer(int64_t(uint64_t(a.asInt()) op uint64_t(b.asInt())));                              \
-        } else if (a.isFloat() && b.isFloat()) {                                                                  \
-            a = Value::number(a.asFloat() op b.asFloat());                                                        \
-        } else {                                                                                                  \
-            SYNC();                                                                                               \
-            a = arithmetic(Opcode::generic, a, b);                                                                \
-        }                                                                                                         \
-        DISPATCH();                                                                                               \
+        UPDATE_ARITH(Opcode::generic, op)                                                                         \
     }
 
 // A local and a number constant, either side first (`x * 0.5`, `2.0 * zr`).

@@ -40,29 +40,32 @@
 // XxLoopLocalsPop: a loop's bottom test on two locals that first drops the
 // body's locals (the count in its word, above a 24-bit offset).
 #define LOOP_WHILE_POPPING(yes, offset) LOOP_WHILE(yes, offset)
-
 #define OFFSET_AFTER_POPS_LOOP_WHILE_POPPING(word) (sp -= localsJumpPops(word), localsJumpOffset(word))
-
 #define OFFSET_AFTER_POPS_LOOP_WHILE(word) int32_t(word)
-
 #define OFFSET_AFTER_POPS_JUMP_UNLESS(word) int32_t(word)
+
+// The branch on `a op b` for Values a and b in scope: two ints or two
+// floats branch on the compare itself (no bool in between; IEEE: nan is
+// unordered, unequal to all), the rest on `test`.
+#define BRANCH_ON_TWO(BRANCH, op, test, offset)                                                                   \
+    if (a.isInt() && b.isInt()) {                                                                                 \
+        BRANCH(a.asInt() op b.asInt(), offset)                                                                    \
+        DISPATCH();                                                                                               \
+    }                                                                                                             \
+    if (a.isFloat() && b.isFloat()) {                                                                             \
+        BRANCH(a.asFloat() op b.asFloat(), offset)                                                                \
+        DISPATCH();                                                                                               \
+    }                                                                                                             \
+    SYNC();                                                                                                       \
+    bool yes = test;                                                                                              \
+    BRANCH(yes, offset)                                                                                           \
+    DISPATCH();
 
 #define COMPARE_TWO(name, BRANCH, op, test)                                                                       \
     CASE(name) {                                                                                                  \
         const Value &a = sp[-2], &b = sp[-1];                                                                     \
         sp -= 2;                                                                                                  \
-        if (a.isInt() && b.isInt()) { /* branch on the compare itself, no bool in between */                      \
-            BRANCH(a.asInt() op b.asInt(), SA)                                                                    \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        if (a.isFloat() && b.isFloat()) { /* IEEE: nan is unordered, unequal to all */                           \
-            BRANCH(a.asFloat() op b.asFloat(), SA)                                                                \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, SA)                                                                                           \
-        DISPATCH();                                                                                               \
+        BRANCH_ON_TWO(BRANCH, op, test, SA)                                                                       \
     }
 
 #define COMPARE_LOCALS(name, BRANCH, op, test)                                                                    \
@@ -70,18 +73,7 @@
         const Value &a = base[pairFirst(ins)], &b = base[pairSecond(ins)];                                        \
         uint32_t word = *ip++;                                                                                    \
         int32_t offset = OFFSET_AFTER_POPS_##BRANCH(word);                                                        \
-        if (a.isInt() && b.isInt()) {                                                                             \
-            BRANCH(a.asInt() op b.asInt(), offset)                                                                \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        if (a.isFloat() && b.isFloat()) {                                                                         \
-            BRANCH(a.asFloat() op b.asFloat(), offset)                                                            \
-            DISPATCH();                                                                                           \
-        }                                                                                                         \
-        SYNC();                                                                                                   \
-        bool yes = test;                                                                                          \
-        BRANCH(yes, offset)                                                                                       \
-        DISPATCH();                                                                                               \
+        BRANCH_ON_TWO(BRANCH, op, test, offset)                                                                   \
     }
 
 // The branch on `a op constant`, the int case inline.
