@@ -173,6 +173,10 @@ class Symbols {
         }
         std::sort(ranges_.begin(), ranges_.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
     }
+    // A sample taken while no Langoost frame was on the stack (loading,
+    // compiling, exiting) is a stack of its own.
+    static constexpr const char* kOutsideFrames = "[runtime]";
+
     const std::string& name(const Instruction* ip) {
         auto [cached, added] = names_.try_emplace(ip);
         if (added) cached->second = lookup(ip);
@@ -216,7 +220,7 @@ std::string Profiler::folded() const {
     Symbols symbols(vm_.isolate());
     std::map<std::string, uint64_t> lines;
     for (const auto& [ips, count] : state_->stacks) {
-        std::string line;
+        std::string line = ips.empty() ? Symbols::kOutsideFrames : "";
         for (auto it = ips.rbegin(); it != ips.rend(); ++it) {
             if (!line.empty()) line += ';';
             line += clean(symbols.name(*it));
@@ -232,7 +236,11 @@ std::string Profiler::topTable(size_t limit) const {
     Symbols symbols(vm_.isolate());
     std::map<std::string, std::pair<uint64_t, uint64_t>> byName; // self, total
     for (const auto& [ips, count] : state_->stacks) {
-        if (ips.empty()) continue;
+        if (ips.empty()) {
+            byName[Symbols::kOutsideFrames].first += count;
+            byName[Symbols::kOutsideFrames].second += count;
+            continue;
+        }
         byName[symbols.name(ips.front())].first += count;
         std::vector<std::string> seen; // a recursive function counts once per sample
         for (const Instruction* ip : ips) {
