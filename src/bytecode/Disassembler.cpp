@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "bytecode/MathFunction.h"
 #include "bytecode/StringObject.h"
 #include "bytecode/ValueFormat.h"
 
@@ -55,6 +56,7 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
         case OperandFormat::U:
             operand = std::to_string(a);
             if (op == Opcode::CheckReturn) note = std::string("return value is ") + typeKindName(TypeKind(a & kTypeKindMask));
+            if (op == Opcode::MathCall && a < kMathFunctionCount) note = "math." + std::string(mathFunctionName(MathFunction(a)));
             break;
         case OperandFormat::S: operand = std::to_string(decodeSignedA(ins)); break;
         case OperandFormat::CONST:

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "bytecode/MathFunction.h"
 #include "bytecode/StringObject.h"
 
 namespace langoost {
@@ -388,6 +389,7 @@ class Reader {
             }
             if ((op == Opcode::CheckReturn) && (a & kTypeKindMask) > uint32_t(TypeKind::Class)) bad(pc, "bad type code");
             if (op == Opcode::ModInt && decodeSignedA(ins) <= 0) bad(pc, "ModInt by a constant that is not positive");
+            if (op == Opcode::MathCall && a >= kMathFunctionCount) bad(pc, "bad math function");
             pc = next;
         }
     }

@@ -618,6 +618,11 @@ void CompilerImpl::call(const CallExpr& e) {
                          fs_->resolveLocal(static_cast<const IdentifierExpr&>(*e.callee).name) < 0 &&
                          !globals_.count(static_cast<const IdentifierExpr&>(*e.callee).name);
     if (!builtinCallee) noteOperands(e.location, e.callee.get(), nullptr, OperandNames::Call);
+    if (std::optional<MathFunction> f = mathCall(e)) {
+        expression(*e.args[0]);
+        fs_->emit(Opcode::MathCall, uint32_t(*f), e.location);
+        return;
+    }
     if (e.callee->kind == ExprKind::Member) {
         auto& m = static_cast<const MemberExpr&>(*e.callee);
         checkModuleMember(m);

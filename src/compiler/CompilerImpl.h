@@ -1,9 +1,11 @@
 // CompilerImpl: the compiler's private state shared by the statement and
 // expression halves (CompileStatements.cpp, CompileExpressions.cpp).
 #pragma once
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "bytecode/MathFunction.h"
 #include "compiler/Compiler.h"
 #include "compiler/FunctionState.h"
 
@@ -36,6 +38,10 @@ class CompilerImpl {
     std::string currentClass_;
     // Module-level lets that read as constants (ConstantGlobals.cpp).
     std::unordered_map<std::string, Value> constantGlobals_;
+    // Names that surely mean the standard math module or one of its
+    // MathFunctions (ConstantGlobals.cpp): calls through them are MathCall.
+    std::unordered_set<std::string> stableMathModule_;
+    std::unordered_map<std::string, MathFunction> stableMathFunctions_;
     // Module-level lets kept in top-level frame slots (TopLevelLocals.cpp),
     // and each one's (slot, global) once declared.
     static constexpr size_t kMaxTopLevelLocals = 200;
@@ -58,6 +64,11 @@ class CompilerImpl {
     void findConstantGlobals(const Program& program);
     // The value of constant global `name` when no local or parameter shadows it here.
     bool constantGlobal(const std::string& name, Value& out);
+    // A local or parameter named `name` is in scope here.
+    bool shadowed(const std::string& name);
+    // The math function a call compiles to (one argument, through a stable
+    // math import, not shadowed), else none.
+    std::optional<MathFunction> mathCall(const CallExpr& e);
     bool isTopLevel() const;
     // ---- top-level locals (TopLevelLocals.cpp) ----
     void findTopLevelLocals(const Program& program);

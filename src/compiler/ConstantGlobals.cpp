@@ -12,6 +12,11 @@
 //    initializer folds.
 // Never in the REPL, where a later line may redeclare any name. The global
 // keeps its slot and value (exports, other modules' reads).
+//
+// Stable math imports, by the same rule: `import math` (a bare name always
+// means the standard module, and imports run before any code) or `import
+// { sqrt } from "math"`, the binding never assigned. A one-argument call of
+// one of math's MathFunctions through it compiles to MathCall.
 #include "compiler/CompilerImpl.h"
 
 namespace langoost {
@@ -116,6 +121,14 @@ void CompilerImpl::findConstantGlobals(const Program& program) {
     std::unordered_set<std::string> assigned;
     collectAssigned(program.body, assigned);
     for (const auto& s : program.body) {
+        if (s->kind != StmtKind::Import) continue;
+        auto& import = static_cast<const ImportStmt&>(*s);
+        if (import.spec != "math") continue;
+        if (import.names.empty() && !assigned.count(import.binding)) stableMathModule_.insert(import.binding);
+        for (const auto& [name, at] : import.names)
+            if (auto f = mathFunctionNamed(name); f && !assigned.count(name)) stableMathFunctions_.emplace(name, *f);
+    }
+    for (const auto& s : program.body) {
         if (s->kind == StmtKind::Function || s->kind == StmtKind::Class || s->kind == StmtKind::Interface ||
             s->kind == StmtKind::Import)
             continue;
@@ -130,11 +143,31 @@ void CompilerImpl::findConstantGlobals(const Program& program) {
 
 bool CompilerImpl::constantGlobal(const std::string& name, Value& out) {
     auto it = constantGlobals_.find(name);
-    if (it == constantGlobals_.end()) return false;
-    for (FunctionState* f = fs_; f; f = f->enclosing())
-        if (f->resolveLocal(name) >= 0) return false; // shadowed by a local or parameter
+    if (it == constantGlobals_.end() || shadowed(name)) return false;
     out = it->second;
     return true;
+}
+
+bool CompilerImpl::shadowed(const std::string& name) {
+    for (FunctionState* f = fs_; f; f = f->enclosing())
+        if (f->resolveLocal(name) >= 0) return true;
+    return false;
+}
+
+std::optional<MathFunction> CompilerImpl::mathCall(const CallExpr& e) {
+    if (e.args.size() != 1) return std::nullopt;
+    if (e.callee->kind == ExprKind::Identifier) {
+        const std::string& name = static_cast<const IdentifierExpr&>(*e.callee).name;
+        auto it = stableMathFunctions_.find(name);
+        if (it == stableMathFunctions_.end() || shadowed(name)) return std::nullopt;
+        return it->second;
+    }
+    if (e.callee->kind != ExprKind::Member) return std::nullopt;
+    auto& m = static_cast<const MemberExpr&>(*e.callee);
+    if (m.object->kind != ExprKind::Identifier) return std::nullopt;
+    const std::string& module = static_cast<const IdentifierExpr&>(*m.object).name;
+    if (!stableMathModule_.count(module) || shadowed(module)) return std::nullopt;
+    return mathFunctionNamed(m.name);
 }
 
 } // namespace langoost

@@ -5,58 +5,37 @@
 #include <random>
 
 #include "stdlib/Stdlib.h"
+#include "vm/MathFunctions.h"
 
 namespace langoost {
 namespace {
 
-// Out of line, so that num() and integer() are a test and a load.
-[[noreturn, gnu::cold, gnu::noinline]] void argumentError(VM& vm, const char* fn, Value* args, int argc, int i,
-                                                          const char* wanted) {
-    vm.raise("TypeError", std::string("math.") + fn + ": argument " + std::to_string(i + 1) + " must be " + wanted +
-                              ", got " + (i < argc ? vm.typeName(args[i]) : "nothing"));
-}
-
 double num(VM& vm, const char* fn, Value* args, int argc, int i) {
     if (i < argc && args[i].isNumber()) [[likely]]
         return args[i].asNumber();
-    argumentError(vm, fn, args, argc, i, "a number");
+    mathArgumentError(vm, fn, args, argc, i, "a number");
 }
 
 int64_t integer(VM& vm, const char* fn, Value* args, int argc, int i) {
     if (i < argc && args[i].isInt()) [[likely]]
         return args[i].asInt();
-    argumentError(vm, fn, args, argc, i, "an int");
+    mathArgumentError(vm, fn, args, argc, i, "an int");
 }
 
-// A float result converted to int for floor/ceil/round.
-Value toIntResult(VM& vm, const char* fn, double d) {
-    if (std::isnan(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
-        vm.raise("ValueError", std::string("math.") + fn + ": " + vm.toString(Value::number(d)) + " is out of the int range");
-    return Value::integer(int64_t(d));
-}
-
-Value m_abs(VM& vm, Value, Value* a, int n) {
-    if (n > 0 && a[0].isInt()) {
-        int64_t i = a[0].asInt();
-        // -INT64_MIN is not an int: an error rather than a negative "absolute value".
-        if (i == INT64_MIN) vm.raise("ValueError", "math.abs: " + std::to_string(i) + " has no absolute value in the int range");
-        return Value::integer(i < 0 ? -i : i);
-    }
-    return Value::number(std::fabs(num(vm, "abs", a, n, 0)));
-}
-
-Value m_floor(VM& vm, Value, Value* a, int n) {
-    if (n > 0 && a[0].isInt()) return a[0];
-    return toIntResult(vm, "floor", std::floor(num(vm, "floor", a, n, 0)));
-}
-Value m_ceil(VM& vm, Value, Value* a, int n) {
-    if (n > 0 && a[0].isInt()) return a[0];
-    return toIntResult(vm, "ceil", std::ceil(num(vm, "ceil", a, n, 0)));
-}
-Value m_round(VM& vm, Value, Value* a, int n) {
-    if (n > 0 && a[0].isInt()) return a[0];
-    return toIntResult(vm, "round", std::round(num(vm, "round", a, n, 0)));
-}
+// The one-argument functions are shared with the MathCall instruction.
+#define MATH_FUNCTION(name, function)                                                                                  \
+    Value m_##name(VM& vm, Value, Value* a, int) { return callMathFunction(vm, MathFunction::function, a[0]); }
+MATH_FUNCTION(abs, Abs)
+MATH_FUNCTION(floor, Floor)
+MATH_FUNCTION(ceil, Ceil)
+MATH_FUNCTION(round, Round)
+MATH_FUNCTION(sqrt, Sqrt)
+MATH_FUNCTION(exp, Exp)
+MATH_FUNCTION(log, Log)
+MATH_FUNCTION(sin, Sin)
+MATH_FUNCTION(cos, Cos)
+MATH_FUNCTION(tan, Tan)
+#undef MATH_FUNCTION
 
 // min/max over the arguments, or over the elements of a single array
 // argument. The chosen value is returned as it is (ints stay ints); any NaN
@@ -90,19 +69,6 @@ Value extremum(VM& vm, Value* a, int n, bool wantMax) {
 }
 Value m_min(VM& vm, Value, Value* a, int n) { return extremum(vm, a, n, false); }
 Value m_max(VM& vm, Value, Value* a, int n) { return extremum(vm, a, n, true); }
-
-#define UNARY_FLOAT(name, expr)                                                                                        \
-    Value m_##name(VM& vm, Value, Value* a, int n) {                                                                   \
-        double x = num(vm, #name, a, n, 0);                                                                            \
-        return Value::number(expr);                                                                                    \
-    }
-UNARY_FLOAT(sqrt, std::sqrt(x))
-UNARY_FLOAT(exp, std::exp(x))
-UNARY_FLOAT(log, std::log(x))
-UNARY_FLOAT(sin, std::sin(x))
-UNARY_FLOAT(cos, std::cos(x))
-UNARY_FLOAT(tan, std::tan(x))
-#undef UNARY_FLOAT
 
 Value m_pow(VM& vm, Value, Value* a, int n) { return Value::number(std::pow(num(vm, "pow", a, n, 0), num(vm, "pow", a, n, 1))); }
 Value m_atan2(VM& vm, Value, Value* a, int n) {

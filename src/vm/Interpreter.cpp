@@ -8,6 +8,7 @@
 #include "vm/ArrayOps.h"
 #include "vm/CompareHandlers.h"
 #include "vm/MapOps.h"
+#include "vm/MathFunctions.h"
 #include "vm/VM.h"
 
 namespace langoost {
@@ -461,6 +462,16 @@ Value VM::run(size_t stopFrames) {
             CASE(BitNot) {
                 SYNC();
                 sp[-1] = unary(Opcode::BitNot, sp[-1]);
+                DISPATCH();
+            }
+            CASE(MathCall) {
+                Value& x = sp[-1];
+                if (A == uint32_t(MathFunction::Sqrt) && x.isFloat()) {
+                    x = Value::number(__builtin_sqrt(x.asFloat()));
+                } else {
+                    SYNC();
+                    x = callMathFunction(*this, MathFunction(A), x);
+                }
                 DISPATCH();
             }
             CASE(ToBool) sp[-1] = Value::boolean(sp[-1].truthy()); DISPATCH();

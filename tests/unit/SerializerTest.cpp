@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "bytecode/MathFunction.h"
 #include "bytecode/Serializer.h"
 #include "bytecode/StringObject.h"
 #include "compiler/Compiler.h"
@@ -223,6 +224,8 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     // ModInt divides without a zero check (x % 0 and INT64_MIN % -1 trap).
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encodeSigned(Opcode::ModInt, 0), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "not positive");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encodeSigned(Opcode::ModInt, -1), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "not positive");
+    // MathCall's operand indexes the math functions.
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encode(Opcode::MathCall, kMathFunctionCount), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "bad math function");
     // A LocalField<branch> reads its branch's words as operands: the branch must follow.
     check([&](CompiledModule& m) { insertField(m, encode(Opcode::LocalFieldLtJumpK, encodePair(0, 0))); },
           "LocalFieldLtJumpK is not followed by LtJumpK");
