@@ -169,51 +169,50 @@ Value VM::run(size_t stopFrames) {
             CASE(LoadBuiltin) *sp++ = builtins_[A]; DISPATCH();
             // Field access: the instruction's cache word holds the slot the
             // field was last found in here; a hit is one compare.
-#define GET_FIELD(target, objExpr, nameIndex, NEXT)                                                           \
+// Pushes (pushed = 1) or replaces the top with (0) field nameIndex of
+// objExpr. The slow path recomputes its operands, like SET_FIELD's.
+#define GET_FIELD(objExpr, nameIndex, pushed, NEXT)                                                               \
     do {                                                                                                          \
         const Value& obj = objExpr;                                                                               \
-        StringObject* name = k[nameIndex].as<StringObject>();                                                     \
-        const uint32_t* site = ip++;                                                                              \
         if (obj.isObjType(ObjType::Map)) {                                                                        \
-            if (Value* v = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                      \
-                target = *v;                                                                                      \
+            if (const Value* v = mapFindAtSite(obj.as<MapObject>(), k[nameIndex].as<StringObject>(), ip)) {      \
+                sp[pushed - 1] = *v;                                                                              \
+                sp += pushed;                                                                                     \
+                ++ip;                                                                                             \
                 NEXT();                                                                                           \
             }                                                                                                     \
         }                                                                                                         \
+        ++ip;                                                                                                     \
         SYNC();                                                                                                   \
-        target = getFieldAtSite(obj, name, site);                                                                 \
+        sp[pushed - 1] = getFieldAtSite(objExpr, k[nameIndex].as<StringObject>(), ip - 1);                        \
+        sp += pushed;                                                                                             \
         NEXT();                                                                                                   \
     } while (0)
-            CASE(GetField) GET_FIELD(sp[-1], sp[-1], A, DISPATCH);
-            CASE(GetLocalField) {
-                *sp++ = base[pairFirst(ins)];
-                GET_FIELD(sp[-1], sp[-1], pairSecond(ins), DISPATCH);
-            }
-            CASE(GetLocalFieldChain) {
-                *sp++ = base[pairFirst(ins)];
-                GET_FIELD(sp[-1], sp[-1], pairSecond(ins), DISPATCH_CHAINED_GET_FIELD);
-            }
-            // The site's slot holds the key: a plain store, unless the field appears or disappears.
+            CASE(GetField) GET_FIELD(sp[-1], A, 0, DISPATCH);
+            CASE(GetLocalField) GET_FIELD(base[pairFirst(ins)], pairSecond(ins), 1, DISPATCH);
+            CASE(GetLocalFieldChain) GET_FIELD(base[pairFirst(ins)], pairSecond(ins), 1, DISPATCH_CHAINED_GET_FIELD);
+            // The site's slot holds the key: a plain store, unless the field
+            // appears or disappears (setFieldAtSite) or an object goes into an
+            // old map (the barrier, out of line). The slow path recomputes its
+            // operands, so the fast path keeps nothing alive across a call.
 #define SET_FIELD(objExpr, nameIndex, popped)                                                                 \
     do {                                                                                                          \
         const Value& obj = objExpr;                                                                               \
-        StringObject* name = k[nameIndex].as<StringObject>();                                                     \
-        const uint32_t* site = ip++;                                                                              \
         if (obj.isObjType(ObjType::Map)) {                                                                        \
-            if (Value* slot = mapFindAtSite(obj.as<MapObject>(), name, site)) {                                   \
-                mapWriteBarrier(heap_, obj.as<MapObject>(), slot, sp[-1]);                                       \
-                if (__builtin_expect(slot->isNil() != sp[-1].isNil(), 0)) {                                       \
-                    SYNC();                                                                                       \
-                    overwriteField(obj, name, *slot, sp[-1]);                                                     \
-                } else {                                                                                          \
-                    *slot = sp[-1];                                                                               \
-                }                                                                                                 \
+            MapObject* map = obj.as<MapObject>();                                                                 \
+            Value* slot = mapFindAtSite(map, k[nameIndex].as<StringObject>(), ip);                                \
+            const Value& v = sp[-1];                                                                              \
+            if (slot && slot->isNil() == v.isNil()) {                                                             \
+                if (__builtin_expect(v.isObj() && map->marked, 0)) storeIntoMarkedMap(map, slot, v);              \
+                else *slot = v;                                                                                   \
                 sp -= popped;                                                                                     \
+                ++ip;                                                                                             \
                 DISPATCH();                                                                                       \
             }                                                                                                     \
         }                                                                                                         \
+        ++ip;                                                                                                     \
         SYNC();                                                                                                   \
-        setFieldAtSite(obj, name, sp[-1], site);                                                                  \
+        setFieldAtSite(objExpr, k[nameIndex].as<StringObject>(), sp[-1], ip - 1);                                \
         sp -= popped;                                                                                             \
         DISPATCH();                                                                                               \
     } while (0)

@@ -222,30 +222,9 @@ void VM::setFieldAtSite(const Value& obj, StringObject* name, const Value& v, co
     setField(obj, name, v);
 }
 
-namespace {
-// ClassObject::mayHaveMethod for a name found as a map key, whose hash is
-// known: hashCache is read rather than computed (which would make
-// overwriteField no leaf); an uncomputed hash answers "maybe".
-bool maybeMethodName(const ClassObject* klass, const StringObject* name) {
-    return name->hashCache == 0 || klass->mayHaveMethod(name->hashCache);
-}
-} // namespace
-
-// The common case is a leaf (no register saves): a count step and the store.
-// Deleting a field that may be named like a class method (it needs a
-// tombstone), and a cached sorted-key list, go out of line.
-void VM::overwriteField(const Value& obj, StringObject* name, Value& slot, const Value& v) {
-    auto* map = obj.as<MapObject>();
-    if ((v.isNil() && map->klass && maybeMethodName(map->klass, name)) || map->sortedKeys) {
-        overwriteFieldSlowly(obj, name, slot, v);
-        return;
-    }
-    map->count += v.isNil() ? uint32_t(-1) : 1u;
-    slot = v;
-}
-
-void VM::overwriteFieldSlowly(const Value& obj, StringObject* name, Value& slot, const Value& v) {
-    if (!mapOverwrite(heap_, obj.as<MapObject>(), name, slot, v)) setField(obj, name, v);
+void VM::storeIntoMarkedMap(MapObject* map, Value* slot, const Value& v) {
+    mapWriteBarrier(heap_, map, slot, v);
+    *slot = v;
 }
 
 void VM::setField(Value obj, StringObject* name, Value v) {

@@ -406,9 +406,9 @@ class VM {
     // paths keep nothing alive across a call (no spills).
     [[gnu::noinline]] Value getFieldAtSite(const Value& obj, StringObject* name, const uint32_t* site);
     [[gnu::noinline]] void setFieldAtSite(const Value& obj, StringObject* name, const Value& v, const uint32_t* site);
-    // SetField hit whose value changes nil-ness (a field set to nil, or set again).
-    [[gnu::noinline]] void overwriteField(const Value& obj, StringObject* name, Value& slot, const Value& v);
-    [[gnu::noinline]] void overwriteFieldSlowly(const Value& obj, StringObject* name, Value& slot, const Value& v);
+    // SetField hit storing an object into a map the collector has marked:
+    // the write barrier, then the store.
+    [[gnu::noinline]] void storeIntoMarkedMap(MapObject* map, Value* slot, const Value& v);
     // `obj.name` on a map known to lack field `name`: its class's method,
     // bound to obj, or nil.
     Value methodAsField(Value obj, StringObject* name);
