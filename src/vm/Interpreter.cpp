@@ -246,50 +246,31 @@ Value VM::run(size_t stopFrames) {
                 *sp++ = getIndex(obj, key);
                 DISPATCH();
             }
-            CASE(SetIndex) {
-                Value obj = sp[-3], key = sp[-2];
-                if (obj.isObjType(ObjType::Array) && key.isInt()) {
-                    auto* a = obj.as<ArrayObject>();
-                    if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
-                        heap_.writeBarrier(a, uint32_t(key.asInt()), sp[-1]);
-                        a->at(uint32_t(key.asInt())) = sp[-1];
-                        sp -= 3;
-                        DISPATCH();
-                    }
-                }
-                SYNC();
-                setIndex(obj, key, sp[-1]);
-                sp -= 3;
-                DISPATCH();
-            }
-            CASE(SetIndexLocals) {
-                Value obj = base[pairFirst(ins)], key = base[pairSecond(ins)];
-                if (obj.isObjType(ObjType::Array) && key.isInt()) {
-                    auto* a = obj.as<ArrayObject>();
-                    if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
-                        heap_.writeBarrier(a, uint32_t(key.asInt()), sp[-1]);
-                        a->at(uint32_t(key.asInt())) = *--sp;
-                        DISPATCH();
-                    }
-                }
-                SYNC();
-                setIndex(obj, key, sp[-1]);
-                --sp;
-                DISPATCH();
-            }
+            // An in-bounds store into an unshared array: the write barrier
+            // only when an object goes into an array the collector has marked,
+            // out of line; the slow path re-reads its operands.
+#define SET_ARRAY_ITEM(objExpr, keyExpr, valueExpr, popped)                                                       \
+    do {                                                                                                          \
+        const Value &obj = objExpr, &key = keyExpr, &value = valueExpr;                                           \
+        if (obj.isObjType(ObjType::Array) && key.isInt()) {                                                       \
+            auto* a = obj.as<ArrayObject>();                                                                      \
+            if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {                                       \
+                if (__builtin_expect(value.isObj() && a->marked, 0)) storeIntoMarkedArray(a, uint32_t(key.asInt()), value); \
+                else a->at(uint32_t(key.asInt())) = value;                                                        \
+                sp -= popped;                                                                                     \
+                DISPATCH();                                                                                       \
+            }                                                                                                     \
+        }                                                                                                         \
+        SYNC();                                                                                                   \
+        setIndex(objExpr, keyExpr, valueExpr);                                                                    \
+        sp -= popped;                                                                                             \
+        DISPATCH();                                                                                               \
+    } while (0)
+            CASE(SetIndex) SET_ARRAY_ITEM(sp[-3], sp[-2], sp[-1], 3);
+            CASE(SetIndexLocals) SET_ARRAY_ITEM(base[pairFirst(ins)], base[pairSecond(ins)], sp[-1], 1);
             CASE(SetIndexLocalsK) {
-                const Value &obj = base[pairFirst(ins)], &key = base[pairSecond(ins)], &value = k[*ip++];
-                if (obj.isObjType(ObjType::Array) && key.isInt()) {
-                    auto* a = obj.as<ArrayObject>();
-                    if (uint64_t(key.asInt()) < a->length && a->store->refs == 1) {
-                        heap_.writeBarrier(a, uint32_t(key.asInt()), value);
-                        a->at(uint32_t(key.asInt())) = value;
-                        DISPATCH();
-                    }
-                }
-                SYNC();
-                setIndex(obj, key, value);
-                DISPATCH();
+                ++ip;
+                SET_ARRAY_ITEM(base[pairFirst(ins)], base[pairSecond(ins)], k[ip[-1]], 0);
             }
             CASE(Add) {
                 const Value &a = sp[-2], &b = sp[-1];

@@ -227,6 +227,11 @@ void VM::storeIntoMarkedMap(MapObject* map, Value* slot, const Value& v) {
     *slot = v;
 }
 
+void VM::storeIntoMarkedArray(ArrayObject* a, uint32_t index, const Value& v) {
+    heap_.writeBarrier(a, index, v);
+    a->at(index) = v;
+}
+
 void VM::setField(Value obj, StringObject* name, Value v) {
     if (obj.isObjType(ObjType::Map)) {
         mapSet(heap_, obj.as<MapObject>(), name, v);

@@ -409,6 +409,8 @@ class VM {
     // SetField hit storing an object into a map the collector has marked:
     // the write barrier, then the store.
     [[gnu::noinline]] void storeIntoMarkedMap(MapObject* map, Value* slot, const Value& v);
+    // SetIndex hit storing an object into an array the collector has marked.
+    [[gnu::noinline]] void storeIntoMarkedArray(ArrayObject* a, uint32_t index, const Value& v);
     // `obj.name` on a map known to lack field `name`: its class's method,
     // bound to obj, or nil.
     Value methodAsField(Value obj, StringObject* name);
