@@ -19,7 +19,7 @@ END = "<!-- END OPCODES -->"
 ENTRY = re.compile(r'^X\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(-?\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)')
 
 # How many 32-bit words an instruction of each format occupies.
-WORDS = {"INVOKE": "2", "ITER": "2", "JUMPK": "2", "JUMPC": "2", "FIELD": "2", "LOCAL_FIELD": "2", "LOCALS_JUMP": "2", "LOCALS_CONST": "2", "LOCAL_CONST": "2", "PROTO": "1 + upvalues"}
+WORDS = {"INVOKE": "2", "ITER": "2", "JUMPK": "2", "JUMPC": "2", "FIELD": "2", "LOCAL_FIELD": "2", "LOCALS_JUMP": "2", "LOCALS_CONST": "2", "LOCAL_CONST": "2", "LOCAL_JUMPK": "2", "PROTO": "1 + upvalues"}
 
 
 def table():

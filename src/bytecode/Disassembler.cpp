@@ -137,6 +137,13 @@ void disassembleProto(const CompiledModule& module, const FunctionProto& proto, 
             note = "const " + std::to_string(k) + ", else -> " + std::to_string(int64_t(pc) + 1 + off);
             break;
         }
+        case OperandFormat::LOCAL_JUMPK: {
+            int32_t off = pairSecondSigned(ins);
+            int32_t k = pc + 1 < code.size() ? int32_t(code[++pc]) : 0;
+            operand = std::to_string(pairFirst(ins)) + " " + std::to_string(off) + " " + std::to_string(k);
+            note = "slot, const " + std::to_string(k) + ", while true -> " + std::to_string(int64_t(pc) + 1 + off);
+            break;
+        }
         case OperandFormat::LOCALS_CONST: {
             uint32_t c = pc + 1 < code.size() ? code[++pc] : 0;
             operand = std::to_string(pairFirst(ins)) + " " + std::to_string(pairSecond(ins)) + " " + std::to_string(c);

@@ -27,7 +27,7 @@ int opcodeStackEffect(Opcode op) { return kInfo[static_cast<int>(op)].stackEffec
 bool opcodeHasExtraWord(Opcode op) {
     OperandFormat f = opcodeFormat(op);
     return f == OperandFormat::INVOKE || f == OperandFormat::ITER || f == OperandFormat::JUMPK || f == OperandFormat::JUMPC || f == OperandFormat::FIELD ||
-           f == OperandFormat::LOCAL_FIELD || f == OperandFormat::LOCALS_JUMP ||
+           f == OperandFormat::LOCAL_FIELD || f == OperandFormat::LOCALS_JUMP || f == OperandFormat::LOCAL_JUMPK ||
            f == OperandFormat::LOCALS_CONST || f == OperandFormat::LOCAL_CONST;
 }
 

@@ -12,7 +12,7 @@ enum class Opcode : uint8_t {
     Count_
 };
 
-enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER, JUMPK, JUMPC, PAIR, FIELD, LOCAL_FIELD, LOCALS_JUMP, LOCALS_CONST, LOCAL_CONST };
+enum class OperandFormat : uint8_t { NONE, U, S, CONST, LOCAL, UPVAL, GLOBAL, BUILTIN, JUMP, PROTO, INVOKE, ITER, JUMPK, JUMPC, PAIR, FIELD, LOCAL_FIELD, LOCALS_JUMP, LOCALS_CONST, LOCAL_CONST, LOCAL_JUMPK };
 
 // Marks a stack effect that depends on the operand.
 constexpr int VAR = 1000;

@@ -364,6 +364,10 @@ class Reader {
                 jumpTo(pc, int64_t(pc) + 2 + int32_t(p.code[pc + 1]));
                 break;
             case OperandFormat::JUMPK: jumpTo(pc, int64_t(pc) + 2 + decodeSignedA(ins)); break;
+            case OperandFormat::LOCAL_JUMPK:
+                slot(pc, pairFirst(ins));
+                jumpTo(pc, int64_t(pc) + 2 + pairSecondSigned(ins));
+                break;
             case OperandFormat::LOCALS_CONST:
                 slot(pc, pairFirst(ins));
                 slot(pc, pairSecond(ins));

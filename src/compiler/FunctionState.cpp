@@ -28,6 +28,19 @@ Opcode comparisonOfLocals(Opcode op) {
     }
 }
 
+// The LOCAL_JUMPK form of a loop's bottom test against an int constant, or Nop.
+Opcode loopOnLocalConstant(Opcode op) {
+    switch (op) {
+    case Opcode::LtLoopK: return Opcode::LtLoopLocalK;
+    case Opcode::LeLoopK: return Opcode::LeLoopLocalK;
+    case Opcode::GtLoopK: return Opcode::GtLoopLocalK;
+    case Opcode::GeLoopK: return Opcode::GeLoopLocalK;
+    case Opcode::EqLoopK: return Opcode::EqLoopLocalK;
+    case Opcode::NeLoopK: return Opcode::NeLoopLocalK;
+    default: return Opcode::Nop;
+    }
+}
+
 } // namespace
 
 size_t FunctionState::emit(Opcode op, uint32_t a, SourceLocation at) {
@@ -147,6 +160,18 @@ size_t FunctionState::emitSigned(Opcode op, int32_t a, SourceLocation at) {
             lastInstruction_ = SIZE_MAX;
             return index - 1;
         }
+    }
+    // Peephole: LoadLocal x; XxLoopK off  =>  XxLoopLocalK x off+1 (the
+    // fused instruction starts a word earlier), when off+1 fits the pair's
+    // signed 12 bits; the caller appends the constant word as for XxLoopK
+    if (Opcode fused = loopOnLocalConstant(op); fused != Opcode::Nop && lastInstruction_ + 1 == index &&
+        lastLabel_ != index && decodeOpcode(proto_->code[lastInstruction_]) == Opcode::LoadLocal &&
+        decodeA(proto_->code[lastInstruction_]) <= kMaxPairField && a + 1 >= -2048 && a + 1 <= 2047) {
+        proto_->code[lastInstruction_] = encode(fused, encodePair(decodeA(proto_->code[lastInstruction_]), a + 1));
+        proto_->locations[lastInstruction_] = at;
+        lastInstruction_ = SIZE_MAX;
+        adjustStack(-1);
+        return index - 1;
     }
     index = emit(op, 0, at);
     if (opcodeFormat(decodeOpcode(proto_->code[index])) == OperandFormat::LOCALS_JUMP)

@@ -77,15 +77,15 @@
     }
 
 // The branch on `a op constant`, the int case inline.
-#define BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
+#define BRANCH_ON_CONSTANT(BRANCH, op, test, offset)                                                              \
     if (a.isInt()) {                                                                                              \
-        BRANCH(a.asInt() op constant, SA)                                                                         \
+        BRANCH(a.asInt() op constant, offset)                                                                     \
         DISPATCH();                                                                                               \
     }                                                                                                             \
     SYNC();                                                                                                       \
     Value b = Value::integer(constant);                                                                           \
     bool yes = test;                                                                                              \
-    BRANCH(yes, SA)                                                                                               \
+    BRANCH(yes, offset)                                                                                           \
     DISPATCH();
 
 #define COMPARE_CONSTANT(name, BRANCH, op, test)                                                                  \
@@ -93,7 +93,16 @@
         const Value& a = sp[-1];                                                                                  \
         int32_t constant = int32_t(*ip++);                                                                        \
         --sp;                                                                                                     \
-        BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
+        BRANCH_ON_CONSTANT(BRANCH, op, test, SA)                                                                  \
+    }
+
+// A local against the int constant in the next word (`while i < 100`),
+// the jump offset in the pair's signed second field.
+#define COMPARE_LOCAL_CONSTANT(name, BRANCH, op, test)                                                            \
+    CASE(name) {                                                                                                  \
+        const Value& a = base[pairFirst(ins)];                                                                    \
+        int32_t constant = int32_t(*ip++);                                                                        \
+        BRANCH_ON_CONSTANT(BRANCH, op, test, pairSecondSigned(ins))                                               \
     }
 
 // The branch on `a op constants[B]` (a float, a string, a large int): two

@@ -492,6 +492,7 @@ Value VM::run(size_t stopFrames) {
             COMPARE_FAMILY(JumpC, COMPARE_TABLE_CONSTANT, JUMP_UNLESS)
             COMPARE_FAMILY(Loop, COMPARE_TWO, LOOP_WHILE)
             COMPARE_FAMILY(LoopK, COMPARE_CONSTANT, LOOP_WHILE)
+            COMPARE_FAMILY(LoopLocalK, COMPARE_LOCAL_CONSTANT, LOOP_WHILE)
             COMPARE_FAMILY(JumpLocals, COMPARE_LOCALS, JUMP_UNLESS)
             COMPARE_FAMILY(LoopLocals, COMPARE_LOCALS, LOOP_WHILE)
             COMPARE_FAMILY(LoopLocalsPop, COMPARE_LOCALS, LOOP_WHILE_POPPING)
@@ -522,7 +523,7 @@ Value VM::run(size_t stopFrames) {
     CASE(LocalField##name) {                                                                                      \
         LOCAL_FIELD_INTO(a)                                                                                       \
         int32_t constant = int32_t(*ip++);                                                                        \
-        BRANCH_ON_CONSTANT(BRANCH, op, test)                                                                      \
+        BRANCH_ON_CONSTANT(BRANCH, op, test, SA)                                                                  \
     }
             COMPARE_FAMILY(JumpK, LOCAL_FIELD_CONSTANT, JUMP_UNLESS)
             CASE(LocalFieldEqNilJump) {

@@ -224,6 +224,10 @@ TEST(Serializer, VerifierRejectsOutOfRangeOperands) {
     // ModInt divides without a zero check (x % 0 and INT64_MIN % -1 trap).
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encodeSigned(Opcode::ModInt, 0), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "not positive");
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encodeSigned(Opcode::ModInt, -1), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "not positive");
+    // XxLoopLocalK: a slot, and a jump in the pair's signed second field.
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::LtLoopLocalK, encodePair(4000, -1)), 7u}); m.main->locations.resize(m.main->code.size()); }, "slot out of range");
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::LtLoopLocalK, encodePair(0, -5)), 7u}); m.main->locations.resize(m.main->code.size()); }, "bad jump target");
+    check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::LtLoopLocalK, encodePair(0, 2000)), 7u}); m.main->locations.resize(m.main->code.size()); }, "bad jump target");
     // MathCall's operand indexes the math functions.
     check([](CompiledModule& m) { m.main->code.insert(m.main->code.begin(), {encode(Opcode::Int, 7), encode(Opcode::MathCall, kMathFunctionCount), encode(Opcode::Pop)}); m.main->locations.resize(m.main->code.size()); }, "bad math function");
     // A LocalField<branch> reads its branch's words as operands: the branch must follow.
@@ -295,6 +299,16 @@ TEST(Serializer, VerifierAcceptsLoopPopsAndLocalConstantsAsCompiled) {
                                                     Opcode::AddLocalConst, Opcode::LtLoopLocalsPop}));
     ASSERT_FALSE(kept.empty());
     EXPECT_EQ(localsJumpPops(kept.back().second), 2u);
+}
+
+TEST(Serializer, VerifierAcceptsLoopsOnALocalAndAConstantAsCompiled) {
+    auto kept = verifiedInstructions("fn f() {\n    let i = 0\n    while i < 100 {\n        i += 3\n    }\n"
+                                     "    while i >= -5 {\n        i -= 7\n    }\n    return i\n}\nprintln(f())\n",
+                                     [](Opcode op) { return opcodeFormat(op) == OperandFormat::LOCAL_JUMPK; });
+    EXPECT_EQ(opcodesOf(kept), (std::vector<Opcode>{Opcode::LtLoopLocalK, Opcode::GeLoopLocalK}));
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_EQ(int32_t(kept[0].second), 100);
+    EXPECT_EQ(int32_t(kept[1].second), -5);
 }
 
 TEST(Serializer, VerifierAcceptsConstantOperandFusionsAsCompiled) {
