@@ -58,6 +58,16 @@ const Pacing& pacing() { return testing().stress ? kStressPacing : kPacing; }
 
 // Marking work charged for a reference (touching the child's header).
 constexpr size_t kChildCost = 64;
+// Freed array stores from 1 MiB up are kept, 64 MiB at most, for reuse by
+// the next large array (Heap::largeStores_). Not under AddressSanitizer,
+// which must see every store freed.
+constexpr size_t kLargeStore = 1u << 20;
+constexpr size_t kLargeStoreCache = 64u << 20;
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kKeepLargeStores = false;
+#else
+constexpr bool kKeepLargeStores = true;
+#endif
 // LANGOOST_GC_VERIFY=1: the type of a freed object kept for the verifier.
 constexpr ObjType kPoisoned = ObjType(0xEE);
 
@@ -82,6 +92,7 @@ Heap::~Heap() {
         }
     }
     releaseGraveyard();
+    for (ArrayStore* store : largeStores_) std::free(store);
 }
 
 template <typename T> T* Heap::track(T* o, size_t size) {
@@ -109,7 +120,22 @@ void Heap::finishString(StringObject* s) { s->hashCache = 0; }
 
 ArrayStore* Heap::newStore(uint32_t capacity) {
     size_t size = sizeof(ArrayStore) + sizeof(Value) * capacity;
-    auto* store = static_cast<ArrayStore*>(allocate(size));
+    ArrayStore* store = nullptr;
+    if (size >= kLargeStore) {
+        // A kept store with room enough and at most a quarter to spare.
+        for (size_t i = 0; i < largeStores_.size(); ++i) {
+            ArrayStore* kept = largeStores_[i];
+            if (kept->capacity >= capacity && kept->capacity - capacity <= capacity / 4) {
+                store = kept;
+                largeStores_.erase(largeStores_.begin() + ptrdiff_t(i));
+                size = sizeof(ArrayStore) + sizeof(Value) * kept->capacity;
+                largeStoreBytes_ -= size;
+                capacity = kept->capacity;
+                break;
+            }
+        }
+    }
+    if (!store) store = static_cast<ArrayStore*>(allocate(size));
     store->refs = 1;
     store->used = 0;
     store->capacity = capacity;
@@ -117,11 +143,16 @@ ArrayStore* Heap::newStore(uint32_t capacity) {
     return store;
 }
 
-void Heap::releaseStore(ArrayStore* store) {
-    if (store && --store->refs == 0) {
-        bytesAllocated_ -= std::min(bytesAllocated_, sizeof(ArrayStore) + sizeof(Value) * store->capacity);
-        std::free(store);
+void Heap::releaseStore(ArrayStore* store, bool reusable) {
+    if (!store || --store->refs != 0) return;
+    size_t size = sizeof(ArrayStore) + sizeof(Value) * store->capacity;
+    bytesAllocated_ -= std::min(bytesAllocated_, size);
+    if (kKeepLargeStores && reusable && size >= kLargeStore && largeStoreBytes_ + size <= kLargeStoreCache) {
+        largeStores_.push_back(store);
+        largeStoreBytes_ += size;
+        return;
     }
+    std::free(store);
 }
 
 ArrayObject* Heap::newArray(uint32_t length, uint32_t capacity) {
@@ -308,7 +339,7 @@ void Heap::freeObject(Obj* o) {
     switch (o->type) {
     case ObjType::Array: {
         auto* a = static_cast<ArrayObject*>(o);
-        releaseStore(a->store);
+        releaseStore(a->store, true);
         a->~ArrayObject();
         size = sizeof(ArrayObject);
         break;
@@ -417,7 +448,12 @@ void Heap::collect(const std::function<void(Heap&)>& markRoots) {
     if (phase_ == Phase::Marking) {
         size_t budget = std::clamp(pacing().markPace * lastNursery_, pacing().minMarkSlice, pacing().maxMarkSlice);
         markSlice(budget);
-        if (majorGray_.empty()) finishMarking(); // roots and remembered set were scanned by this pause's minor
+        if (majorGray_.empty()) {
+            finishMarking(); // roots and remembered set were scanned by this pause's minor
+            // A first, smallest sweep slice at once: a heap of few old
+            // objects (a big array or two) is swept in this pause.
+            sweepSlice(pacing().minSweepSlice);
+        }
         majorWork = true;
     } else if (phase_ == Phase::Sweeping) {
         sweepSlice(std::clamp(lastNursery_ / pacing().sweepPace, pacing().minSweepSlice, pacing().maxSweepSlice));
@@ -550,9 +586,16 @@ void Heap::finishMarking() {
     majorMarking_ = false;
     sweepList_ = old_; // the young list is empty: every object is here
     old_ = nullptr;
+    bytesAtMarkEnd_ = bytesAllocated_;
+    freedBySweep_ = 0;
+    // Stores kept since the last sweep and not reused go back now.
+    for (ArrayStore* store : largeStores_) std::free(store);
+    largeStores_.clear();
+    largeStoreBytes_ = 0;
 }
 
 void Heap::sweepSlice(size_t budget) {
+    size_t before = bytesAllocated_;
     for (; sweepList_ && budget > 0; --budget) {
         Obj* o = sweepList_;
         sweepList_ = o->next;
@@ -563,10 +606,16 @@ void Heap::sweepSlice(size_t budget) {
             freeObject(o);
         }
     }
+    freedBySweep_ += before - std::min(before, bytesAllocated_);
     if (!sweepList_) {
         phase_ = Phase::Idle;
         ++majorCollections_;
-        nextMajor_ = std::max(kInitialThreshold, bytesAllocated_ * 2);
+        // The next cycle when the heap has doubled over what this one found
+        // live (what marking left, less what the sweep freed), not over
+        // what was allocated meanwhile: a program allocating one big array
+        // per round otherwise kept five rounds of garbage.
+        size_t live = bytesAtMarkEnd_ - std::min(bytesAtMarkEnd_, freedBySweep_);
+        nextMajor_ = std::max(kInitialThreshold, live * 2);
     }
 }
 

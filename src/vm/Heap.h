@@ -74,7 +74,9 @@ class Heap {
 
     // Array storage management (copy-on-write buffers).
     ArrayStore* newStore(uint32_t capacity);
-    void releaseStore(ArrayStore* store);
+    // `reusable`: the array died (a sweep), so a large store is kept for
+    // the next large array until the next sweep (see largeStores_).
+    void releaseStore(ArrayStore* store, bool reusable = false);
     void accountExtra(ptrdiff_t bytes) { accountBytes(size_t(bytes)); }
 
     bool wantsCollection() const { return bytesAllocated_ > nextCollection_; }
@@ -199,6 +201,7 @@ class Heap {
     size_t bytesAllocated_ = 0;
     size_t nextCollection_;
     size_t nextMajor_;     // a major cycle once old bytes pass this
+    size_t bytesAtMarkEnd_ = 0, freedBySweep_ = 0; // this cycle's live bytes, for the next nextMajor_
     bool majorDue_ = false;
     size_t lastNursery_ = 0; // bytes allowed between the last two collections
     Phase phase_ = Phase::Idle;
@@ -213,6 +216,13 @@ class Heap {
     std::vector<Obj*> gray_;
     std::vector<Obj*> remembered_;
     std::vector<Obj*> graveyard_; // LANGOOST_GC_VERIFY: freed, poisoned objects
+    // Stores of kLargeStore bytes and more of arrays the last sweep freed,
+    // kept for the next large array (newStore) until the next sweep: the
+    // allocator hands such blocks back to the OS at once, so a program that
+    // builds a fresh big array per round (a sieve) would otherwise
+    // page-fault all of its pages every round.
+    std::vector<ArrayStore*> largeStores_;
+    size_t largeStoreBytes_ = 0;
 };
 
 } // namespace langoost
