@@ -126,6 +126,7 @@ std::unique_ptr<FunctionProto> CompilerImpl::compileFunction(const FunctionDecl&
     proto->returnType = {decl.returnType.name, decl.returnType.isArray};
     FunctionState state(proto.get(), fs_);
     state.isMethod = decl.isMethod;
+    state.mayHaveClosures = decl.hasNestedFunctions;
     state.adjustStack(1);
     state.declareLocalAt(decl.isMethod ? "self" : "", 0);
     for (size_t i = 0; i < decl.params.size(); ++i) {
@@ -290,7 +291,9 @@ bool CompilerImpl::addToLocal(const std::string& name, const AssignStmt& s) {
             subtract = b.op == TokenKind::Minus;
         }
     }
-    if (!operand || mayCall(*operand)) return false;
+    // The operand is evaluated before the local is read: a call in it could
+    // change the local only through a closure that captured it.
+    if (!operand || (mayCall(*operand) && fs_->mayHaveClosures)) return false;
     int rev = fs_->resolveLocal(name);
     if (rev < 0) return false;
     uint32_t slot = fs_->locals()[fs_->locals().size() - 1 - size_t(rev)].slot;

@@ -114,6 +114,9 @@ class FunctionState {
     std::vector<TryContext> tries;
     std::vector<UpvalueRef> upvalues;
     bool isMethod = false;
+    // A closure may capture its locals (true for the top level and any
+    // function whose body defines functions): see FunctionDecl.
+    bool mayHaveClosures = true;
     TypeRef returnType; // the function's return annotation, if any
 
   private:

@@ -44,6 +44,9 @@ struct FunctionDecl {
     SourceLocation location;
     SourceLocation endLocation;
     bool isMethod = false;
+    // Its body defines a function, a method or a class (at any depth): only
+    // then can a call made in it change one of its locals.
+    bool hasNestedFunctions = false;
 };
 
 enum class ExprKind {

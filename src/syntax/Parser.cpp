@@ -63,6 +63,7 @@ class Parser {
     int nesting_ = 0;
     int depth_ = 0; // nesting plus chain links: the AST depth being built
     int functionDepth_ = 0;
+    std::vector<FunctionDecl*> functions_; // the enclosing ones, functionDepth_ of them
     int loopDepth_ = 0;
     int methodDepth_ = 0;
 
@@ -228,6 +229,7 @@ class Parser {
             groupDepth_ = savedGroup;
             loopDepth_ = savedLoop;
             functionDepth_ = savedFn;
+            functions_.resize(size_t(savedFn));
             methodDepth_ = savedMethod;
             nesting_ = savedNest;
             depth_ = savedDepth;
@@ -460,11 +462,14 @@ class Parser {
         if (match(TokenKind::Colon)) decl.returnType = typeRef();
         int savedLoop = loopDepth_;
         loopDepth_ = 0;
+        for (FunctionDecl* outer : functions_) outer->hasNestedFunctions = true;
         ++functionDepth_;
+        functions_.push_back(&decl);
         if (isMethod) ++methodDepth_;
         auto body = block();
         if (isMethod) --methodDepth_;
         --functionDepth_;
+        functions_.pop_back();
         loopDepth_ = savedLoop;
         decl.body = std::move(body->body);
         decl.endLocation = body->endLocation;
@@ -520,6 +525,7 @@ class Parser {
                 depth_ = savedDepth;
                 loopDepth_ = savedLoop;
                 functionDepth_ = savedFn;
+                functions_.resize(size_t(savedFn));
                 methodDepth_ = savedMethod;
                 groupDepth_ = 0;
                 noStruct_ = false;
